@@ -1,0 +1,66 @@
+"use server";
+
+import { redirect } from "next/navigation";
+import { revalidatePath } from "next/cache";
+import { requireActor } from "@/lib/auth/require-actor";
+import { formError } from "@/lib/http/errors";
+import { breakGlass } from "@/lib/services/break-glass";
+import { addRecord, amendRecord } from "@/lib/services/chart";
+import { searchPatients } from "@/lib/services/patient-search";
+import type { PatientSummary } from "@/lib/services/patient-view";
+import { breakGlassSchema, clinicalContentSchema, patientSearchSchema } from "@/lib/validation/patient";
+import type { FormState } from "@/lib/validation/form-state";
+import { contentFromForm } from "@/lib/validation/clinical-form";
+
+export interface SearchState extends FormState {
+  results?: PatientSummary[];
+}
+
+export async function searchPatientsAction(_: SearchState, form: FormData): Promise<SearchState> {
+  const actor = await requireActor("clinician");
+  const input = patientSearchSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    return { ok: true, results: await searchPatients(actor, input.data) };
+  } catch (error) {
+    return formError(error);
+  }
+}
+
+export async function addRecordAction(patientId: string, _: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("clinician");
+  const content = clinicalContentSchema.safeParse(contentFromForm(form));
+  if (!content.success) return { ok: false, errors: content.error.flatten().fieldErrors };
+  try {
+    await addRecord(actor, { patientId, content: content.data });
+  } catch (error) {
+    return formError(error);
+  }
+  revalidatePath(`/clinician/patients/${patientId}`);
+  return { ok: true, message: "Entry added." };
+}
+
+export async function amendRecordAction(patientId: string, entryId: string, _: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("clinician");
+  const content = clinicalContentSchema.safeParse(contentFromForm(form));
+  if (!content.success) return { ok: false, errors: content.error.flatten().fieldErrors };
+  try {
+    await amendRecord(actor, { patientId, entryId, content: content.data });
+  } catch (error) {
+    return formError(error);
+  }
+  redirect(`/clinician/patients/${patientId}`);
+}
+
+export async function breakGlassAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("clinician");
+  const input = breakGlassSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  let patientId: string;
+  try {
+    ({ patientId } = await breakGlass(actor, input.data));
+  } catch (error) {
+    return formError(error);
+  }
+  redirect(`/clinician/patients/${patientId}`);
+}

@@ -1,0 +1,16 @@
+import { AccountPanel } from "@/components/home/account-panel";
+import { requireActor } from "@/lib/auth/require-actor";
+import { accountSummary } from "@/lib/services/account";
+
+export const metadata = { title: "Home" };
+
+export default async function PatientHomePage() {
+  const actor = await requireActor("patient");
+  const account = await accountSummary(actor);
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-bold">Welcome, {account.displayName}</h1>
+      <AccountPanel account={account} />
+    </div>
+  );
+}

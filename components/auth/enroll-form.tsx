@@ -1,0 +1,55 @@
+"use client";
+
+import Link from "next/link";
+import { confirmEnrollmentAction, type EnrollState } from "@/app/(public)/auth-actions";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { enrollCodeSchema } from "@/lib/validation/auth";
+import { useValidatedAction } from "@/components/forms/use-validated-action";
+
+const initial: EnrollState = { ok: false };
+
+export function EnrollForm() {
+  const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(
+    enrollCodeSchema,
+    confirmEnrollmentAction,
+    initial,
+    { code: "" },
+  );
+  if (state.ok && state.recoveryCodes) {
+    return (
+      <div className="space-y-4">
+        <Alert tone="success">Two-step verification is on.</Alert>
+        <p className="text-sm">
+          Save these recovery codes somewhere safe. Each works once if you lose your phone. They will not be shown again.
+        </p>
+        <ul aria-label="Recovery codes" className="grid grid-cols-2 gap-2 font-mono text-sm">
+          {state.recoveryCodes.map((code) => (
+            <li key={code} className="rounded bg-slate-100 px-2 py-1">
+              {code}
+            </li>
+          ))}
+        </ul>
+        <Link href="/" className="inline-block rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white">
+          Continue
+        </Link>
+      </div>
+    );
+  }
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-4">
+      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <Field
+        label="Code from your app"
+        autoComplete="one-time-code"
+        inputMode="numeric"
+        error={fieldError("code")}
+        {...form.register("code")}
+      />
+      <Button type="submit" disabled={pending} className="w-full">
+        {pending ? "Checking…" : "Turn on two-step verification"}
+      </Button>
+    </form>
+  );
+}

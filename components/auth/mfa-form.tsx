@@ -1,0 +1,35 @@
+"use client";
+
+import { verifyMfaAction } from "@/app/(public)/auth-actions";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { totpCodeSchema } from "@/lib/validation/auth";
+import { initialFormState } from "@/lib/validation/form-state";
+import { useValidatedAction } from "@/components/forms/use-validated-action";
+
+export function MfaForm() {
+  const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(
+    totpCodeSchema,
+    verifyMfaAction,
+    initialFormState,
+    { code: "" },
+  );
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-4">
+      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <Field
+        label="Authentication code"
+        hint="The 6-digit code from your authenticator app, or one of your recovery codes."
+        autoComplete="one-time-code"
+        inputMode="text"
+        autoFocus
+        error={fieldError("code")}
+        {...form.register("code")}
+      />
+      <Button type="submit" disabled={pending} className="w-full">
+        {pending ? "Checking…" : "Verify"}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,15 @@
+import { Alert } from "@/components/ui/alert";
+
+const notices: Record<string, string> = {
+  idle: "You were signed out after a period of inactivity.",
+  expired: "Your session reached its maximum length. Please sign in again.",
+  "signed-out": "You have signed out.",
+  revoked: "Your session has ended. Please sign in again.",
+  "user-changed": "Your account changed. Please sign in again.",
+  locked: "Too many failed attempts. Try again in 15 minutes.",
+};
+
+export function SessionNotice({ reason }: { reason: string | undefined }) {
+  const text = reason ? notices[reason] : undefined;
+  return text ? <div className="mb-4"><Alert tone={reason === "locked" ? "error" : "info"}>{text}</Alert></div> : null;
+}

@@ -1,0 +1,25 @@
+"use client";
+
+import { breakGlassAction } from "@/app/clinician/actions";
+import { useValidatedAction } from "@/components/forms/use-validated-action";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { TextArea } from "@/components/ui/textarea";
+import { breakGlassSchema } from "@/lib/validation/patient";
+import { initialFormState } from "@/lib/validation/form-state";
+
+export function BreakGlassForm() {
+  const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(breakGlassSchema, breakGlassAction, initialFormState);
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-4">
+      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <Field label="Patient MRN" autoComplete="off" error={fieldError("mrn")} {...form.register("mrn")} />
+      <TextArea label="Reason for emergency access" error={fieldError("reason")} {...form.register("reason")} />
+      <Field label="Authentication code" autoComplete="one-time-code" inputMode="numeric" error={fieldError("code")} {...form.register("code")} />
+      <Button type="submit" variant="danger" disabled={pending}>
+        {pending ? "Checking…" : "Break the glass"}
+      </Button>
+    </form>
+  );
+}

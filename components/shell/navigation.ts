@@ -1,0 +1,13 @@
+import type { Role } from "@/lib/access/roles";
+import type { NavItem } from "./app-shell";
+
+/** Each role's menu; every page behind it still checks the role itself. */
+export const navigation: Record<Role, NavItem[]> = {
+  patient: [{ href: "/patient", label: "Home" }],
+  clinician: [
+    { href: "/clinician", label: "My patients" },
+    { href: "/clinician/break-glass", label: "Break-glass" },
+  ],
+  auditor: [{ href: "/auditor", label: "Home" }],
+  admin: [{ href: "/admin", label: "Home" }],
+};

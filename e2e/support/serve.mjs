@@ -1,0 +1,66 @@
+// Starts one portal instance for the end-to-end tests. The primary instance (CUSTODIA_SEED=1) owns a fresh
+// database: a new `custodia_e2e` on the PostgreSQL server named by TEST_DATABASE_URL/DATABASE_URL, or an
+// embedded PGlite in a temporary folder when none is configured. Secondary instances wait for it and share it.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+
+const primary = process.env.CUSTODIA_SEED === "1";
+const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const EMBEDDED_PORT = 54339;
+const PRIMARY_PORT = 3100;
+
+function e2eDatabaseUrl() {
+  if (!serverUrl) return undefined;
+  const url = new URL(serverUrl);
+  url.pathname = "/custodia_e2e";
+  return url.toString();
+}
+
+async function recreateDatabase() {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  await client.query("DROP DATABASE IF EXISTS custodia_e2e WITH (FORCE)");
+  await client.query("CREATE DATABASE custodia_e2e");
+  await client.end();
+}
+
+async function waitForPrimary() {
+  for (let i = 0; i < 600; i++) {
+    try {
+      const res = await fetch(`http://127.0.0.1:${PRIMARY_PORT}/sign-in`);
+      if (res.ok) return;
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error("primary e2e server did not start");
+}
+
+const env = { ...process.env, CUSTODIA_ENV: "test", NODE_ENV: "production" };
+delete env.TEST_DATABASE_URL;
+if (primary) {
+  if (!existsSync(".next/BUILD_ID")) {
+    const build = spawnSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+    if (build.status !== 0) process.exit(1);
+  }
+  if (serverUrl) {
+    await recreateDatabase();
+    env.DATABASE_URL = e2eDatabaseUrl();
+  } else {
+    delete env.DATABASE_URL;
+    env.CUSTODIA_DATA_DIR = mkdtempSync(join(tmpdir(), "custodia-e2e-"));
+    env.CUSTODIA_EMBEDDED_PORT = String(EMBEDDED_PORT);
+  }
+} else {
+  await waitForPrimary();
+  env.DATABASE_URL = e2eDatabaseUrl() ?? `postgresql://postgres@127.0.0.1:${EMBEDDED_PORT}/postgres?sslmode=disable`;
+  env.CUSTODIA_SEED = "0";
+}
+
+const child = spawn("npx", ["tsx", "server.ts"], { stdio: "inherit", env });
+for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
+child.on("exit", (code) => process.exit(code ?? 0));

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { can, permissions, type Permission } from "./permissions";
+import { roles } from "./roles";
+
+const all = Object.keys(permissions) as Permission[];
+const phi = all.filter((p) => p.startsWith("self.") || p.startsWith("patients.") || p.startsWith("chart.") || p === "breakGlass.use");
+
+describe("permission table", () => {
+  it("gives every role its own area and no other", () => {
+    for (const role of roles) {
+      for (const area of roles) expect(can(role, `area.${area}`), `${role} in ${area}`).toBe(role === area);
+    }
+  });
+
+  it("keeps auditors and admins away from personal health data (least privilege)", () => {
+    for (const permission of phi) {
+      expect(can("auditor", permission), permission).toBe(false);
+      expect(can("admin", permission), permission).toBe(false);
+    }
+  });
+
+  it("lets only patients act on their own data and only clinicians read charts", () => {
+    for (const permission of all.filter((p) => p.startsWith("self."))) {
+      expect(roles.filter((r) => can(r, permission))).toEqual(["patient"]);
+    }
+    expect(roles.filter((r) => can(r, "chart.read"))).toEqual(["clinician"]);
+  });
+
+  it("keeps the audit log out of clinicians' and patients' reach", () => {
+    for (const permission of all.filter((p) => p.startsWith("audit."))) {
+      expect(roles.filter((r) => can(r, permission))).toEqual(["auditor"]);
+    }
+  });
+});

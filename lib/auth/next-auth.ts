@@ -1,0 +1,56 @@
+import "server-only";
+import NextAuth, { CredentialsSignin } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { config, isProduction } from "@/lib/config";
+import { keyProvider } from "@/lib/crypto/keys";
+import { signInSchema } from "@/lib/validation/auth";
+import { requestMetaFrom } from "./request-meta";
+import { passwordSignIn } from "./sign-in";
+
+declare module "next-auth" {
+  interface Session {
+    sid?: string;
+  }
+  interface User {
+    sid?: string;
+  }
+}
+
+/** Carries our refusal reason out of authorize(); the codes are generic on purpose. */
+class SignInRefused extends CredentialsSignin {
+  constructor(reason: string) {
+    super();
+    this.code = reason;
+  }
+}
+
+// Lazy: keys are read per request, not at build time, so `next build` needs no production secrets.
+export const { auth, signIn, signOut } = NextAuth(() => ({
+  secret: keyProvider().secret("authSecret").toString("base64url"),
+  trustHost: true,
+  useSecureCookies: isProduction(),
+  session: { strategy: "jwt", maxAge: config().sessionMaxSeconds },
+  pages: { signIn: "/sign-in" },
+  providers: [
+    Credentials({
+      credentials: { email: {}, password: {}, portal: {} },
+      async authorize(credentials, request) {
+        const input = signInSchema.safeParse(credentials);
+        if (!input.success) throw new SignInRefused("invalid");
+        const result = await passwordSignIn(input.data, requestMetaFrom(request.headers));
+        if (!result.ok) throw new SignInRefused(result.reason);
+        return { id: result.userId, sid: result.sessionId };
+      },
+    }),
+  ],
+  callbacks: {
+    // The token holds only the user and session ids; everything else is looked up server-side per request.
+    jwt({ token, user }) {
+      if (user?.sid) token.sid = user.sid;
+      return token;
+    },
+    session({ session, token }) {
+      return { ...session, sid: typeof token.sid === "string" ? token.sid : undefined };
+    },
+  },
+}));

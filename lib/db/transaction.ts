@@ -1,0 +1,60 @@
+import type { Actor, RequestMeta } from "@/lib/access/actor";
+import { appendAuditEvents, type AuditInput } from "@/lib/audit/append";
+import { prisma } from "./client";
+import type { Prisma } from "./generated/client";
+
+export type Tx = Prisma.TransactionClient;
+
+/** What a service sees inside withActor: the transaction, and a way to record what it did. */
+export interface ActorContext {
+  tx: Tx;
+  /** Queued and written just before commit, in the same transaction: no access without its log line. */
+  audit(event: AuditInput): void;
+}
+
+/** The identity a transaction runs under; `system` is for sign-in, seeding and scheduled jobs only. */
+export interface DbPrincipal {
+  role: Actor["role"] | "system";
+  userId: string | null;
+  patientId: string | null;
+  request: RequestMeta;
+}
+
+const TRANSACTION_TIMEOUT_MS = 30_000;
+
+/**
+ * Runs `work` in one transaction as the unprivileged runtime role with the actor context set
+ * transaction-locally (set_config(..., true)), so a pooled connection never carries one actor's context
+ * into another's request. Row-level security in PostgreSQL filters every query again.
+ */
+export async function withPrincipal<T>(principal: DbPrincipal, work: (ctx: ActorContext) => Promise<T>): Promise<T> {
+  if (principal.role !== "system" && !principal.userId) throw new Error("withPrincipal: actor without a user id");
+  return prisma().$transaction(
+    async (tx) => {
+      await tx.$executeRawUnsafe("SET LOCAL ROLE custodia_app");
+      await tx.$queryRaw`SELECT set_config('app.actor_role', ${principal.role}, true),
+        set_config('app.actor_id', ${principal.userId ?? ""}, true),
+        set_config('app.patient_id', ${principal.patientId ?? ""}, true)`;
+      const queued: AuditInput[] = [];
+      const result = await work({ tx, audit: (event) => queued.push(event) });
+      await appendAuditEvents(tx, principal, queued);
+      return result;
+    },
+    { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS },
+  );
+}
+
+export function withActor<T>(actor: Actor, work: (ctx: ActorContext) => Promise<T>): Promise<T> {
+  return withPrincipal(
+    { role: actor.role, userId: actor.userId, patientId: actor.patientId, request: actor.request },
+    work,
+  );
+}
+
+export function withSystem<T>(
+  request: RequestMeta,
+  work: (ctx: ActorContext) => Promise<T>,
+  onBehalfOf: string | null = null,
+): Promise<T> {
+  return withPrincipal({ role: "system", userId: onBehalfOf, patientId: null, request }, work);
+}

@@ -1,0 +1,75 @@
+import "server-only";
+import type { Actor } from "@/lib/access/actor";
+import { NotFound, TooManyRequests } from "@/lib/access/errors";
+import { config } from "@/lib/config";
+import { pseudonym } from "@/lib/crypto/pseudonym";
+import type { ActorContext } from "@/lib/db/transaction";
+import { withActor, withSystem } from "@/lib/db/transaction";
+import { patientCipher, type PatientCipher } from "./patient-keys";
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The one gate to a single patient's data for staff: bulk-access guard, then row-level security decides
+ * visibility. A patient out of scope is "not found" (no existence oracle) and the attempt is recorded.
+ */
+export async function openPatient(ctx: ActorContext, actor: Actor, patientId: string): Promise<PatientCipher> {
+  if (!uuidPattern.test(patientId)) throw new NotFound("patient");
+  if (actor.role === "clinician") await guardBulkAccess(ctx, actor, patientId);
+  const cipher = await patientCipher(ctx.tx, patientId);
+  if (!cipher) {
+    await recordOutOfScope(actor, patientId);
+    throw new NotFound("patient");
+  }
+  return cipher;
+}
+
+async function recordOutOfScope(actor: Actor, patientId: string): Promise<void> {
+  // Its own transaction: the caller's rolls back with the NotFound, the record of the attempt must stay.
+  await withActor(actor, async ({ audit }) =>
+    audit({ action: "access.denied", outcome: "denied", resourceType: "patient", patientId, details: { reason: "out-of-scope" } }),
+  );
+}
+
+/**
+ * Seed design's bulk-access guard: more than N distinct patients in the window is the signature of
+ * scraping, not care. Counted in PostgreSQL so it holds across app instances.
+ */
+async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: string): Promise<void> {
+  const { maxPatients, windowSeconds } = config().bulkAccess;
+  const [row] = await ctx.tx.$queryRaw<{ others: bigint; seen: boolean }[]>`
+    SELECT count(DISTINCT patient_id) FILTER (WHERE patient_id <> ${patientId}::uuid) AS others,
+           bool_or(patient_id = ${patientId}::uuid) AS seen
+    FROM record_access
+    WHERE actor_id = ${actor.userId}::uuid AND accessed_at > now() - make_interval(secs => ${windowSeconds})`;
+  if (!row?.seen && Number(row?.others ?? 0) >= maxPatients) {
+    await recordBulkAccess(actor, patientId, maxPatients, windowSeconds);
+    throw new TooManyRequests("too many distinct patient records opened in a short time");
+  }
+  await ctx.tx.$executeRaw`INSERT INTO record_access (actor_id, patient_id) VALUES (${actor.userId}::uuid, ${patientId}::uuid)
+    ON CONFLICT DO NOTHING`;
+}
+
+async function recordBulkAccess(actor: Actor, patientId: string, max: number, windowSeconds: number): Promise<void> {
+  // System context: clinicians cannot read alerts, yet the one-alert-per-window check must see them.
+  await withSystem(actor.request, async ({ tx, audit }) => {
+    const recent = await tx.alert.count({
+      where: { kind: "bulk_access", actorId: actor.userId, createdAt: { gt: new Date(Date.now() - windowSeconds * 1000) } },
+    });
+    // One alert per window is enough for a reviewer; every refused request is still in the audit log.
+    if (recent === 0) {
+      await tx.alert.create({
+        data: { kind: "bulk_access", actorId: actor.userId, patientPseudonym: pseudonym(patientId), details: { max, windowSeconds } },
+      });
+    }
+    audit({
+      action: "access.bulk_refused",
+      outcome: "denied",
+      actorId: actor.userId,
+      actorRole: actor.role,
+      resourceType: "patient",
+      patientId,
+      details: { max, windowSeconds },
+    });
+  });
+}

@@ -1,0 +1,54 @@
+import "server-only";
+import type { Actor } from "@/lib/access/actor";
+import { authorize } from "@/lib/access/authorize";
+import { blindIndex } from "@/lib/crypto/blind-index";
+import { withActor, type ActorContext } from "@/lib/db/transaction";
+import { patientSearchSchema, type PatientSearchInput } from "@/lib/validation/patient";
+import { patientCipher } from "./patient-keys";
+import { summaryOf, type PatientSummary } from "./patient-view";
+
+async function summaries(ctx: ActorContext, patientIds: string[], action: string): Promise<PatientSummary[]> {
+  const rows = await ctx.tx.patientIdentity.findMany({ where: { patientId: { in: patientIds } } });
+  const result: PatientSummary[] = [];
+  for (const row of rows) {
+    const cipher = await patientCipher(ctx.tx, row.patientId);
+    if (!cipher) continue;
+    result.push(summaryOf(cipher, row));
+    // One event per patient shown, so each patient's access history lists it.
+    ctx.audit({ action, resourceType: "patient", resourceId: row.patientId, patientId: row.patientId });
+  }
+  return result.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The clinician's care-team patients (not break-glass ones: those are reached by MRN only). */
+export async function listMyPatients(actor: Actor): Promise<PatientSummary[]> {
+  await authorize(actor, "patients.list");
+  return withActor(actor, async (ctx) => {
+    const links = await ctx.tx.careTeamPatient.findMany({
+      where: { team: { members: { some: { userId: actor.userId } } } },
+      select: { patientId: true },
+    });
+    return summaries(ctx, [...new Set(links.map((l) => l.patientId))], "patient.list");
+  });
+}
+
+/**
+ * Exact search through blind indexes: the database compares keyed hashes, never plaintext identifiers.
+ * Row-level security limits matches to patients the clinician may see; the search terms are not logged.
+ */
+export async function searchPatients(actor: Actor, raw: PatientSearchInput): Promise<PatientSummary[]> {
+  const input = patientSearchSchema.parse(raw);
+  await authorize(actor, "patients.search");
+  const where =
+    input.by === "mrn"
+      ? { mrnBidx: blindIndex("mrn", input.mrn) }
+      : input.by === "ssn"
+        ? { ssnBidx: blindIndex("ssn", input.ssn) }
+        : { nameDobBidx: blindIndex("nameDob", `${input.givenName} ${input.familyName}|${input.birthDate}`) };
+  return withActor(actor, async (ctx) => {
+    const matches = await ctx.tx.patientIdentity.findMany({ where, select: { patientId: true } });
+    const found = await summaries(ctx, matches.map((m) => m.patientId), "patient.search");
+    ctx.audit({ action: "patient.search.query", details: { by: input.by, matches: found.length } });
+    return found;
+  });
+}

@@ -1,0 +1,31 @@
+import "server-only";
+import { randomUUID } from "node:crypto";
+import { hashPassword } from "@/lib/auth/password";
+import { blindIndex } from "@/lib/crypto/blind-index";
+import { sealSystem } from "@/lib/crypto/secret";
+import type { ActorContext } from "@/lib/db/transaction";
+import { newUserSchema, type NewUserInput } from "@/lib/validation/user";
+
+/** Creates an account; the email is stored only as ciphertext plus a blind index used for sign-in. */
+export async function createUser(ctx: ActorContext, raw: NewUserInput): Promise<string> {
+  const input = newUserSchema.parse(raw);
+  const id = randomUUID();
+  const at = (column: string) => ({ table: "app_user", column, rowId: id });
+  await ctx.tx.user.create({
+    data: {
+      id,
+      role: input.role,
+      emailBidx: blindIndex("email", input.email),
+      emailEnc: sealSystem(input.email.trim().toLowerCase(), at("email_enc")),
+      displayNameEnc: sealSystem(input.displayName, at("display_name_enc")),
+      passwordHash: await hashPassword(input.password),
+      patientId: input.patientId,
+      isDemo: input.isDemo,
+      ...(input.totpSecret
+        ? { mfaSecretEnc: sealSystem(input.totpSecret, at("mfa_secret_enc")), mfaEnrolledAt: new Date() }
+        : {}),
+    },
+  });
+  ctx.audit({ action: "user.create", resourceType: "user", resourceId: id, details: { role: input.role } });
+  return id;
+}

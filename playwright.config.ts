@@ -1,0 +1,45 @@
+import { existsSync } from "node:fs";
+import { defineConfig, devices } from "@playwright/test";
+
+// `npx playwright install` cannot download browsers here: use the system Chromium when present.
+const systemChromium = process.env.PLAYWRIGHT_CHROMIUM ?? "/usr/bin/chromium";
+const executablePath = existsSync(systemChromium) ? systemChromium : undefined;
+
+const PORT = 3100;
+const IDLE_PORT = 3101;
+
+export default defineConfig({
+  testDir: "e2e",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  projects: [{ name: "chromium", use: { ...devices["Desktop Chrome"] } }],
+  webServer: [
+    {
+      command: "node e2e/support/serve.mjs",
+      url: `http://127.0.0.1:${PORT}/sign-in`,
+      env: { PORT: String(PORT), CUSTODIA_SEED: "1" },
+      timeout: 300_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+    },
+    {
+      // Same database and build; a short idle timeout to watch a session expire.
+      command: "node e2e/support/serve.mjs",
+      url: `http://127.0.0.1:${IDLE_PORT}/sign-in`,
+      env: { PORT: String(IDLE_PORT), SESSION_IDLE_SECONDS: "4", CUSTODIA_SEED: "0" },
+      timeout: 300_000,
+      reuseExistingServer: false,
+    },
+  ],
+});

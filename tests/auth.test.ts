@@ -1,0 +1,128 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { generate } from "otplib";
+import { verifySecondFactor } from "@/lib/auth/mfa";
+import { checkSession, revokeSession } from "@/lib/auth/sessions";
+import { passwordSignIn } from "@/lib/auth/sign-in";
+import { adminQuery } from "./helpers/db";
+import { makeUser, PASSWORD, request } from "./helpers/fixtures";
+
+async function events(actorId: string | null, action: string) {
+  return adminQuery<{ outcome: string; details: Record<string, unknown> }>(
+    actorId === null
+      ? "SELECT outcome, details FROM audit_event WHERE action = $1 AND actor_id IS NULL ORDER BY seq"
+      : "SELECT outcome, details FROM audit_event WHERE action = $1 AND actor_id = $2 ORDER BY seq",
+    actorId === null ? [action] : [action, actorId],
+  );
+}
+
+const envBackup = { ...process.env };
+afterEach(() => {
+  process.env = { ...envBackup };
+});
+
+describe("password sign-in", () => {
+  it("answers an unknown account exactly like a wrong password, and logs both", async () => {
+    const user = await makeUser("patient");
+    const wrong = await passwordSignIn({ email: user.email, password: "nope", portal: "patient" }, request("198.51.100.1"));
+    const unknown = await passwordSignIn({ email: "ghost@example.test", password: "nope", portal: "patient" }, request("198.51.100.1"));
+    expect(wrong).toEqual({ ok: false, reason: "invalid" });
+    expect(unknown).toEqual(wrong);
+    expect((await events(user.id, "auth.sign_in"))[0]).toMatchObject({ outcome: "denied", details: { reason: "wrong-password" } });
+  });
+
+  it("locks the account after five failures, persisted in PostgreSQL, and refuses the right password", async () => {
+    const user = await makeUser("patient");
+    const results = [];
+    for (let i = 0; i < 5; i++) {
+      results.push(await passwordSignIn({ email: user.email, password: `bad-${i}`, portal: "patient" }, request(`198.51.100.${10 + i}`)));
+    }
+    expect(results.map((r) => (r.ok ? "ok" : r.reason))).toEqual(["invalid", "invalid", "invalid", "invalid", "locked"]);
+    const right = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request("198.51.100.99"));
+    expect(right).toEqual({ ok: false, reason: "locked" });
+    const rows = await adminQuery<{ locked: boolean }>("SELECT locked_until > now() AS locked FROM login_throttle WHERE key LIKE 'acct:%' AND locked_until IS NOT NULL");
+    expect(rows.some((r) => r.locked)).toBe(true);
+    expect(await events(user.id, "auth.lockout")).toHaveLength(1);
+  });
+
+  it("locks a client address that tries many accounts", async () => {
+    process.env.LOCKOUT_ADDRESS_MAX_FAILURES = "3";
+    const ip = "192.0.2.55";
+    for (let i = 0; i < 3; i++) {
+      await passwordSignIn({ email: `spray-${i}@example.test`, password: "x", portal: "patient" }, request(ip));
+    }
+    const user = await makeUser("patient");
+    expect(await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request(ip))).toEqual({ ok: false, reason: "locked" });
+    expect((await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request("192.0.2.56"))).ok).toBe(true);
+  });
+
+  it("refuses a demo account in production mode even with the right password", async () => {
+    const user = await makeUser("patient", { isDemo: true });
+    process.env.CUSTODIA_ENV = "production";
+    const result = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request());
+    expect(result).toEqual({ ok: false, reason: "invalid" });
+    expect((await events(user.id, "auth.sign_in")).at(-1)).toMatchObject({ outcome: "denied", details: { reason: "demo-account-in-production" } });
+  });
+
+  it("keeps patients out of the staff sign-in and staff out of the patient sign-in", async () => {
+    const patient = await makeUser("patient");
+    const clinician = await makeUser("clinician");
+    expect(await passwordSignIn({ email: patient.email, password: PASSWORD, portal: "staff" }, request())).toEqual({ ok: false, reason: "wrong-portal" });
+    expect(await passwordSignIn({ email: clinician.email, password: PASSWORD, portal: "patient" }, request())).toEqual({ ok: false, reason: "wrong-portal" });
+  });
+});
+
+describe("second factor and sessions", () => {
+  async function signedIn(role: "clinician" | "patient" = "clinician") {
+    const user = await makeUser(role);
+    const result = await passwordSignIn({ email: user.email, password: PASSWORD, portal: role === "patient" ? "patient" : "staff" }, request());
+    if (!result.ok) throw new Error("sign-in failed");
+    return { user, sessionId: result.sessionId };
+  }
+
+  it("holds a staff session at the MFA step until a valid code, and refuses a reused code", async () => {
+    const { user, sessionId } = await signedIn();
+    expect((await checkSession(sessionId, request())).status).toBe("mfa");
+    const code = await generate({ secret: user.totpSecret! });
+    expect(await verifySecondFactor(sessionId, code, request())).toEqual({ ok: true });
+    expect((await checkSession(sessionId, request())).status).toBe("active");
+
+    const second = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "staff" }, request());
+    if (!second.ok) throw new Error("sign-in failed");
+    expect(await verifySecondFactor(second.sessionId, code, request())).toEqual({ ok: false, reason: "invalid" });
+    expect((await checkSession(second.sessionId, request())).status).toBe("mfa");
+  });
+
+  it("times out an idle session on the server and records it", async () => {
+    const { user, sessionId } = await signedIn("patient");
+    expect((await checkSession(sessionId, request())).status).toBe("active");
+    await adminQuery("UPDATE auth_session SET last_seen_at = now() - interval '16 minutes' WHERE id = $1", [sessionId]);
+    expect(await checkSession(sessionId, request())).toEqual({ status: "invalid", reason: "idle" });
+    expect(await checkSession(sessionId, request())).toEqual({ status: "invalid", reason: "revoked" });
+    expect(await events(user.id, "auth.session_timeout")).toHaveLength(1);
+  });
+
+  it("ends a session at its absolute lifetime even when active", async () => {
+    const { sessionId } = await signedIn("patient");
+    await adminQuery("UPDATE auth_session SET expires_at = now() - interval '1 second' WHERE id = $1", [sessionId]);
+    expect(await checkSession(sessionId, request())).toEqual({ status: "invalid", reason: "expired" });
+  });
+
+  it("refuses the next request after sign-out, disabling the user, or a role change", async () => {
+    const a = await signedIn("patient");
+    await revokeSession(a.sessionId, "sign-out", request());
+    expect(await checkSession(a.sessionId, request())).toEqual({ status: "invalid", reason: "revoked" });
+
+    const b = await signedIn("patient");
+    await adminQuery("UPDATE app_user SET disabled_at = now() WHERE id = $1", [b.user.id]);
+    expect(await checkSession(b.sessionId, request())).toEqual({ status: "invalid", reason: "user-changed" });
+
+    const c = await signedIn("patient");
+    await adminQuery("UPDATE app_user SET session_version = session_version + 1 WHERE id = $1", [c.user.id]);
+    expect(await checkSession(c.sessionId, request())).toEqual({ status: "invalid", reason: "user-changed" });
+  });
+
+  it("treats a forged or unknown session id as signed out", async () => {
+    expect(await checkSession("not-a-uuid", request())).toEqual({ status: "invalid", reason: "missing" });
+    expect(await checkSession("00000000-0000-4000-8000-000000000000", request())).toEqual({ status: "invalid", reason: "missing" });
+  });
+});
