@@ -1,0 +1,68 @@
+import { expect, test } from "@playwright/test";
+import { demoTotpSecret } from "../lib/demo/accounts";
+import { freshTotp, signIn } from "./support/auth";
+import { auditEventsSince, lastAuditSeq, query } from "./support/db";
+
+// The seed's MRN rule (lib/demo/seed.ts): North Clinic has patients 01–25, South Clinic 26–50.
+const northMrn = `MRN-${String(100_000 + 3 * 7919).slice(-6)}`;
+const southMrn = `MRN-${String(100_000 + 30 * 7919).slice(-6)}`;
+
+test("a clinician searches by MRN, opens the chart, adds a note, and is refused another team's patient", async ({ page }) => {
+  await signIn(page, "clinician1@custodia.test");
+  await expect(page.getByRole("heading", { name: /My patients \(25\)/ })).toBeVisible();
+
+  await page.getByLabel("MRN").fill(northMrn.toLowerCase());
+  await page.getByRole("button", { name: "Search" }).click();
+  const result = page.getByRole("table", { name: "Search results" }).getByRole("link");
+  await expect(result).toHaveCount(1);
+  await result.click();
+  await expect(page).toHaveURL(/\/clinician\/patients\/[0-9a-f-]{36}$/);
+  await expect(page.getByText(northMrn)).toBeVisible();
+
+  await page.getByLabel("Kind").selectOption("note");
+  await page.getByLabel("Title").fill("E2E follow-up");
+  await page.getByLabel("Note").fill("Patient doing well after e2e test.");
+  await page.getByRole("button", { name: "Add entry" }).click();
+  await expect(page.getByText("E2E follow-up: Patient doing well after e2e test.")).toBeVisible();
+
+  await page.goto("/clinician");
+  await page.getByLabel("MRN").fill(southMrn);
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByText("No patient you may see matches")).toBeVisible();
+
+  const [south] = await query<{ patient_id: string }>(
+    "SELECT p.patient_id::text FROM care_team_patient p JOIN care_team t ON t.id = p.team_id WHERE t.name = 'South Clinic' LIMIT 1",
+  );
+  const since = await lastAuditSeq();
+  const response = await page.goto(`/clinician/patients/${south!.patient_id}`);
+  expect(response?.status()).toBe(404);
+  const denied = (await auditEventsSince(since)).filter((e) => e.action === "access.denied");
+  expect(denied).toHaveLength(1);
+});
+
+test("break-glass opens one outside patient with a banner, alerts auditors, and ends at expiry", async ({ page }) => {
+  // The e2e servers run with BREAK_GLASS_MINUTES=0.1 (6 seconds).
+  await signIn(page, "clinician2@custodia.test");
+  await page.goto("/clinician/break-glass");
+  await page.getByLabel("Patient MRN").fill(southMrn);
+  await page.getByLabel("Reason for emergency access").fill("too short");
+  await page.getByLabel("Authentication code").fill("123456");
+  await page.getByRole("button", { name: "Break the glass" }).click();
+  await expect(page.getByText("at least 20 characters")).toBeVisible();
+
+  await page.getByLabel("Reason for emergency access").fill("Patient collapsed in our waiting room; allergy history needed now.");
+  await page.getByLabel("Authentication code").fill(await freshTotp(demoTotpSecret("clinician2@custodia.test")));
+  const since = await lastAuditSeq();
+  await page.getByRole("button", { name: "Break the glass" }).click();
+  await expect(page).toHaveURL(/\/clinician\/patients\//);
+  await expect(page.getByRole("alert")).toContainText("Break-glass access");
+  const chartUrl = page.url();
+  const events = await auditEventsSince(since);
+  expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["break_glass.grant", "chart.read"]));
+  const alerts = await query("SELECT * FROM alert WHERE kind = 'break_glass'");
+  expect(alerts.length).toBeGreaterThanOrEqual(1);
+
+  await page.waitForTimeout(7_000);
+  const after = await page.goto(chartUrl);
+  expect(after?.status()).toBe(404);
+});

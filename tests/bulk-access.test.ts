@@ -1,0 +1,26 @@
+import { describe, expect, it } from "vitest";
+import { TooManyRequests } from "@/lib/access/errors";
+import { getChart } from "@/lib/services/chart";
+import { adminQuery } from "./helpers/db";
+import { actorOf, makeCareTeam, makeUser } from "./helpers/fixtures";
+
+describe("bulk-access guard", () => {
+  it("refuses the next new patient past the limit with 429 semantics, raises one alert, and logs each refusal", async () => {
+    process.env.BULK_ACCESS_MAX_PATIENTS = "5";
+    const clinician = await makeUser("clinician");
+    const patients = [];
+    for (let i = 0; i < 7; i++) patients.push(await makeUser("patient"));
+    await makeCareTeam([clinician.id], patients.map((p) => p.patientId!));
+    const actor = actorOf(clinician);
+    for (const p of patients.slice(0, 5)) await getChart(actor, p.patientId!);
+    // Re-opening a chart already counted is not "more patients".
+    await getChart(actor, patients[0]!.patientId!);
+    await expect(getChart(actor, patients[5]!.patientId!)).rejects.toBeInstanceOf(TooManyRequests);
+    await expect(getChart(actor, patients[6]!.patientId!)).rejects.toBeInstanceOf(TooManyRequests);
+    const alerts = await adminQuery("SELECT * FROM alert WHERE kind = 'bulk_access' AND actor_id = $1", [clinician.id]);
+    expect(alerts).toHaveLength(1);
+    const refused = await adminQuery("SELECT * FROM audit_event WHERE action = 'access.bulk_refused' AND actor_id = $1", [clinician.id]);
+    expect(refused).toHaveLength(2);
+    delete process.env.BULK_ACCESS_MAX_PATIENTS;
+  });
+});
