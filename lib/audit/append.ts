@@ -50,7 +50,7 @@ export function chainHash(key: Buffer, prevHash: string, record: AuditRecord): s
 
 export async function appendAuditEvents(tx: Tx, principal: DbPrincipal, events: AuditInput[]): Promise<void> {
   if (events.length === 0) return;
-  await tx.$queryRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
   const last = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`
     SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1`;
   let seq = last[0]?.seq ?? 0n;

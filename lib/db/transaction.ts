@@ -10,6 +10,11 @@ export interface ActorContext {
   tx: Tx;
   /** Queued and written just before commit, in the same transaction: no access without its log line. */
   audit(event: AuditInput): void;
+  /**
+   * Work that must survive this transaction's failure (the record of a refused access), run in its own
+   * transaction after the rollback. Never nested: the embedded database serializes transactions.
+   */
+  onRollback(work: () => Promise<void>): void;
 }
 
 /** The identity a transaction runs under; `system` is for sign-in, seeding and scheduled jobs only. */
@@ -29,6 +34,16 @@ const TRANSACTION_TIMEOUT_MS = 30_000;
  */
 export async function withPrincipal<T>(principal: DbPrincipal, work: (ctx: ActorContext) => Promise<T>): Promise<T> {
   if (principal.role !== "system" && !principal.userId) throw new Error("withPrincipal: actor without a user id");
+  const rollbackWork: (() => Promise<void>)[] = [];
+  try {
+    return await transaction(principal, rollbackWork, work);
+  } catch (error) {
+    for (const item of rollbackWork) await item();
+    throw error;
+  }
+}
+
+function transaction<T>(principal: DbPrincipal, rollbackWork: (() => Promise<void>)[], work: (ctx: ActorContext) => Promise<T>): Promise<T> {
   return prisma().$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe("SET LOCAL ROLE custodia_app");
@@ -36,7 +51,7 @@ export async function withPrincipal<T>(principal: DbPrincipal, work: (ctx: Actor
         set_config('app.actor_id', ${principal.userId ?? ""}, true),
         set_config('app.patient_id', ${principal.patientId ?? ""}, true)`;
       const queued: AuditInput[] = [];
-      const result = await work({ tx, audit: (event) => queued.push(event) });
+      const result = await work({ tx, audit: (event) => queued.push(event), onRollback: (item) => rollbackWork.push(item) });
       await appendAuditEvents(tx, principal, queued);
       return result;
     },

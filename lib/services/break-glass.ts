@@ -38,7 +38,8 @@ export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ 
     const expiresAt = new Date(Date.now() + config().breakGlassMinutes * 60_000);
     const reasonEnc = sealSystem(input.reason, { table: "break_glass_grant", column: "reason_enc", rowId: id });
     await tx.breakGlassGrant.create({ data: { id, clinicianId: actor.userId, patientId, reasonEnc, expiresAt } });
-    await tx.alert.create({
+    // createMany: no RETURNING, since clinicians may raise alerts but not read them back.
+    await tx.alert.createMany({
       data: { kind: "break_glass", actorId: actor.userId, patientPseudonym: pseudonym(patientId), details: { grantId: id, expiresAt: expiresAt.toISOString() } },
     });
     audit({

@@ -18,7 +18,7 @@ export async function openPatient(ctx: ActorContext, actor: Actor, patientId: st
   if (actor.role === "clinician") await guardBulkAccess(ctx, actor, patientId);
   const cipher = await patientCipher(ctx.tx, patientId);
   if (!cipher) {
-    await recordOutOfScope(actor, patientId);
+    ctx.onRollback(() => recordOutOfScope(actor, patientId));
     throw new NotFound("patient");
   }
   return cipher;
@@ -43,7 +43,7 @@ async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: strin
     FROM record_access
     WHERE actor_id = ${actor.userId}::uuid AND accessed_at > now() - make_interval(secs => ${windowSeconds})`;
   if (!row?.seen && Number(row?.others ?? 0) >= maxPatients) {
-    await recordBulkAccess(actor, patientId, maxPatients, windowSeconds);
+    ctx.onRollback(() => recordBulkAccess(actor, patientId, maxPatients, windowSeconds));
     throw new TooManyRequests("too many distinct patient records opened in a short time");
   }
   await ctx.tx.$executeRaw`INSERT INTO record_access (actor_id, patient_id) VALUES (${actor.userId}::uuid, ${patientId}::uuid)

@@ -1,0 +1,23 @@
+import pg from "pg";
+
+/** The mode the integration suite runs in: a real PostgreSQL server, or the embedded default (PGlite). */
+export function isEmbedded(): boolean {
+  return process.env.CUSTODIA_TEST_DB_MODE === "embedded";
+}
+
+export function testDatabaseUrl(): string {
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error("the test database is not set up (tests/setup/database.ts)");
+  return url;
+}
+
+/** Runs SQL as the connecting owner/superuser on this file's database: the attacker with the keys to the server. */
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}
