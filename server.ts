@@ -2,7 +2,8 @@
  * The portal's process: embedded PostgreSQL when DATABASE_URL is unset, migrations, demo seed outside
  * production, then Next.js behind a plain HTTP server that records the TCP peer address for the audit log.
  */
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { createServer } from "node:http";
 import next from "next";
 import { config, isProduction } from "@/lib/config";
@@ -32,11 +33,13 @@ async function main() {
   if (!isProduction() && process.env.CUSTODIA_SEED !== "0") {
     // A child process: the seed goes through the server-only service layer, loaded with the
     // react-server export condition that this Next.js host process must not use.
-    const seeded = spawnSync(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/seed.ts"], {
+    // Asynchronous: the embedded database is served from this very process and must keep answering.
+    const seed = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/seed.ts"], {
       stdio: "inherit",
       env: process.env,
     });
-    if (seeded.status !== 0) throw new Error("seeding the demo data failed");
+    const [code] = (await once(seed, "exit")) as [number | null];
+    if (code !== 0) throw new Error("seeding the demo data failed");
   }
 
   const app = next({ dev, hostname, port });

@@ -15,7 +15,8 @@ type Role = "patient" | "clinician" | "auditor" | "admin";
 const MARK = "Zyxwvutsrq";
 let target: TestUser;
 let targetEntry: string;
-const actors = {} as Record<string, TestUser>;
+type Who = "patientSelf" | "patientOther" | "teamClinician" | "otherClinician" | "glassClinician" | "auditor" | "admin";
+const actors = {} as Record<Who, TestUser>;
 
 beforeAll(async () => {
   target = await makeUser("patient", { patient: identity({ givenName: `${MARK}Given`, familyName: `${MARK}Family`, mrn: "MX-424242" }) });
@@ -38,7 +39,7 @@ beforeAll(async () => {
   });
 });
 
-const cells: { who: string; role: Role; relationship: Relationship; read: boolean; write: boolean }[] = [
+const cells: { who: Who; role: Role; relationship: Relationship; read: boolean; write: boolean }[] = [
   { who: "teamClinician", role: "clinician", relationship: "care-team", read: true, write: true },
   { who: "glassClinician", role: "clinician", relationship: "break-glass", read: true, write: true },
   { who: "otherClinician", role: "clinician", relationship: "other", read: false, write: false },
@@ -66,7 +67,7 @@ async function attempt(actor: Actor, op: () => Promise<unknown>): Promise<{ ok: 
 describe("role × operation × relationship, through the services", () => {
   for (const cell of cells) {
     it(`${cell.who} (${cell.role}, ${cell.relationship}): read ${cell.read ? "allowed" : "denied"}, write ${cell.write ? "allowed" : "denied"}`, async () => {
-      const user = actors[cell.who]!;
+      const user = actors[cell.who];
       const actor = actorOf(user);
       const before = await denials(user.id);
       const read = await attempt(actor, () => getChart(actor, target.patientId!));
@@ -121,18 +122,18 @@ describe("the same matrix directly in SQL as the runtime role (app bypassed)", (
     )[0]!.n !== "0";
 
   it("matches the service layer for every cell", async () => {
-    expect(await visible("clinician", actors.teamClinician!)).toBe(true);
-    expect(await visible("clinician", actors.glassClinician!)).toBe(true);
-    expect(await visible("clinician", actors.otherClinician!)).toBe(false);
-    expect(await visible("patient", actors.patientSelf!)).toBe(true);
-    expect(await visible("patient", actors.patientOther!)).toBe(false);
-    expect(await visible("auditor", actors.auditor!)).toBe(false);
-    expect(await visible("admin", actors.admin!)).toBe(false);
+    expect(await visible("clinician", actors.teamClinician)).toBe(true);
+    expect(await visible("clinician", actors.glassClinician)).toBe(true);
+    expect(await visible("clinician", actors.otherClinician)).toBe(false);
+    expect(await visible("patient", actors.patientSelf)).toBe(true);
+    expect(await visible("patient", actors.patientOther)).toBe(false);
+    expect(await visible("auditor", actors.auditor)).toBe(false);
+    expect(await visible("admin", actors.admin)).toBe(false);
   });
 
   it("stops matching an expired break-glass grant on the next query", async () => {
-    await adminQuery("UPDATE break_glass_grant SET expires_at = created_at + interval '1 microsecond' WHERE clinician_id = $1", [actors.glassClinician!.id]);
-    expect(await visible("clinician", actors.glassClinician!)).toBe(false);
-    await expect(getChart(actorOf(actors.glassClinician!), target.patientId!)).rejects.toBeInstanceOf(NotFound);
+    await adminQuery("UPDATE break_glass_grant SET expires_at = created_at + interval '1 microsecond' WHERE clinician_id = $1", [actors.glassClinician.id]);
+    expect(await visible("clinician", actors.glassClinician)).toBe(false);
+    await expect(getChart(actorOf(actors.glassClinician), target.patientId!)).rejects.toBeInstanceOf(NotFound);
   });
 });

@@ -34,11 +34,7 @@ export async function verifySecondFactor(sessionId: string, code: string, reques
     }
     let method: "totp" | "recovery-code" | null = null;
     if (/^\d{6}$/.test(code)) {
-      const result = await verifyTotp(openSystem(user.mfaSecretEnc, at(user.id, "mfa_secret_enc")), code, user.totpLastStep);
-      if (result.ok) {
-        await tx.user.update({ where: { id: user.id }, data: { totpLastStep: result.step } });
-        method = "totp";
-      }
+      if (await verifyActorTotp(tx, user.id, code)) method = "totp";
     } else {
       const used = await tx.recoveryCode.updateMany({
         where: { userId: user.id, codeHash: hashRecoveryCode(user.id, code), usedAt: null },
@@ -91,9 +87,10 @@ export async function beginEnrollment(sessionId: string, request: RequestMeta): 
 export async function confirmEnrollment(sessionId: string, code: string, request: RequestMeta): Promise<string[] | null> {
   return withSystem(request, async ({ tx, audit }) => {
     const session = await pendingSession(tx, sessionId);
-    if (!session?.user.mfaPendingSecretEnc || session.user.mfaEnrolledAt) return null;
+    const pendingEnc = session?.user.mfaPendingSecretEnc;
+    if (!session || !pendingEnc || session.user.mfaEnrolledAt) return null;
     const { user } = session;
-    const secret = openSystem(user.mfaPendingSecretEnc, at(user.id, "mfa_pending_secret_enc"));
+    const secret = openSystem(pendingEnc, at(user.id, "mfa_pending_secret_enc"));
     const result = await verifyTotp(secret, code, null);
     const who = { actorId: user.id, actorRole: user.role, resourceType: "user", resourceId: user.id };
     if (!result.ok) {
@@ -118,7 +115,7 @@ export async function confirmEnrollment(sessionId: string, code: string, request
   });
 }
 
-/** Re-authentication for sensitive steps (break-glass): the user's current TOTP code, each step once. */
+/** A TOTP code of the user's enrolled secret, each time step accepted once; also re-authenticates break-glass. */
 export async function verifyActorTotp(tx: Tx, userId: string, code: string): Promise<boolean> {
   const user = await tx.user.findUnique({ where: { id: userId } });
   if (!user?.mfaSecretEnc) return false;
