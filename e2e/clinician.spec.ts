@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import { demoTotpSecret } from "../lib/demo/accounts";
-import { freshTotp, signIn } from "./support/auth";
+import { freshTotp, signIn, pageAlert } from "./support/auth";
 import { auditEventsSince, lastAuditSeq, query } from "./support/db";
 
 // The seed's MRN rule (lib/demo/seed.ts): North Clinic has patients 01–25, South Clinic 26–50.
@@ -55,7 +55,7 @@ test("break-glass opens one outside patient with a banner, alerts auditors, and 
   const since = await lastAuditSeq();
   await page.getByRole("button", { name: "Break the glass" }).click();
   await expect(page).toHaveURL(/\/clinician\/patients\//);
-  await expect(page.getByRole("alert")).toContainText("Break-glass access");
+  await expect(pageAlert(page)).toContainText("Break-glass access");
   const chartUrl = page.url();
   const events = await auditEventsSince(since);
   expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["break_glass.grant", "chart.read"]));

@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { submitPassword } from "./support/auth";
+import { submitPassword, pageAlert } from "./support/auth";
 import { auditEventsSince, lastAuditSeq } from "./support/db";
 
 test("five wrong passwords lock the account, even against the right password", async ({ page }) => {
@@ -7,12 +7,12 @@ test("five wrong passwords lock the account, even against the right password", a
   const since = await lastAuditSeq();
   for (let i = 0; i < 4; i++) {
     await submitPassword(page, email, `wrong-password-${i}`);
-    await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+    await expect(pageAlert(page)).toHaveText("The email or password is incorrect.");
   }
   await submitPassword(page, email, "wrong-password-final");
-  await expect(page.getByRole("alert")).toContainText("Too many failed attempts");
+  await expect(pageAlert(page)).toContainText("Too many failed attempts");
   await submitPassword(page, email);
-  await expect(page.getByRole("alert")).toContainText("Too many failed attempts");
+  await expect(pageAlert(page)).toContainText("Too many failed attempts");
   await expect(page).toHaveURL(/\/sign-in$/);
   const events = await auditEventsSince(since);
   expect(events.filter((e) => e.action === "auth.lockout")).toHaveLength(1);

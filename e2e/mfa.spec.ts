@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { generate } from "otplib";
 import { demoTotpSecret } from "../lib/demo/accounts";
-import { freshTotp, submitPassword } from "./support/auth";
+import { freshTotp, submitPassword, pageAlert } from "./support/auth";
 
 test("a new clinician must enrol TOTP on first sign-in and gets recovery codes once", async ({ page }) => {
   await submitPassword(page, "newhire@custodia.test");
@@ -14,7 +14,7 @@ test("a new clinician must enrol TOTP on first sign-in and gets recovery codes o
 
   await page.getByLabel("Code from your app").fill("000000");
   await page.getByRole("button", { name: "Turn on two-step verification" }).click();
-  await expect(page.getByRole("alert")).toContainText("does not match");
+  await expect(pageAlert(page)).toContainText("does not match");
 
   await page.getByLabel("Code from your app").fill(await freshTotp(secret));
   await page.getByRole("button", { name: "Turn on two-step verification" }).click();
@@ -35,7 +35,7 @@ test("a new clinician must enrol TOTP on first sign-in and gets recovery codes o
       await expect(page).toHaveURL(/\/clinician$/);
       await page.getByRole("button", { name: "Sign out" }).click();
     } else {
-      await expect(page.getByRole("alert")).toContainText("not valid");
+      await expect(pageAlert(page)).toContainText("not valid");
     }
   }
 });
@@ -52,7 +52,7 @@ test("a TOTP code that was already used is refused", async ({ page, browser }) =
   await submitPassword(other, email);
   await other.getByLabel("Authentication code").fill(code);
   await other.getByRole("button", { name: "Verify" }).click();
-  await expect(other.getByRole("alert")).toContainText("not valid");
+  await expect(pageAlert(other)).toContainText("not valid");
   await expect(other).toHaveURL(/\/mfa$/);
   await other.close();
 });
@@ -63,5 +63,5 @@ test("a wrong TOTP code is refused", async ({ page }) => {
   await submitPassword(page, email);
   await page.getByLabel("Authentication code").fill(real === "123456" ? "654321" : "123456");
   await page.getByRole("button", { name: "Verify" }).click();
-  await expect(page.getByRole("alert")).toContainText("not valid");
+  await expect(pageAlert(page)).toContainText("not valid");
 });

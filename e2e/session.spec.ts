@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn, signOut } from "./support/auth";
+import { signIn, signOut, pageAlert } from "./support/auth";
 import { auditEventsSince, lastAuditSeq } from "./support/db";
 
 test("after sign-out, replaying the old session cookie is refused", async ({ page, browser }) => {
@@ -37,7 +37,7 @@ test("a patient cannot sign in through the staff sign-in", async ({ page }) => {
   await page.getByLabel("Email").fill("patient07@custodia.test");
   await page.getByLabel("Password").fill("Custodia-demo-2026");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toContainText("cannot sign in here");
+  await expect(pageAlert(page)).toContainText("cannot sign in here");
   await page.goto("/clinician");
   await expect(page).toHaveURL(/\/staff\/sign-in\?reason=missing/);
   const refusals = (await auditEventsSince(since)).filter((e) => e.action === "auth.sign_in");
@@ -50,7 +50,7 @@ test("staff cannot sign in through the patient sign-in", async ({ page }) => {
   await page.getByLabel("Email").fill("clinician3@custodia.test");
   await page.getByLabel("Password").fill("Custodia-demo-2026");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page.getByRole("alert")).toContainText("cannot sign in here");
+  await expect(pageAlert(page)).toContainText("cannot sign in here");
 });
 
 test("signing out ends the session and shows the sign-in page", async ({ page }) => {

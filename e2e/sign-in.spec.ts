@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { signIn, signOut } from "./support/auth";
+import { signIn, signOut, pageAlert } from "./support/auth";
 import { auditEventsSince, lastAuditSeq } from "./support/db";
 
 const accounts = [
@@ -33,7 +33,7 @@ test("unknown account and wrong password get the same answer", async ({ page }) 
     await page.getByLabel("Email").fill(email);
     await page.getByLabel("Password").fill("not-the-password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    return page.getByRole("alert").innerText();
+    return pageAlert(page).innerText();
   };
   expect(await message("nobody@custodia.test")).toBe(await message("patient03@custodia.test"));
 });

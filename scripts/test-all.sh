@@ -16,4 +16,6 @@ fi
 
 npm run typecheck
 npx vitest run
+# End-to-end tests drive the production build.
+npx next build
 npx playwright test

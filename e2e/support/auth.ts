@@ -46,3 +46,8 @@ export async function signOut(page: Page) {
   await page.getByRole("button", { name: "Sign out" }).click();
   await expect(page).toHaveURL(/\/sign-in\?reason=signed-out/);
 }
+
+/** The page's own alert: Next's route announcer also has role "alert" but is empty or holds the title. */
+export function pageAlert(page: Page) {
+  return page.locator("main [role=alert], form [role=alert]").first();
+}

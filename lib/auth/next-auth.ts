@@ -31,6 +31,13 @@ export const { auth, signIn, signOut } = NextAuth(() => ({
   useSecureCookies: isProduction(),
   session: { strategy: "jwt", maxAge: config().sessionMaxSeconds },
   pages: { signIn: "/sign-in" },
+  // A refused sign-in is an expected outcome, already in the audit log: keep it out of the error log.
+  logger: {
+    error(error) {
+      if (error instanceof CredentialsSignin) return;
+      console.error(error);
+    },
+  },
   providers: [
     Credentials({
       credentials: { email: {}, password: {}, portal: {} },
