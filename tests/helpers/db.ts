@@ -21,3 +21,17 @@ export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow
     await client.end();
   }
 }
+
+/** An empty database of the suite's kind, for tests of the migrator itself. */
+export async function freshEmptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (isEmbedded()) {
+    const { startEmbeddedPostgres } = await import("@/lib/db/embedded");
+    const embedded = await startEmbeddedPostgres({ dataDir: "memory", port: 0 });
+    return { url: embedded.url, drop: embedded.stop };
+  }
+  const name = `custodia_t_empty_${Math.random().toString(36).slice(2, 10)}`;
+  await adminQuery(`CREATE DATABASE ${name}`);
+  const url = new URL(testDatabaseUrl());
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: async () => void (await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+}

@@ -1,0 +1,54 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { cachedDataKeys, clearDataKeyCache, createDataKey, dataKeyCache, forgetDataKey, rewrapDataKey, unwrapDataKey } from "./envelope";
+import { DecryptError } from "./errors";
+import { FileKeyProvider } from "./keys";
+
+const provider = () => new FileKeyProvider(mkdtempSync(join(tmpdir(), "custodia-envelope-")));
+
+afterEach(() => clearDataKeyCache());
+
+describe("envelope keys", () => {
+  it("unwraps a data key only for the patient it was made for", () => {
+    const p = provider();
+    const { dek, wrapped, kekVersion } = createDataKey("patient-a", p);
+    expect(kekVersion).toBe(1);
+    expect(unwrapDataKey("patient-a", wrapped, p).equals(dek)).toBe(true);
+    expect(() => unwrapDataKey("patient-b", wrapped, p)).toThrow(DecryptError);
+  });
+
+  it("rewraps under a new master key and keeps the data key; a retired key no longer unwraps old wraps", () => {
+    const p = provider();
+    const { dek, wrapped } = createDataKey("patient-a", p);
+    const straggler = createDataKey("patient-b", p);
+    expect(p.addMasterKeyVersion()).toBe(2);
+    const rewrapped = rewrapDataKey("patient-a", wrapped, p);
+    expect(rewrapped.kekVersion).toBe(2);
+    expect(rewrapped.wrapped.startsWith("k2.")).toBe(true);
+    clearDataKeyCache();
+    expect(unwrapDataKey("patient-a", rewrapped.wrapped, p).equals(dek)).toBe(true);
+    expect(rewrapDataKey("patient-a", rewrapped.wrapped, p).wrapped).toBe(rewrapped.wrapped);
+    p.retireMasterKeyVersion(1);
+    expect(() => unwrapDataKey("patient-b", straggler.wrapped, p)).toThrow(DecryptError);
+    expect(() => p.retireMasterKeyVersion(2)).toThrow();
+  });
+
+  it("keeps the unwrapped-key cache bounded and forgets a shredded patient", () => {
+    const p = provider();
+    const before = dataKeyCache.maxEntries;
+    dataKeyCache.maxEntries = 5;
+    try {
+      for (let i = 0; i < 12; i++) {
+        const { wrapped } = createDataKey(`patient-${i}`, p);
+        unwrapDataKey(`patient-${i}`, wrapped, p);
+      }
+      expect(cachedDataKeys()).toBe(5);
+      forgetDataKey("patient-11");
+      expect(cachedDataKeys()).toBe(4);
+    } finally {
+      dataKeyCache.maxEntries = before;
+    }
+  });
+});
