@@ -1,7 +1,4 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { clearDataKeyCache, unwrapDataKey } from "@/lib/crypto/envelope";
 import { decryptField } from "@/lib/crypto/field";
@@ -9,8 +6,9 @@ import { FileKeyProvider } from "@/lib/crypto/keys";
 import { adminQuery } from "./helpers/db";
 import { identity, makeUser } from "./helpers/fixtures";
 
+// Hoisted above the imports, so this file's key provider uses its own key folder, never the shared one.
 const keyDir = vi.hoisted(() => {
-  const dir = mkdtempSync(join(tmpdir(), "custodia-rotation-"));
+  const dir = `${process.env.TMPDIR ?? "/tmp"}/custodia-rotation-${process.pid}-${Date.now()}`;
   process.env.CUSTODIA_KEY_DIR = dir;
   return dir;
 });

@@ -15,7 +15,7 @@ export class MigrationError extends Error {
   }
 }
 
-const LOCK_KEY = 72_707_369; // pg_advisory_lock key shared by every migrator instance
+const LOCK_KEY = 72_707_369; // advisory lock key shared by every migrator instance
 
 interface Migration {
   name: string;
@@ -46,6 +46,24 @@ const bookkeeping = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
   applied_steps_count integer NOT NULL DEFAULT 0
 )`;
 
+async function appliedMigrations(client: pg.Client): Promise<Map<string, string>> {
+  const rows = await client.query<{ migration_name: string; checksum: string }>(
+    "SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+  );
+  return new Map(rows.rows.map((r) => [r.migration_name, r.checksum]));
+}
+
+function verifyHistory(done: Map<string, string>, migrations: Migration[]): void {
+  const onDisk = new Map(migrations.map((m) => [m.name, m]));
+  for (const [name, checksum] of done) {
+    const file = onDisk.get(name);
+    if (!file) throw new MigrationError(`migration ${name} is recorded in the database but missing on disk`);
+    if (file.checksum !== checksum) {
+      throw new MigrationError(`migration ${name} was edited after it was applied (checksum differs); add a new migration instead`);
+    }
+  }
+}
+
 export async function migrate(
   databaseUrl: string,
   options: { dir?: string; log?: (msg: string) => void } = {},
@@ -54,24 +72,25 @@ export async function migrate(
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    await client.query("SELECT pg_advisory_lock($1)", [LOCK_KEY]);
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
     await client.query(bookkeeping);
-    const done = await client.query<{ migration_name: string; checksum: string }>(
-      "SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
-    );
-    const onDisk = new Map(migrations.map((m) => [m.name, m]));
-    for (const row of done.rows) {
-      const file = onDisk.get(row.migration_name);
-      if (!file) throw new MigrationError(`migration ${row.migration_name} is recorded in the database but missing on disk`);
-      if (file.checksum !== row.checksum) {
-        throw new MigrationError(`migration ${row.migration_name} was edited after it was applied (checksum differs); add a new migration instead`);
-      }
-    }
-    const appliedNames = new Set(done.rows.map((r) => r.migration_name));
+    await client.query("COMMIT");
+    // Check the whole history before touching anything: an edited or vanished migration changes nothing.
+    verifyHistory(await appliedMigrations(client), migrations);
     const applied: string[] = [];
-    for (const m of migrations.filter((m) => !appliedNames.has(m.name))) {
+    for (const m of migrations) {
       try {
         await client.query("BEGIN");
+        // Serializes concurrent migrators (several app instances starting at once): the second one waits,
+        // then sees the migration recorded and skips it.
+        await client.query("LOCK TABLE _prisma_migrations IN EXCLUSIVE MODE");
+        const done = await appliedMigrations(client);
+        if (done.has(m.name)) {
+          verifyHistory(done, migrations);
+          await client.query("COMMIT");
+          continue;
+        }
         await client.query(m.sql);
         await client.query(
           `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
@@ -81,6 +100,7 @@ export async function migrate(
         await client.query("COMMIT");
       } catch (error) {
         await client.query("ROLLBACK");
+        if (error instanceof MigrationError) throw error;
         throw new MigrationError(`migration ${m.name} failed and was rolled back: ${(error as Error).message}`);
       }
       applied.push(m.name);
@@ -88,7 +108,6 @@ export async function migrate(
     }
     return { applied };
   } finally {
-    await client.query("SELECT pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => undefined);
     await client.end();
   }
 }
