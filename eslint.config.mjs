@@ -1,8 +1,10 @@
 import nextVitals from "eslint-config-next/core-web-vitals";
 import nextTs from "eslint-config-next/typescript";
 
-export default [
+const config = [
   ...nextVitals,
   ...nextTs,
   { ignores: ["lib/db/generated/**", ".next/**", "node_modules/**", "test-results/**", "playwright-report/**"] },
 ];
+
+export default config;

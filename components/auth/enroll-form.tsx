@@ -11,7 +11,7 @@ import { useValidatedAction } from "@/components/forms/use-validated-action";
 const initial: EnrollState = { ok: false };
 
 export function EnrollForm() {
-  const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(
+  const { state, pending, form, onSubmit, fieldError } = useValidatedAction(
     enrollCodeSchema,
     confirmEnrollmentAction,
     initial,
@@ -38,7 +38,7 @@ export function EnrollForm() {
     );
   }
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-4">
+    <form onSubmit={onSubmit} noValidate className="space-y-4">
       {state.message ? <Alert tone="error">{state.message}</Alert> : null}
       <Field
         label="Code from your app"

@@ -9,14 +9,14 @@ import { initialFormState } from "@/lib/validation/form-state";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
 
 export function SignInForm({ portal }: { portal: Portal }) {
-  const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(
+  const { state, pending, form, onSubmit, fieldError } = useValidatedAction(
     signInSchema,
     signInAction,
     initialFormState,
     { portal, email: "", password: "" },
   );
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-4">
+    <form onSubmit={onSubmit} noValidate className="space-y-4">
       {state.message ? <Alert tone="error">{state.message}</Alert> : null}
       <input type="hidden" {...form.register("portal")} />
       <Field label="Email" type="email" autoComplete="username" error={fieldError("email")} {...form.register("email")} />

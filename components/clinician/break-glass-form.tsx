@@ -10,9 +10,9 @@ import { breakGlassSchema } from "@/lib/validation/patient";
 import { initialFormState } from "@/lib/validation/form-state";
 
 export function BreakGlassForm() {
-  const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(breakGlassSchema, breakGlassAction, initialFormState);
+  const { state, pending, form, onSubmit, fieldError } = useValidatedAction(breakGlassSchema, breakGlassAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-4">
+    <form onSubmit={onSubmit} noValidate className="space-y-4">
       {state.message ? <Alert tone="error">{state.message}</Alert> : null}
       <Field label="Patient MRN" autoComplete="off" error={fieldError("mrn")} {...form.register("mrn")} />
       <TextArea label="Reason for emergency access" error={fieldError("reason")} {...form.register("reason")} />

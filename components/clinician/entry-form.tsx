@@ -26,7 +26,7 @@ export function EntryForm({
   initial?: ClinicalContent;
   submitLabel: string;
 }) {
-  const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(
+  const { state, pending, form, onSubmit, fieldError } = useValidatedAction(
     clinicalContentSchema,
     action,
     initialFormState,
@@ -38,7 +38,7 @@ export function EntryForm({
     <Field label={label} error={fieldError(name)} {...extra} {...form.register(name as "kind")} />
   );
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-3">
+    <form onSubmit={onSubmit} noValidate className="space-y-3">
       {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
       {initial ? <input type="hidden" {...form.register("kind")} /> : <Select label="Kind" options={kinds} {...form.register("kind")} />}
       {field("date", "Date", { type: "date" })}

@@ -13,13 +13,13 @@ import { PatientTable } from "./patient-table";
 const initial: SearchState = { ok: false };
 
 export function PatientSearch() {
-  const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(patientSearchSchema, searchPatientsAction, initial, {
+  const { state, pending, form, onSubmit, fieldError } = useValidatedAction(patientSearchSchema, searchPatientsAction, initial, {
     by: "mrn",
   });
   const by = form.watch("by");
   return (
     <div className="space-y-4">
-      <form ref={formRef} onSubmit={onSubmit} noValidate className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Find a patient">
+      <form onSubmit={onSubmit} noValidate className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Find a patient">
         <Select
           label="Search by"
           options={[

@@ -1,7 +1,7 @@
 "use client";
 
 import { zodResolver } from "@hookform/resolvers/zod";
-import { startTransition, useActionState, useRef } from "react";
+import { startTransition, useActionState, type FormEvent } from "react";
 import { useForm, type DefaultValues, type FieldValues } from "react-hook-form";
 import type { z } from "zod";
 import type { FormState } from "@/lib/validation/form-state";
@@ -17,13 +17,12 @@ export function useValidatedAction<S extends FormState, Schema extends z.ZodType
   defaultValues?: DefaultValues<z.input<Schema>>,
 ) {
   const [state, formAction, pending] = useActionState(action, initial);
-  const formRef = useRef<HTMLFormElement>(null);
   const form = useForm<z.input<Schema>, unknown, z.output<Schema>>({ resolver: zodResolver(schema), defaultValues });
-  const onSubmit = form.handleSubmit(() => {
-    const element = formRef.current;
-    if (element) startTransition(() => formAction(new FormData(element)));
-  });
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    const element = event.currentTarget;
+    void form.handleSubmit(() => startTransition(() => formAction(new FormData(element))))(event);
+  };
   const fieldError = (name: string) =>
     (form.formState.errors[name]?.message as string | undefined) ?? state.errors?.[name]?.[0];
-  return { state, pending, form, formRef, onSubmit, fieldError };
+  return { state, pending, form, onSubmit, fieldError };
 }

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { KeyConfigError } from "./errors";
 import { EnvKeyProvider, FileKeyProvider, generateProductionKeys } from "./keys";
 
-function envFrom(lines: string): NodeJS.ProcessEnv {
+function envFrom(lines: string): Record<string, string> {
   return Object.fromEntries(lines.split("\n").map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
 }
 

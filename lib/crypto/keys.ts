@@ -150,7 +150,7 @@ export class EnvKeyProvider implements KeyProvider {
   private readonly secretKeys: Record<SecretPurpose, Buffer>;
   private readonly signing: { privateKey: KeyObject; publicKey: KeyObject };
 
-  constructor(env: NodeJS.ProcessEnv) {
+  constructor(env: Record<string, string | undefined>) {
     const missing: string[] = [];
     const read = (name: string) => {
       const value = env[name];

@@ -1,7 +1,7 @@
 import { faker } from "@faker-js/faker";
 import { noRequest } from "@/lib/access/actor";
 import { isProduction } from "@/lib/config";
-import { withSystem, type ActorContext } from "@/lib/db/transaction";
+import { withSystem } from "@/lib/db/transaction";
 import { addCareTeamMember, assignPatientToTeam, createCareTeam } from "@/lib/services/care-teams";
 import { addClinicalRecord, registerPatient } from "@/lib/services/patients";
 import { createUser } from "@/lib/services/users";
