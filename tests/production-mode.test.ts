@@ -9,8 +9,8 @@ afterEach(() => {
 
 describe("production mode", () => {
   it("refuses to start the portal without real keys, naming what is missing", () => {
-    const env = { ...process.env, CUSTODIA_ENV: "production", PORT: "0" };
-    for (const name of ["AUTH_SECRET", "CUSTODIA_MASTER_KEYS", "CUSTODIA_SYSTEM_KEY"] as const) delete env[name];
+    const env: NodeJS.ProcessEnv = { ...process.env, CUSTODIA_ENV: "production", PORT: "0" };
+    for (const name of ["AUTH_SECRET", "CUSTODIA_MASTER_KEYS", "CUSTODIA_SYSTEM_KEY"]) delete env[name];
     const run = spawnSync(process.execPath, ["--import", "tsx", "server.ts"], { env, encoding: "utf8", timeout: 60_000 });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain("CUSTODIA_MASTER_KEYS");
