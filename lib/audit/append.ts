@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { keyProvider } from "@/lib/crypto/keys";
 import { pseudonym } from "@/lib/crypto/pseudonym";
-import type { DbPrincipal, Tx } from "@/lib/db/transaction";
+import type { ActorContext, DbPrincipal } from "@/lib/db/transaction";
 import { canonicalJson, type JsonValue } from "./canonical";
 
 export type AuditOutcome = "allowed" | "denied" | "error";
@@ -48,8 +48,9 @@ export function chainHash(key: Buffer, prevHash: string, record: AuditRecord): s
     .digest("hex");
 }
 
-export async function appendAuditEvents(tx: Tx, principal: DbPrincipal, events: AuditInput[]): Promise<void> {
+export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipal, events: AuditInput[]): Promise<void> {
   if (events.length === 0) return;
+  const { tx } = ctx;
   await tx.$executeRaw`SELECT pg_advisory_xact_lock(${AUDIT_LOCK_KEY})`;
   const last = await tx.$queryRaw<{ seq: bigint; hash: string }[]>`
     SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1`;

@@ -15,6 +15,8 @@ export interface ActorContext {
    * transaction after the rollback. Never nested: the embedded database serializes transactions.
    */
   onRollback(work: () => Promise<void>): void;
+  /** Work that must only happen once this transaction is durable (writing outside the database). */
+  onCommit(work: () => Promise<void>): void;
 }
 
 /** The identity a transaction runs under; `system` is for sign-in, seeding and scheduled jobs only. */
@@ -35,15 +37,23 @@ const TRANSACTION_TIMEOUT_MS = 30_000;
 export async function withPrincipal<T>(principal: DbPrincipal, work: (ctx: ActorContext) => Promise<T>): Promise<T> {
   if (principal.role !== "system" && !principal.userId) throw new Error("withPrincipal: actor without a user id");
   const rollbackWork: (() => Promise<void>)[] = [];
+  const commitWork: (() => Promise<void>)[] = [];
   try {
-    return await transaction(principal, rollbackWork, work);
+    const result = await transaction(principal, { rollbackWork, commitWork }, work);
+    for (const item of commitWork) await item();
+    return result;
   } catch (error) {
     for (const item of rollbackWork) await item();
     throw error;
   }
 }
 
-function transaction<T>(principal: DbPrincipal, rollbackWork: (() => Promise<void>)[], work: (ctx: ActorContext) => Promise<T>): Promise<T> {
+interface Hooks {
+  rollbackWork: (() => Promise<void>)[];
+  commitWork: (() => Promise<void>)[];
+}
+
+function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorContext) => Promise<T>): Promise<T> {
   return prisma().$transaction(
     async (tx) => {
       await tx.$executeRawUnsafe("SET LOCAL ROLE custodia_app");
@@ -51,8 +61,14 @@ function transaction<T>(principal: DbPrincipal, rollbackWork: (() => Promise<voi
         set_config('app.actor_id', ${principal.userId ?? ""}, true),
         set_config('app.patient_id', ${principal.patientId ?? ""}, true)`;
       const queued: AuditInput[] = [];
-      const result = await work({ tx, audit: (event) => queued.push(event), onRollback: (item) => rollbackWork.push(item) });
-      await appendAuditEvents(tx, principal, queued);
+      const ctx: ActorContext = {
+        tx,
+        audit: (event) => queued.push(event),
+        onRollback: (item) => hooks.rollbackWork.push(item),
+        onCommit: (item) => hooks.commitWork.push(item),
+      };
+      const result = await work(ctx);
+      await appendAuditEvents(ctx, principal, queued);
       return result;
     },
     { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS },
