@@ -1,15 +1,53 @@
+import Link from "next/link";
+import { BarChart } from "@/components/auditor/bar-chart";
 import { AccountPanel } from "@/components/home/account-panel";
+import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
 import { accountSummary } from "@/lib/services/account";
+import { listAlerts } from "@/lib/services/alerts";
+import { auditActivity } from "@/lib/services/audit-log";
 
-export const metadata = { title: "Home" };
+export const metadata = { title: "Audit dashboard" };
 
 export default async function AuditorHomePage() {
   const actor = await requireActor("auditor");
   const account = await accountSummary(actor);
+  const activity = await auditActivity(actor);
+  const openAlerts = await listAlerts(actor, { open: true });
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Welcome, {account.displayName}</h1>
+      <div className="grid gap-6 md:grid-cols-2">
+        <Card title="Open alerts">
+          <p className="text-3xl font-bold">{openAlerts.length}</p>
+          <Link className="text-sm underline" href="/auditor/alerts">
+            Review alerts
+          </Link>
+        </Card>
+        <Card title="Break-glass">
+          <Link className="text-sm underline" href="/auditor/break-glass">
+            Review break-glass uses
+          </Link>
+        </Card>
+      </div>
+      <Card title="Events per day (last 14 days)">
+        <BarChart
+          title="Audit events per day by outcome"
+          labels={activity.perDay.map((d) => d.day.slice(5))}
+          series={[
+            { label: "allowed", color: "#0f6e7a", values: activity.perDay.map((d) => d.allowed) },
+            { label: "denied", color: "#b91c1c", values: activity.perDay.map((d) => d.denied) },
+            { label: "error", color: "#a16207", values: activity.perDay.map((d) => d.error) },
+          ]}
+        />
+      </Card>
+      <Card title="Most frequent actions">
+        <BarChart
+          title="Audit events by action"
+          labels={activity.byAction.map((a) => a.action)}
+          series={[{ label: "events", color: "#0b5963", values: activity.byAction.map((a) => a.count) }]}
+        />
+      </Card>
       <AccountPanel account={account} />
     </div>
   );

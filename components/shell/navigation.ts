@@ -8,6 +8,11 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/clinician", label: "My patients" },
     { href: "/clinician/break-glass", label: "Break-glass" },
   ],
-  auditor: [{ href: "/auditor", label: "Home" }],
+  auditor: [
+    { href: "/auditor", label: "Dashboard" },
+    { href: "/auditor/events", label: "Events" },
+    { href: "/auditor/alerts", label: "Alerts" },
+    { href: "/auditor/break-glass", label: "Break-glass" },
+  ],
   admin: [{ href: "/admin", label: "Home" }],
 };

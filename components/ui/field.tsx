@@ -6,9 +6,9 @@ export function Field({
   name,
   error,
   hint,
-  ...input
+  ...rest
 }: InputHTMLAttributes<HTMLInputElement> & { label: string; name: string; error?: string; hint?: string }) {
-  const id = `field-${name}`;
+  const id = rest.id ?? `field-${name}`;
   const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
     <div className="space-y-1">
@@ -21,12 +21,12 @@ export function Field({
         </p>
       ) : null}
       <input
-        id={id}
         name={name}
         aria-invalid={error ? true : undefined}
         aria-describedby={describedBy}
         className="block w-full rounded-md border border-slate-400 bg-white px-3 py-2 text-sm shadow-sm"
-        {...input}
+        {...rest}
+        id={id}
       />
       {error ? (
         <p id={`${id}-error`} className="text-sm text-red-700">

@@ -5,21 +5,21 @@ export function Select({
   name,
   options,
   error,
-  ...select
+  ...rest
 }: SelectHTMLAttributes<HTMLSelectElement> & { label: string; name: string; options: { value: string; label: string }[]; error?: string }) {
-  const id = `field-${name}`;
+  const id = rest.id ?? `field-${name}`;
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
       <select
-        id={id}
         name={name}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
         className="block w-full rounded-md border border-slate-400 bg-white px-3 py-2 text-sm"
-        {...select}
+        {...rest}
+        id={id}
       >
         {options.map((o) => (
           <option key={o.value} value={o.value}>

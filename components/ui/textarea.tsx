@@ -4,22 +4,22 @@ export function TextArea({
   label,
   name,
   error,
-  ...area
+  ...rest
 }: TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; name: string; error?: string }) {
-  const id = `field-${name}`;
+  const id = rest.id ?? `field-${name}`;
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
         {label}
       </label>
       <textarea
-        id={id}
         name={name}
         rows={4}
         aria-invalid={error ? true : undefined}
         aria-describedby={error ? `${id}-error` : undefined}
         className="block w-full rounded-md border border-slate-400 bg-white px-3 py-2 text-sm"
-        {...area}
+        {...rest}
+        id={id}
       />
       {error ? (
         <p id={`${id}-error`} className="text-sm text-red-700">

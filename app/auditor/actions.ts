@@ -1,0 +1,43 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { requireActor } from "@/lib/auth/require-actor";
+import { formError } from "@/lib/http/errors";
+import { acknowledgeAlert } from "@/lib/services/alerts";
+import { patientFilterPseudonym } from "@/lib/services/audit-log";
+import { reviewBreakGlass } from "@/lib/services/break-glass-review";
+import { auditFilterSchema, breakGlassReviewSchema } from "@/lib/validation/audit";
+import type { FormState } from "@/lib/validation/form-state";
+
+/** Filters go into the URL, but an MRN never does: it is swapped for the patient's pseudonym first. */
+export async function filterEventsAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("auditor");
+  const input = auditFilterSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  const filter = { ...input.data, before: undefined };
+  const patient = filter.patient ? await patientFilterPseudonym(actor, filter.patient) : undefined;
+  const query = new URLSearchParams(
+    Object.entries({ ...filter, patient }).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
+  );
+  redirect(`/auditor/events?${query.toString()}`);
+}
+
+export async function acknowledgeAlertAction(form: FormData): Promise<void> {
+  const actor = await requireActor("auditor");
+  await acknowledgeAlert(actor, Object.fromEntries(form));
+  revalidatePath("/auditor/alerts");
+}
+
+export async function reviewBreakGlassAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("auditor");
+  const input = breakGlassReviewSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    await reviewBreakGlass(actor, input.data);
+  } catch (error) {
+    return formError(error);
+  }
+  revalidatePath("/auditor/break-glass");
+  return { ok: true, message: "Review recorded." };
+}

@@ -1,0 +1,42 @@
+import { Card } from "@/components/ui/card";
+import { requireActor } from "@/lib/auth/require-actor";
+import { pageError } from "@/lib/http/errors";
+import { auditEventBySeq } from "@/lib/services/audit-log";
+
+export const metadata = { title: "Audit event" };
+
+export default async function AuditEventPage({ params }: PageProps<"/auditor/events/[seq]">) {
+  const actor = await requireActor("auditor");
+  const { seq } = await params;
+  const event = await auditEventBySeq(actor, seq).catch(pageError);
+  const rows: [string, string][] = [
+    ["Sequence", event.seq],
+    ["Time (UTC)", event.occurredAt],
+    ["Actor", `${event.actorRole ?? "—"} ${event.actorId ?? ""}`],
+    ["Action", event.action],
+    ["Resource", `${event.resourceType ?? "—"} ${event.resourceId ?? ""}`],
+    ["Patient pseudonym", event.patientPseudonym ?? "—"],
+    ["Outcome", event.outcome],
+    ["Client address", event.ip ?? "—"],
+    ["User agent", event.userAgent ?? "—"],
+    ["Request id", event.requestId ?? "—"],
+    ["Chain hash", event.hash],
+  ];
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-bold">Event {event.seq}</h1>
+      <Card>
+        <dl className="grid grid-cols-[12rem_1fr] gap-y-1 text-sm">
+          {rows.map(([k, v]) => (
+            <div key={k} className="contents">
+              <dt className="font-medium">{k}</dt>
+              <dd className="break-all font-mono">{v}</dd>
+            </div>
+          ))}
+        </dl>
+        <h2 className="mt-4 font-semibold">Details</h2>
+        <pre className="mt-1 overflow-x-auto rounded bg-slate-100 p-3 text-xs">{JSON.stringify(event.details, null, 2)}</pre>
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,44 @@
+"use client";
+
+import { useActionState } from "react";
+import { filterEventsAction } from "@/app/auditor/actions";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Select } from "@/components/ui/select";
+import { initialFormState } from "@/lib/validation/form-state";
+
+const any = { value: "", label: "Any" };
+
+export function EventFilter({ current }: { current: Record<string, string> }) {
+  const [state, action, pending] = useActionState(filterEventsAction, initialFormState);
+  const error = (name: string) => state.errors?.[name]?.[0];
+  return (
+    <form action={action} className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Filter events">
+      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <Field label="From" name="from" type="date" defaultValue={current.from} error={error("from")} />
+      <Field label="To" name="to" type="date" defaultValue={current.to} error={error("to")} />
+      <Field label="Actor id" name="actorId" defaultValue={current.actorId} error={error("actorId")} />
+      <Select
+        label="Role"
+        name="role"
+        defaultValue={current.role ?? ""}
+        options={[any, ...["patient", "clinician", "auditor", "admin", "system"].map((r) => ({ value: r, label: r }))]}
+      />
+      <Field label="Action" name="action" placeholder="chart.read" defaultValue={current.action} error={error("action")} />
+      <Select
+        label="Outcome"
+        name="outcome"
+        defaultValue={current.outcome ?? ""}
+        options={[any, ...["allowed", "denied", "error"].map((o) => ({ value: o, label: o }))]}
+      />
+      <Field label="Patient (MRN or pseudonym)" name="patient" defaultValue={current.patient} error={error("patient")} />
+      <label className="flex items-center gap-2 text-sm">
+        <input type="checkbox" name="breakGlass" value="1" defaultChecked={current.breakGlass === "1"} /> Break-glass only
+      </label>
+      <Button type="submit" disabled={pending}>
+        {pending ? "Filtering…" : "Apply filters"}
+      </Button>
+    </form>
+  );
+}

@@ -1,0 +1,73 @@
+import { expect, test } from "@playwright/test";
+import { demoTotpSecret } from "../lib/demo/accounts";
+import { freshTotp, signIn } from "./support/auth";
+import { auditEventsSince, lastAuditSeq } from "./support/db";
+
+const mrn = `MRN-${String(100_000 + 12 * 7919).slice(-6)}`;
+
+test("an auditor filters by patient and action, opens an event, and exports CSV", async ({ page, browser }) => {
+  // A clinician reads patient 12's chart, so there is something to find.
+  const clinician = await browser.newPage();
+  await signIn(clinician, "clinician3@custodia.test");
+  await clinician.getByLabel("MRN").fill(mrn);
+  await clinician.getByRole("button", { name: "Search" }).click();
+  await clinician.getByRole("table", { name: "Search results" }).getByRole("link").click();
+  await expect(clinician).toHaveURL(/\/clinician\/patients\//);
+  await clinician.close();
+
+  await signIn(page, "auditor1@custodia.test");
+  await page.getByRole("link", { name: "Events" }).click();
+  await page.getByLabel("Patient (MRN or pseudonym)").fill(mrn);
+  await page.getByLabel("Action").fill("chart.read");
+  const since = await lastAuditSeq();
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/patient=psn_/);
+  expect(page.url()).not.toContain(mrn);
+  const rows = page.getByRole("table", { name: /Audit events/ }).getByRole("row");
+  await expect(rows).toHaveCount(2);
+  await expect(rows.nth(1)).toContainText("chart.read");
+
+  await rows.nth(1).getByRole("link").click();
+  await expect(page.getByRole("heading", { name: /Event \d+/ })).toBeVisible();
+  await expect(page.getByText("clinician", { exact: false }).first()).toBeVisible();
+  await page.goBack();
+
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Export CSV" }).click();
+  const csv = await (await (await download).createReadStream()).toArray();
+  const text = Buffer.concat(csv).toString("utf8");
+  const lines = text.trim().split("\n");
+  expect(lines[0]).toContain("seq,occurredAt,actorId");
+  expect(lines).toHaveLength(2);
+  expect(lines[1]).toContain("chart.read");
+  expect(text).not.toContain(mrn);
+
+  const actions = (await auditEventsSince(since)).map((e) => e.action);
+  expect(actions).toEqual(expect.arrayContaining(["audit.read", "audit.export"]));
+});
+
+test("a break-glass use reaches the auditor as an alert to acknowledge and a use to review", async ({ page, browser }) => {
+  const clinician = await browser.newPage();
+  await signIn(clinician, "clinician1@custodia.test");
+  await clinician.goto("/clinician/break-glass");
+  await clinician.getByLabel("Patient MRN").fill(`MRN-${String(100_000 + 40 * 7919).slice(-6)}`);
+  await clinician.getByLabel("Reason for emergency access").fill("Auditor journey: patient transferred unconscious from South Clinic.");
+  await clinician.getByLabel("Authentication code").fill(await freshTotp(demoTotpSecret("clinician1@custodia.test")));
+  await clinician.getByRole("button", { name: "Break the glass" }).click();
+  await expect(clinician).toHaveURL(/\/clinician\/patients\//);
+  await clinician.close();
+
+  await signIn(page, "auditor2@custodia.test");
+  await page.getByRole("link", { name: "Alerts" }).click();
+  const open = page.getByRole("listitem").filter({ hasText: "Break-glass use" }).filter({ has: page.getByRole("button", { name: /Acknowledge/ }) });
+  const before = await open.count();
+  expect(before).toBeGreaterThan(0);
+  await open.first().getByRole("button", { name: /Acknowledge/ }).click();
+  await expect(open).toHaveCount(before - 1);
+
+  await page.getByRole("link", { name: "Break-glass", exact: true }).click();
+  const use = page.locator("section").filter({ hasText: "Auditor journey: patient transferred unconscious" });
+  await use.getByLabel("Review comment").fill("Justified: emergency documented in the ED record.");
+  await use.getByRole("button", { name: "Approve" }).click();
+  await expect(use.getByText("approved: Justified: emergency documented")).toBeVisible();
+});

@@ -1,0 +1,168 @@
+import "server-only";
+import type { Actor } from "@/lib/access/actor";
+import { authorize } from "@/lib/access/authorize";
+import { NotFound } from "@/lib/access/errors";
+import { blindIndex } from "@/lib/crypto/blind-index";
+import { pseudonym } from "@/lib/crypto/pseudonym";
+import { Prisma } from "@/lib/db/generated/client";
+import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
+import { auditFilterSchema, type AuditFilter } from "@/lib/validation/audit";
+
+export interface AuditEventView {
+  seq: string;
+  occurredAt: string;
+  actorId: string | null;
+  actorRole: string | null;
+  action: string;
+  resourceType: string | null;
+  resourceId: string | null;
+  patientPseudonym: string | null;
+  outcome: string;
+  ip: string | null;
+  userAgent: string | null;
+  requestId: string | null;
+  details: unknown;
+  hash: string;
+}
+
+export const PAGE_SIZE = 50;
+
+/** A patient filter may be a pseudonym or an MRN; an MRN is turned into the pseudonym via its blind index. */
+export async function patientFilterPseudonym(actor: Actor, value: string): Promise<string> {
+  await authorize(actor, "audit.read");
+  if (value.startsWith("psn_")) return value;
+  const match = await withSystem(actor.request, ({ tx }) =>
+    tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", value) }, select: { patientId: true } }),
+  );
+  // An unknown MRN filters to nothing rather than erroring: no existence oracle either way.
+  return match ? pseudonym(match.patientId) : "psn_none";
+}
+
+function whereOf(filter: AuditFilter, patientPseudonym: string | undefined): Prisma.Sql {
+  const clauses: Prisma.Sql[] = [Prisma.sql`TRUE`];
+  if (filter.from) clauses.push(Prisma.sql`occurred_at >= ${filter.from}::date`);
+  if (filter.to) clauses.push(Prisma.sql`occurred_at < ${filter.to}::date + 1`);
+  if (filter.actorId) clauses.push(Prisma.sql`actor_id = ${filter.actorId}::uuid`);
+  if (filter.role) clauses.push(Prisma.sql`actor_role = ${filter.role}`);
+  if (filter.action) clauses.push(Prisma.sql`action = ${filter.action}`);
+  if (filter.outcome) clauses.push(Prisma.sql`outcome = ${filter.outcome}`);
+  if (patientPseudonym) clauses.push(Prisma.sql`patient_pseudonym = ${patientPseudonym}`);
+  if (filter.breakGlass) clauses.push(Prisma.sql`(action LIKE 'break_glass.%' OR details @> '{"breakGlass": true}')`);
+  return Prisma.join(clauses, " AND ");
+}
+
+interface Row {
+  seq: bigint;
+  occurred_at: Date;
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  patient_pseudonym: string | null;
+  outcome: string;
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  details: unknown;
+  hash: string;
+}
+
+function viewOf(r: Row): AuditEventView {
+  return {
+    seq: r.seq.toString(),
+    occurredAt: r.occurred_at.toISOString(),
+    actorId: r.actor_id,
+    actorRole: r.actor_role,
+    action: r.action,
+    resourceType: r.resource_type,
+    resourceId: r.resource_id,
+    patientPseudonym: r.patient_pseudonym,
+    outcome: r.outcome,
+    ip: r.ip,
+    userAgent: r.user_agent,
+    requestId: r.request_id,
+    details: r.details,
+    hash: r.hash,
+  };
+}
+
+async function page(tx: Tx, where: Prisma.Sql, before: bigint | undefined, limit: number): Promise<Row[]> {
+  // Keyset pagination on the primary key: constant cost per page however deep, unlike OFFSET.
+  const cursor = before ? Prisma.sql`AND seq < ${before}` : Prisma.empty;
+  return tx.$queryRaw<Row[]>`SELECT seq, occurred_at, actor_id::text, actor_role, action, resource_type, resource_id,
+      patient_pseudonym, outcome, ip, user_agent, request_id, details, hash
+    FROM audit_event WHERE ${where} ${cursor} ORDER BY seq DESC LIMIT ${limit}`;
+}
+
+export async function searchAuditEvents(actor: Actor, raw: unknown): Promise<{ events: AuditEventView[]; nextBefore: string | null }> {
+  const filter = auditFilterSchema.parse(raw);
+  await authorize(actor, "audit.read");
+  const psn = filter.patient ? await patientFilterPseudonym(actor, filter.patient) : undefined;
+  return withActor(actor, async ({ tx, audit }) => {
+    const rows = await page(tx, whereOf(filter, psn), filter.before, PAGE_SIZE + 1);
+    const events = rows.slice(0, PAGE_SIZE).map(viewOf);
+    // Reading the log is itself logged (filters only; the MRN typed in is never stored).
+    audit({ action: "audit.read", details: { ...filterSummary(filter), returned: events.length } });
+    return { events, nextBefore: rows.length > PAGE_SIZE ? events.at(-1)!.seq : null };
+  });
+}
+
+function filterSummary(filter: AuditFilter): Record<string, string> {
+  const { patient, before, ...rest } = filter;
+  return Object.fromEntries(
+    Object.entries({ ...rest, patient: patient ? "set" : undefined, before: before?.toString() }).filter(([, v]) => v !== undefined),
+  ) as Record<string, string>;
+}
+
+export async function auditEventBySeq(actor: Actor, seq: string): Promise<AuditEventView> {
+  await authorize(actor, "audit.read");
+  if (!/^\d{1,18}$/.test(seq)) throw new NotFound("event");
+  return withActor(actor, async ({ tx, audit }) => {
+    const rows = await page(tx, Prisma.sql`seq = ${BigInt(seq)}`, undefined, 1);
+    if (!rows[0]) throw new NotFound("event");
+    audit({ action: "audit.read", resourceType: "audit_event", resourceId: seq });
+    return viewOf(rows[0]);
+  });
+}
+
+/** Streams every matching event in pages, for the CSV and JSON exports; the export itself is audited. */
+export async function* exportAuditEvents(actor: Actor, raw: unknown, format: "csv" | "json"): AsyncGenerator<AuditEventView> {
+  const filter = auditFilterSchema.parse(raw);
+  await authorize(actor, "audit.export");
+  const psn = filter.patient ? await patientFilterPseudonym(actor, filter.patient) : undefined;
+  const where = whereOf(filter, psn);
+  await withActor(actor, async ({ audit }) => audit({ action: "audit.export", details: { ...filterSummary(filter), format } }));
+  let before = filter.before;
+  for (;;) {
+    const rows = await withActor(actor, ({ tx }) => page(tx, where, before, 1000));
+    for (const row of rows) yield viewOf(row);
+    if (rows.length < 1000) return;
+    before = rows.at(-1)!.seq;
+  }
+}
+
+export interface ActivitySummary {
+  perDay: { day: string; allowed: number; denied: number; error: number }[];
+  byAction: { action: string; count: number }[];
+}
+
+export async function auditActivity(actor: Actor, days = 14): Promise<ActivitySummary> {
+  await authorize(actor, "audit.read");
+  return withActor(actor, async ({ tx, audit }) => {
+    const perDay = await tx.$queryRaw<{ day: string; allowed: bigint; denied: bigint; error: bigint }[]>`
+      SELECT to_char(date_trunc('day', occurred_at), 'YYYY-MM-DD') AS day,
+        count(*) FILTER (WHERE outcome = 'allowed') AS allowed,
+        count(*) FILTER (WHERE outcome = 'denied') AS denied,
+        count(*) FILTER (WHERE outcome = 'error') AS error
+      FROM audit_event WHERE occurred_at > now() - make_interval(days => ${days}) GROUP BY 1 ORDER BY 1`;
+    const byAction = await tx.$queryRaw<{ action: string; count: bigint }[]>`
+      SELECT action, count(*) AS count FROM audit_event WHERE occurred_at > now() - make_interval(days => ${days})
+      GROUP BY 1 ORDER BY 2 DESC LIMIT 12`;
+    audit({ action: "audit.read", details: { view: "activity", days } });
+    return {
+      perDay: perDay.map((d) => ({ day: d.day, allowed: Number(d.allowed), denied: Number(d.denied), error: Number(d.error) })),
+      byAction: byAction.map((a) => ({ action: a.action, count: Number(a.count) })),
+    };
+  });
+}
