@@ -1,0 +1,111 @@
+import { generate } from "otplib";
+import { beforeAll, describe, expect, it } from "vitest";
+import { noRequest } from "@/lib/access/actor";
+import { AccessDenied, Conflict } from "@/lib/access/errors";
+import { pseudonym } from "@/lib/crypto/pseudonym";
+import { withSystem } from "@/lib/db/transaction";
+import { acknowledgeAlert, listAlerts } from "@/lib/services/alerts";
+import { auditEventBySeq, exportAuditEvents, PAGE_SIZE, searchAuditEvents } from "@/lib/services/audit-log";
+import { breakGlass } from "@/lib/services/break-glass";
+import { listBreakGlassUses, reviewBreakGlass } from "@/lib/services/break-glass-review";
+import { getChart } from "@/lib/services/chart";
+import { adminQuery } from "./helpers/db";
+import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
+
+let auditor: TestUser;
+let clinician: TestUser;
+let patient: TestUser;
+
+beforeAll(async () => {
+  auditor = await makeUser("auditor");
+  clinician = await makeUser("clinician");
+  patient = await makeUser("patient", { patient: identity({ mrn: "AUD-7001" }) });
+  const outsider = await makeUser("clinician");
+  await makeCareTeam([clinician.id], [patient.patientId!]);
+  for (let i = 0; i < 3; i++) await getChart(actorOf(clinician), patient.patientId!);
+  await breakGlass(actorOf(outsider), {
+    mrn: "AUD-7001",
+    reason: "Emergency: patient unresponsive, team clinician unavailable",
+    code: await generate({ secret: outsider.totpSecret! }),
+  });
+  await withSystem(noRequest, async ({ audit }) => {
+    for (let i = 0; i < PAGE_SIZE * 2 + 5; i++) audit({ action: "test.filler" });
+  });
+});
+
+describe("auditor event browser", () => {
+  it("filters by patient MRN (via blind index) and action, and logs the read without the MRN", async () => {
+    const { events } = await searchAuditEvents(actorOf(auditor), { patient: "AUD-7001", action: "chart.read" });
+    expect(events).toHaveLength(3);
+    expect(events.every((e) => e.patientPseudonym === pseudonym(patient.patientId!) && e.action === "chart.read")).toBe(true);
+    const [read] = await adminQuery<{ details: Record<string, string> }>(
+      "SELECT details FROM audit_event WHERE action = 'audit.read' AND actor_id = $1 ORDER BY seq DESC LIMIT 1",
+      [auditor.id],
+    );
+    expect(read!.details).toMatchObject({ action: "chart.read", patient: "set", returned: 3 });
+    expect(JSON.stringify(read)).not.toContain("AUD-7001");
+  });
+
+  it("pages with a keyset cursor: disjoint, ordered, complete", async () => {
+    const first = await searchAuditEvents(actorOf(auditor), { action: "test.filler" });
+    expect(first.events).toHaveLength(PAGE_SIZE);
+    const second = await searchAuditEvents(actorOf(auditor), { action: "test.filler", before: first.nextBefore });
+    const third = await searchAuditEvents(actorOf(auditor), { action: "test.filler", before: second.nextBefore });
+    const all = [...first.events, ...second.events, ...third.events].map((e) => BigInt(e.seq));
+    expect(all).toHaveLength(PAGE_SIZE * 2 + 5);
+    expect(new Set(all).size).toBe(all.length);
+    expect([...all].sort((a, b) => (a > b ? -1 : 1))).toEqual(all);
+    expect(third.nextBefore).toBeNull();
+  });
+
+  it("shows break-glass events only when asked, and one event in detail", async () => {
+    const { events } = await searchAuditEvents(actorOf(auditor), { breakGlass: "1" });
+    expect(events.map((e) => e.action)).toContain("break_glass.grant");
+    const detail = await auditEventBySeq(actorOf(auditor), events[0]!.seq);
+    expect(detail.seq).toBe(events[0]!.seq);
+  });
+
+  it("exports every matching event, and records the export", async () => {
+    const rows = [];
+    for await (const e of exportAuditEvents(actorOf(auditor), { action: "test.filler" }, "csv")) rows.push(e);
+    expect(rows).toHaveLength(PAGE_SIZE * 2 + 5);
+    const exports = await adminQuery("SELECT * FROM audit_event WHERE action = 'audit.export' AND actor_id = $1", [auditor.id]);
+    expect(exports).toHaveLength(1);
+  });
+
+  it("refuses clinicians, patients and admins, and records each refusal", async () => {
+    for (const user of [clinician, patient, await makeUser("admin")]) {
+      await expect(searchAuditEvents(actorOf(user), {})).rejects.toBeInstanceOf(AccessDenied);
+      const denials = await adminQuery("SELECT * FROM audit_event WHERE action = 'access.denied' AND actor_id = $1", [user.id]);
+      expect(denials).toHaveLength(1);
+    }
+  });
+
+  it("rejects malformed filters before querying", async () => {
+    await expect(searchAuditEvents(actorOf(auditor), { actorId: "1 OR 1=1" })).rejects.toThrow();
+    await expect(searchAuditEvents(actorOf(auditor), { action: "x'; DROP TABLE audit_event; --" })).rejects.toThrow();
+  });
+});
+
+describe("alerts and break-glass review", () => {
+  it("acknowledges a break-glass alert once", async () => {
+    const open = await listAlerts(actorOf(auditor), { open: true });
+    const alert = open.find((a) => a.kind === "break_glass")!;
+    await acknowledgeAlert(actorOf(auditor), { alertId: alert.id });
+    expect((await listAlerts(actorOf(auditor), { open: true })).map((a) => a.id)).not.toContain(alert.id);
+    await expect(acknowledgeAlert(actorOf(auditor), { alertId: alert.id })).rejects.toThrow(/not found/);
+  });
+
+  it("records one review per use, with the reason visible to the auditor", async () => {
+    const [use] = await listBreakGlassUses(actorOf(auditor));
+    expect(use!.reason).toContain("patient unresponsive");
+    expect(use!.review).toBeNull();
+    await reviewBreakGlass(actorOf(auditor), { grantId: use!.grantId, decision: "flagged", comment: "Ask for the ED note." });
+    await expect(
+      reviewBreakGlass(actorOf(auditor), { grantId: use!.grantId, decision: "approved", comment: "second try" }),
+    ).rejects.toBeInstanceOf(Conflict);
+    const [reviewed] = await listBreakGlassUses(actorOf(auditor));
+    expect(reviewed!.review).toMatchObject({ decision: "flagged", comment: "Ask for the ED note." });
+    await expect(listBreakGlassUses(actorOf(clinician))).rejects.toBeInstanceOf(AccessDenied);
+  });
+});
