@@ -16,7 +16,7 @@ test("an auditor filters by patient and action, opens an event, and exports CSV"
   await clinician.close();
 
   await signIn(page, "auditor1@custodia.test");
-  await page.getByRole("link", { name: "Events" }).click();
+  await page.getByRole("link", { name: "Events", exact: true }).click();
   await page.getByLabel("Patient (MRN or pseudonym)").fill(mrn);
   await page.getByLabel("Action").fill("chart.read");
   const since = await lastAuditSeq();
@@ -58,14 +58,17 @@ test("a break-glass use reaches the auditor as an alert to acknowledge and a use
   await clinician.close();
 
   await signIn(page, "auditor2@custodia.test");
-  await page.getByRole("link", { name: "Alerts" }).click();
+  await page.getByRole("link", { name: "Alerts", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
   const open = page.getByRole("listitem").filter({ hasText: "Break-glass use" }).filter({ has: page.getByRole("button", { name: /Acknowledge/ }) });
+  await expect(open.first()).toBeVisible();
   const before = await open.count();
   expect(before).toBeGreaterThan(0);
   await open.first().getByRole("button", { name: /Acknowledge/ }).click();
   await expect(open).toHaveCount(before - 1);
 
   await page.getByRole("link", { name: "Break-glass", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Break-glass review" })).toBeVisible();
   const use = page.locator("section").filter({ hasText: "Auditor journey: patient transferred unconscious" });
   await use.getByLabel("Review comment").fill("Justified: emergency documented in the ED record.");
   await use.getByRole("button", { name: "Approve" }).click();
