@@ -3,7 +3,12 @@ import type { NavItem } from "./app-shell";
 
 /** Each role's menu; every page behind it still checks the role itself. */
 export const navigation: Record<Role, NavItem[]> = {
-  patient: [{ href: "/patient", label: "Home" }],
+  patient: [
+    { href: "/patient", label: "Home" },
+    { href: "/patient/record", label: "My record" },
+    { href: "/patient/consent", label: "Consent" },
+    { href: "/patient/access-log", label: "Who accessed my record" },
+  ],
   clinician: [
     { href: "/clinician", label: "My patients" },
     { href: "/clinician/break-glass", label: "Break-glass" },

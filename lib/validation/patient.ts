@@ -75,3 +75,8 @@ export type BreakGlassInput = z.infer<typeof breakGlassSchema>;
 
 export const addRecordSchema = z.object({ patientId: z.uuid(), content: clinicalContentSchema });
 export const amendRecordSchema = z.object({ patientId: z.uuid(), entryId: z.uuid(), content: clinicalContentSchema });
+
+export const consentChangeSchema = z.object({
+  purpose: z.enum(["treatment", "care_coordination", "research", "analytics", "marketing"]),
+  textVersion: z.string().trim().min(1).max(20),
+});

@@ -1,0 +1,31 @@
+"use client";
+
+import { useActionState } from "react";
+import { changeConsentAction } from "@/app/patient/actions";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import type { ConsentState } from "@/lib/services/consent";
+import { initialFormState } from "@/lib/validation/form-state";
+
+/** One purpose, one button either way: withdrawing takes exactly as many steps as granting. */
+export function ConsentToggle({ consent }: { consent: ConsentState }) {
+  const [state, action, pending] = useActionState(changeConsentAction, initialFormState);
+  return (
+    <form action={action} className="space-y-2" aria-label={consent.title}>
+      <input type="hidden" name="purpose" value={consent.purpose} />
+      <input type="hidden" name="textVersion" value={consent.version} />
+      <input type="hidden" name="decision" value={consent.granted ? "withdraw" : "grant"} />
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <p className="text-sm">
+          Status: <strong>{consent.granted ? "given" : "not given"}</strong>
+          {consent.since ? <span className="text-slate-600"> since {consent.since.slice(0, 10)}</span> : null}
+        </p>
+        <Button type="submit" variant={consent.granted ? "secondary" : "primary"} disabled={pending}>
+          {consent.granted ? "Withdraw consent" : "Give consent"}
+          <span className="sr-only"> for {consent.title}</span>
+        </Button>
+      </div>
+      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+    </form>
+  );
+}
