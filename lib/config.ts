@@ -22,6 +22,9 @@ const envSchema = z.object({
   BREAK_GLASS_MINUTES: z.coerce.number().positive().default(60),
   BULK_ACCESS_MAX_PATIENTS: z.coerce.number().int().positive().default(100),
   BULK_ACCESS_WINDOW_SECONDS: z.coerce.number().int().positive().default(300),
+  ERASURE_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(30 * 24 * 60 * 60),
+  RETENTION_YEARS: z.coerce.number().positive().default(10),
+  EXPORTS_PER_HOUR: z.coerce.number().int().positive().default(10),
 });
 
 export type AppEnv = "production" | "development" | "test";
@@ -38,6 +41,9 @@ export interface Config {
   trustProxy: boolean;
   breakGlassMinutes: number;
   bulkAccess: { maxPatients: number; windowSeconds: number };
+  erasureGraceSeconds: number;
+  retentionYears: number;
+  exportsPerHour: number;
 }
 
 export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
@@ -59,6 +65,9 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: e.TRUST_PROXY === "1",
     breakGlassMinutes: e.BREAK_GLASS_MINUTES,
     bulkAccess: { maxPatients: e.BULK_ACCESS_MAX_PATIENTS, windowSeconds: e.BULK_ACCESS_WINDOW_SECONDS },
+    erasureGraceSeconds: e.ERASURE_GRACE_SECONDS,
+    retentionYears: e.RETENTION_YEARS,
+    exportsPerHour: e.EXPORTS_PER_HOUR,
   };
 }
 

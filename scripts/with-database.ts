@@ -1,15 +1,27 @@
 import { config } from "@/lib/config";
-import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { EmbeddedDatabaseInUse, startEmbeddedPostgres } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
 
-/** CLI scripts use DATABASE_URL, or open the embedded database themselves (the portal must not be running on it). */
-export async function withDatabase(work: () => Promise<void>): Promise<void> {
-  if (config().databaseUrl) return work();
-  const embedded = await startEmbeddedPostgres({});
+/**
+ * CLI scripts use DATABASE_URL; without it, the embedded database: opened here (and migrated), or, when a
+ * running portal already serves it, reached through that portal's server (two processes must never open the
+ * same PGlite files).
+ */
+export async function withDatabase(work: (url: string) => Promise<void>): Promise<void> {
+  const configured = config().databaseUrl;
+  if (configured) return work(configured);
+  let embedded;
+  try {
+    embedded = await startEmbeddedPostgres({ port: 0 });
+  } catch (error) {
+    if (!(error instanceof EmbeddedDatabaseInUse) || !error.url) throw error;
+    process.env.DATABASE_URL = error.url;
+    return work(error.url);
+  }
   process.env.DATABASE_URL = embedded.url;
   try {
-    await migrate(embedded.url);
-    await work();
+    await migrate(embedded.url, { log: console.log });
+    await work(embedded.url);
   } finally {
     await embedded.stop();
   }

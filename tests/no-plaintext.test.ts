@@ -3,8 +3,8 @@ import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
 import { breakGlass } from "@/lib/services/break-glass";
 import { addRecord } from "@/lib/services/chart";
-import { isEmbedded, testDatabaseUrl } from "./helpers/db";
-import { sqlDump } from "./helpers/dump";
+import { isEmbedded, sqlDump, testDatabaseUrl } from "./helpers/db";
+
 import { actorOf, makeCareTeam, makeUser } from "./helpers/fixtures";
 
 const markers = {

@@ -1,42 +1,57 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import pg from "pg";
 
 /**
- * Applies prisma/migrations/<name>/migration.sql in order, each in its own transaction with its bookkeeping
- * row in `_prisma_migrations` (same columns and sha256 checksum as `prisma migrate deploy`, so both agree).
- * Refuses an edited or vanished migration instead of guessing. Concurrent runners are serialized.
+ * Applies prisma/migrations/<name>/migration.sql in lexical order, each in its own transaction together with
+ * its row in `_prisma_migrations` (Prisma's table, columns and sha256 checksum, so `prisma migrate status`
+ * and `deploy` agree with us). We run plain SQL ourselves because the Prisma schema engine cannot be
+ * downloaded here, and roles, grants, RLS policies and triggers are raw SQL anyway.
+ * Refuses, changing nothing, when history and disk disagree: an applied migration edited, or one deleted.
  */
 export class MigrationError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = "MigrationError";
   }
 }
 
-const LOCK_KEY = 72_707_369; // advisory lock key shared by every migrator instance
-
-interface Migration {
+export interface Migration {
   name: string;
   sql: string;
   checksum: string;
 }
 
-export function readMigrations(dir: string): Migration[] {
-  if (!existsSync(dir)) return [];
+export interface MigrateOptions {
+  dir?: string;
+  log?: (msg: string) => void;
+}
+
+// The key `prisma migrate` itself locks, so we also serialize against a concurrent `prisma migrate deploy`.
+const LOCK_KEY = 72_707_369;
+
+const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
+
+export function readMigrations(dir = "prisma/migrations"): Migration[] {
+  if (!existsSync(dir)) throw new MigrationError(`no migrations directory at ${resolve(dir)}`);
   return readdirSync(dir, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && existsSync(join(dir, d.name, "migration.sql")))
-    .map((d) => d.name)
+    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, "migration.sql")))
+    .map((entry) => entry.name)
     .sort()
     .map((name) => {
       const bytes = readFileSync(join(dir, name, "migration.sql"));
-      return { name, sql: bytes.toString("utf8"), checksum: createHash("sha256").update(bytes).digest("hex") };
+      return { name, sql: bytes.toString("utf8"), checksum: sha256(bytes) };
     });
 }
 
-const bookkeeping = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
-  id varchar(36) PRIMARY KEY,
+/** Prisma accepts a checksum computed with either line ending (git may have converted them on checkout). */
+function matchesChecksum(sql: string, recorded: string): boolean {
+  return [sql, sql.replaceAll("\r\n", "\n"), sql.replaceAll("\n", "\r\n")].some((text) => sha256(text) === recorded);
+}
+
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
+  id varchar(36) PRIMARY KEY NOT NULL,
   checksum varchar(64) NOT NULL,
   finished_at timestamptz,
   migration_name varchar(255) NOT NULL,
@@ -46,68 +61,90 @@ const bookkeeping = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
   applied_steps_count integer NOT NULL DEFAULT 0
 )`;
 
-async function appliedMigrations(client: pg.Client): Promise<Map<string, string>> {
-  const rows = await client.query<{ migration_name: string; checksum: string }>(
-    "SELECT migration_name, checksum FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
-  );
-  return new Map(rows.rows.map((r) => [r.migration_name, r.checksum]));
+interface Recorded {
+  migration_name: string;
+  checksum: string;
+  finished: boolean;
 }
 
-function verifyHistory(done: Map<string, string>, migrations: Migration[]): void {
-  const onDisk = new Map(migrations.map((m) => [m.name, m]));
-  for (const [name, checksum] of done) {
-    const file = onDisk.get(name);
-    if (!file) throw new MigrationError(`migration ${name} is recorded in the database but missing on disk`);
-    if (file.checksum !== checksum) {
-      throw new MigrationError(`migration ${name} was edited after it was applied (checksum differs); add a new migration instead`);
+function checkHistory(recorded: Recorded[], onDisk: Migration[]): void {
+  const byName = new Map(onDisk.map((m) => [m.name, m]));
+  for (const row of recorded) {
+    if (!row.finished) {
+      throw new MigrationError(`migration ${row.migration_name} is recorded as started but not finished; inspect the database and mark it rolled back (prisma migrate resolve) before migrating`);
+    }
+    const file = byName.get(row.migration_name);
+    if (!file) throw new MigrationError(`migration ${row.migration_name} is recorded in the database but missing on disk; restore it, never delete applied migrations`);
+    if (!matchesChecksum(file.sql, row.checksum)) {
+      throw new MigrationError(`migration ${row.migration_name} was edited after it was applied (checksum differs); revert the edit and add a new migration instead`);
     }
   }
 }
 
-export async function migrate(
-  databaseUrl: string,
-  options: { dir?: string; log?: (msg: string) => void } = {},
-): Promise<{ applied: string[] }> {
-  const migrations = readMigrations(options.dir ?? "prisma/migrations");
+function describeFailure(m: Migration, error: unknown): string {
+  const position = Number((error as { position?: string }).position);
+  const where = Number.isFinite(position) && position > 0 ? ` (line ${m.sql.slice(0, position).split("\n").length})` : "";
+  return `migration ${m.name} failed and was rolled back${where}: ${error instanceof Error ? error.message : String(error)}`;
+}
+
+export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<{ applied: string[] }> {
+  const migrations = readMigrations(options.dir);
   const client = new pg.Client({ connectionString: databaseUrl });
+  // A dropped connection then fails the pending query instead of crashing the process with an 'error' event.
+  client.on("error", () => undefined);
   await client.connect();
   try {
-    await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock($1)", [LOCK_KEY]);
-    await client.query(bookkeeping);
-    await client.query("COMMIT");
-    // Check the whole history before touching anything: an edited or vanished migration changes nothing.
-    verifyHistory(await appliedMigrations(client), migrations);
+    // Two app instances starting together: the second waits here, then finds nothing left to do.
+    const { rows } = await client.query<{ locked: boolean }>(`SELECT pg_try_advisory_lock(${LOCK_KEY}) AS locked`);
+    if (!rows[0]?.locked) {
+      options.log?.("waiting for another migrator to finish");
+      await client.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
+    }
+    await client.query(CREATE_TABLE);
+    const recorded = await client.query<Recorded>(
+      "SELECT migration_name, checksum, finished_at IS NOT NULL AS finished FROM _prisma_migrations WHERE rolled_back_at IS NULL",
+    );
+    checkHistory(recorded.rows, migrations);
+    const done = new Set(recorded.rows.map((row) => row.migration_name));
     const applied: string[] = [];
-    for (const m of migrations) {
-      try {
-        await client.query("BEGIN");
-        // Serializes concurrent migrators (several app instances starting at once): the second one waits,
-        // then sees the migration recorded and skips it.
-        await client.query("LOCK TABLE _prisma_migrations IN EXCLUSIVE MODE");
-        const done = await appliedMigrations(client);
-        if (done.has(m.name)) {
-          verifyHistory(done, migrations);
-          await client.query("COMMIT");
-          continue;
-        }
-        await client.query(m.sql);
-        await client.query(
-          `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
-           VALUES ($1, $2, $3, now(), now(), 1)`,
-          [randomUUID(), m.checksum, m.name],
-        );
-        await client.query("COMMIT");
-      } catch (error) {
-        await client.query("ROLLBACK");
-        if (error instanceof MigrationError) throw error;
-        throw new MigrationError(`migration ${m.name} failed and was rolled back: ${(error as Error).message}`);
+    for (const m of migrations.filter((m) => !done.has(m.name))) {
+      if (await applyOne(client, m)) {
+        applied.push(m.name);
+        options.log?.(`applied migration ${m.name}`);
       }
-      applied.push(m.name);
-      options.log?.(`applied migration ${m.name}`);
     }
     return { applied };
   } finally {
-    await client.end();
+    await client.query(`SELECT pg_advisory_unlock(${LOCK_KEY})`).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** One migration and its bookkeeping row commit together or not at all. Returns false if already applied. */
+async function applyOne(client: pg.Client, m: Migration): Promise<boolean> {
+  await client.query("BEGIN");
+  try {
+    // Checked again inside the transaction: on the embedded database every connection shares one session,
+    // so the advisory lock above does not exclude a concurrent migrator there, but transactions are serialized.
+    const again = await client.query(
+      "SELECT 1 FROM _prisma_migrations WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL",
+      [m.name],
+    );
+    if (again.rowCount) {
+      await client.query("COMMIT");
+      return false;
+    }
+    // One multi-statement simple query: DO $$ … $$ blocks, functions and policies run exactly as written.
+    await client.query(m.sql);
+    await client.query(
+      `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+       VALUES ($1, $2, $3, now(), clock_timestamp(), 1)`,
+      [randomUUID(), m.checksum, m.name],
+    );
+    await client.query("COMMIT");
+    return true;
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw new MigrationError(describeFailure(m, error), { cause: error });
   }
 }

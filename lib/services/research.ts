@@ -23,7 +23,10 @@ export async function researchDataset(request: RequestMeta): Promise<ResearchObs
     const rows = await tx.$queryRaw<{ id: string; patient_id: string; content_enc: string }[]>`
       SELECT r.id::text, r.patient_id::text, r.content_enc
       FROM clinical_record r
-      WHERE r.kind = 'observation' AND (
+      WHERE r.kind = 'observation'
+        -- Restricted (Art. 18) and erased-but-retained patients are out of every non-treatment use.
+        AND NOT EXISTS (SELECT 1 FROM patient_restriction x WHERE x.patient_id = r.patient_id)
+        AND (
         SELECT c.decision FROM consent_event c
         WHERE c.patient_id = r.patient_id AND c.purpose = 'research'
         ORDER BY c.created_at DESC, c.id DESC LIMIT 1

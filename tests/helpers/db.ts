@@ -1,10 +1,15 @@
 import pg from "pg";
+import { inject } from "vitest";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { quoteIdent, withDatabase } from "@/lib/db/urls";
+import { testDatabaseName } from "../setup/global";
 
 /** The mode the integration suite runs in: a real PostgreSQL server, or the embedded default (PGlite). */
 export function isEmbedded(): boolean {
-  return process.env.CUSTODIA_TEST_DB_MODE === "embedded";
+  return inject("testDb").mode === "embedded";
 }
 
+/** This test file's own database (set up by tests/setup/database.ts). */
 export function testDatabaseUrl(): string {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("the test database is not set up (tests/setup/database.ts)");
@@ -14,6 +19,7 @@ export function testDatabaseUrl(): string {
 /** Runs SQL as the connecting owner/superuser on this file's database: the attacker with the keys to the server. */
 export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: testDatabaseUrl() });
+  client.on("error", () => undefined);
   await client.connect();
   try {
     return (await client.query<T>(sql, params)).rows;
@@ -22,18 +28,39 @@ export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow
   }
 }
 
-/** An empty database of the suite's kind, for tests of the migrator itself. */
-export async function freshEmptyDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  if (isEmbedded()) {
-    const { startEmbeddedPostgres } = await import("@/lib/db/embedded");
+/** Runs `work` on one admin connection (several statements, a transaction, a session setting). */
+export async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>, url = testDatabaseUrl()): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface EmptyDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+/**
+ * An empty, unmigrated database of the suite's kind, for tests of the migrator or of restores: a new database
+ * on the server, or a new in-memory PGlite. The caller drops it (afterEach/afterAll or finally).
+ */
+export async function freshEmptyDatabase(): Promise<EmptyDatabase> {
+  const { mode, server } = inject("testDb");
+  if (mode === "embedded") {
     const embedded = await startEmbeddedPostgres({ dataDir: "memory", port: 0 });
     return { url: embedded.url, drop: embedded.stop };
   }
-  const name = `custodia_t_empty_${Math.random().toString(36).slice(2, 10)}`;
-  await adminQuery(`CREATE DATABASE ${name}`);
-  const url = new URL(testDatabaseUrl());
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: async () => void (await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)) };
+  const name = testDatabaseName();
+  await withAdminClient((admin) => admin.query(`CREATE DATABASE ${quoteIdent(name)}`), server);
+  return {
+    url: withDatabase(server, name),
+    drop: () => withAdminClient((admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`), server).then(() => undefined),
+  };
 }
 
 /**
@@ -46,7 +73,7 @@ export async function sqlDump(): Promise<string> {
   );
   const parts: string[] = [];
   for (const { table_name } of tables) {
-    const rows = await adminQuery<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`);
+    const rows = await adminQuery<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM ${quoteIdent(table_name)} t`);
     parts.push(...rows.map((r) => r.row));
   }
   return parts.join("\n");

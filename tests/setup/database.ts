@@ -1,37 +1,54 @@
-import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
-import { disconnectPrisma } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
+import { quoteIdent, withDatabase } from "@/lib/db/urls";
+import { testDatabaseName } from "./global";
 
-/** One isolated database per test file: a clone of the migrated template, or a fresh in-memory PGlite. */
+/**
+ * One isolated database per test file, in place before the file imports app code (lib/db reads
+ * DATABASE_URL on first use): a clone of the migrated template on a real server, or a fresh in-memory PGlite.
+ */
 const testDb = inject("testDb");
 
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: testDb.server });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Pooled app connections must close first: the teardown below would cut them and their pool would throw. */
+async function disconnectApp(): Promise<void> {
+  const { disconnectPrisma } = await import("@/lib/db/client");
+  await disconnectPrisma();
+}
+
+function pointAppAt(url: string): void {
+  process.env.DATABASE_URL = url;
+  // The migrator and any script under test must reach this database too, never one from the outer environment.
+  process.env.MIGRATION_DATABASE_URL = url;
+}
+
 if (testDb.mode === "server") {
-  const name = `custodia_t_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: testDb.server });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name} TEMPLATE ${testDb.template}`);
-  await admin.end();
-  const url = new URL(testDb.server);
-  url.pathname = `/${name}`;
-  process.env.DATABASE_URL = url.toString();
-  process.env.CUSTODIA_TEST_DB_MODE = "server";
+  const name = testDatabaseName();
+  // Cloning a migrated template costs milliseconds; migrating from scratch would cost seconds per file.
+  await admin(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(testDb.template)}`);
+  pointAppAt(withDatabase(testDb.server, name));
   afterAll(async () => {
-    await disconnectPrisma();
-    const cleanup = new pg.Client({ connectionString: testDb.server });
-    await cleanup.connect();
-    await cleanup.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await cleanup.end();
+    await disconnectApp();
+    await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
   });
 } else {
   const embedded = await startEmbeddedPostgres({ dataDir: "memory", port: 0 });
   await migrate(embedded.url);
-  process.env.DATABASE_URL = embedded.url;
-  process.env.CUSTODIA_TEST_DB_MODE = "embedded";
+  pointAppAt(embedded.url);
   afterAll(async () => {
-    await disconnectPrisma();
+    await disconnectApp();
     await embedded.stop();
   });
 }

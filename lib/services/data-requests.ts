@@ -1,0 +1,146 @@
+import "server-only";
+import type { Actor } from "@/lib/access/actor";
+import { authorize } from "@/lib/access/authorize";
+import { Conflict, NotFound } from "@/lib/access/errors";
+import { config } from "@/lib/config";
+import { pseudonym } from "@/lib/crypto/pseudonym";
+import { openSystem, sealSystem } from "@/lib/crypto/secret";
+import { withActor, type Tx } from "@/lib/db/transaction";
+import { newRequestSchema, requestIdSchema, type NewRequest } from "@/lib/validation/requests";
+
+export type RequestKind = NewRequest["kind"];
+
+export interface RequestView {
+  id: string;
+  kind: RequestKind;
+  status: string;
+  createdAt: string;
+  gdprDueAt: string;
+  hipaaDueAt: string;
+  executeAfter: string | null;
+  decisionReason: string | null;
+  extendedReason: string | null;
+  summary: string;
+  history: { status: string; note: string; by: string; at: string }[];
+}
+
+export const detailsAt = (id: string) => ({ table: "data_request", column: "details_enc", rowId: id });
+export const reasonAt = (id: string, column: "decision_reason_enc" | "extended_reason_enc") => ({ table: "data_request", column, rowId: id });
+
+/** Legal clocks: GDPR Art. 12(3) one calendar month; HIPAA 164.524/526 thirty days. */
+export function deadlines(from: Date): { gdprDueAt: Date; hipaaDueAt: Date } {
+  const gdpr = new Date(from);
+  gdpr.setUTCMonth(gdpr.getUTCMonth() + 1);
+  return { gdprDueAt: gdpr, hipaaDueAt: new Date(from.getTime() + 30 * 86_400_000) };
+}
+
+export async function logRequestEvent(tx: Tx, requestId: string, status: string, note: string, actorRole: string): Promise<void> {
+  await tx.dataRequestEvent.create({ data: { requestId, status, note, actorRole } });
+}
+
+/** What a request asks for, in words; the proposed value of a rectification is deliberately not repeated. */
+export function summarize(details: NewRequest): string {
+  switch (details.kind) {
+    case "rectification":
+      return `Correct ${details.field}: ${details.reason}`;
+    case "restriction":
+      return `Restrict processing: ${details.reason}`;
+    case "objection":
+      return `Object to ${details.purpose.replace("_", " ")}: ${details.reason}`;
+    case "erasure":
+      return `Erase my data${details.reason ? `: ${details.reason}` : ""}`;
+  }
+}
+
+function ownPatient(actor: Actor): string {
+  if (!actor.patientId) throw new NotFound("patient record");
+  return actor.patientId;
+}
+
+export async function submitRequest(actor: Actor, raw: unknown): Promise<string> {
+  const input = newRequestSchema.parse(raw);
+  await authorize(actor, "self.requests.manage");
+  const patientId = ownPatient(actor);
+  return withActor(actor, async ({ tx, audit }) => {
+    if (input.kind === "erasure") {
+      const open = await tx.dataRequest.count({ where: { patientId, kind: "erasure", status: { in: ["pending", "scheduled"] } } });
+      if (open > 0) throw new Conflict("You already have an erasure request in progress.");
+    }
+    const id = crypto.randomUUID();
+    const now = new Date();
+    const erasure = input.kind === "erasure";
+    await tx.dataRequest.create({
+      data: {
+        id,
+        patientId,
+        patientPseudonym: pseudonym(patientId),
+        kind: input.kind,
+        // GDPR Art. 17 with a grace period: scheduled at once, cancellable until it runs.
+        status: erasure ? "scheduled" : "pending",
+        detailsEnc: sealSystem(JSON.stringify(input), detailsAt(id)),
+        ...deadlines(now),
+        executeAfter: erasure ? new Date(now.getTime() + config().erasureGraceSeconds * 1000) : null,
+        createdAt: now,
+      },
+    });
+    await logRequestEvent(tx, id, erasure ? "scheduled" : "pending", "Request received", "patient");
+    audit({ action: "request.submit", resourceType: "data_request", resourceId: id, patientId, details: { kind: input.kind } });
+    return id;
+  });
+}
+
+export async function cancelRequest(actor: Actor, raw: unknown): Promise<void> {
+  const { requestId } = requestIdSchema.parse(raw);
+  await authorize(actor, "self.requests.manage");
+  const patientId = ownPatient(actor);
+  await withActor(actor, async ({ tx, audit }) => {
+    const updated = await tx.dataRequest.updateMany({
+      where: { id: requestId, patientId, status: { in: ["pending", "scheduled"] } },
+      data: { status: "cancelled" },
+    });
+    if (updated.count === 0) throw new NotFound("open request");
+    await logRequestEvent(tx, requestId, "cancelled", "Cancelled by you", "patient");
+    audit({ action: "request.cancel", resourceType: "data_request", resourceId: requestId, patientId });
+  });
+}
+
+export function viewOf(r: {
+  id: string;
+  kind: string;
+  status: string;
+  detailsEnc: string;
+  createdAt: Date;
+  gdprDueAt: Date;
+  hipaaDueAt: Date;
+  executeAfter: Date | null;
+  decisionReasonEnc: string | null;
+  extendedReasonEnc: string | null;
+  events: { status: string; note: string; actorRole: string; createdAt: Date }[];
+}): RequestView {
+  return {
+    id: r.id,
+    kind: r.kind as RequestKind,
+    status: r.status,
+    createdAt: r.createdAt.toISOString(),
+    gdprDueAt: r.gdprDueAt.toISOString(),
+    hipaaDueAt: r.hipaaDueAt.toISOString(),
+    executeAfter: r.executeAfter?.toISOString() ?? null,
+    decisionReason: r.decisionReasonEnc ? openSystem(r.decisionReasonEnc, reasonAt(r.id, "decision_reason_enc")) : null,
+    extendedReason: r.extendedReasonEnc ? openSystem(r.extendedReasonEnc, reasonAt(r.id, "extended_reason_enc")) : null,
+    summary: summarize(newRequestSchema.parse(JSON.parse(openSystem(r.detailsEnc, detailsAt(r.id))))),
+    history: r.events.map((e) => ({ status: e.status, note: e.note, by: e.actorRole, at: e.createdAt.toISOString() })),
+  };
+}
+
+export async function myRequests(actor: Actor): Promise<RequestView[]> {
+  await authorize(actor, "self.requests.manage");
+  const patientId = ownPatient(actor);
+  return withActor(actor, async ({ tx }) => {
+    const rows = await tx.dataRequest.findMany({
+      where: { patientId },
+      include: { events: { orderBy: { createdAt: "asc" } } },
+      orderBy: { createdAt: "desc" },
+    });
+    return rows.map(viewOf);
+  });
+}

@@ -1,0 +1,126 @@
+import "server-only";
+import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { noRequest, type RequestMeta } from "@/lib/access/actor";
+import { config } from "@/lib/config";
+import { createDataKey, forgetDataKey, unwrapDataKey } from "@/lib/crypto/envelope";
+import { decryptField, encryptField } from "@/lib/crypto/field";
+import { pseudonym } from "@/lib/crypto/pseudonym";
+import { withSystem, type ActorContext } from "@/lib/db/transaction";
+
+export interface LedgerEntry {
+  patientPseudonym: string;
+  requestId: string;
+  erased: string[];
+  retained: string[];
+  retainedUntil: string;
+  erasedAt: string;
+}
+
+const ERASED = ["identity", "contact details", "blind indexes", "consent history", "account and sessions", "care-team links", "data key"];
+const RETAINED = ["clinical records (re-encrypted under a retention key, restricted to legal use)"];
+
+export function ledgerFile(): string {
+  return process.env.CUSTODIA_ERASURE_LEDGER ?? join(config().dataDir, "erasure-ledger.jsonl");
+}
+
+/**
+ * GDPR Art. 17 erasure, in one transaction so a crash leaves the patient either untouched or fully erased:
+ * records under a retention duty are re-encrypted under a fresh key, then the patient's data key is replaced
+ * (crypto-shredding: every old ciphertext, in backups too, is now unreadable), identity and blind indexes are
+ * deleted, what is kept is restricted, and a ledger entry (pseudonym only) is written in the database and,
+ * after commit, to an append-only file outside it, for replay after a restore.
+ */
+export async function erasePatient(ctx: ActorContext, patientId: string, requestId: string): Promise<LedgerEntry> {
+  const { tx } = ctx;
+  const patient = await tx.patient.findUniqueOrThrow({ where: { id: patientId } });
+  const oldKey = unwrapDataKey(patientId, patient.dekWrapped);
+  const retention = createDataKey(patientId);
+  const records = await tx.clinicalRecord.findMany({ where: { patientId }, select: { id: true, contentEnc: true } });
+  for (const r of records) {
+    const at = { table: "clinical_record", column: "content_enc", rowId: r.id };
+    const reencrypted = encryptField(retention.dek, "d", decryptField(oldKey, r.contentEnc, at), at);
+    await tx.$executeRaw`UPDATE clinical_record SET content_enc = ${reencrypted} WHERE id = ${r.id}::uuid`;
+  }
+  await tx.patient.update({ where: { id: patientId }, data: { dekWrapped: retention.wrapped, kekVersion: retention.kekVersion } });
+  await tx.patientIdentity.deleteMany({ where: { patientId } });
+  await tx.$executeRaw`DELETE FROM consent_event WHERE patient_id = ${patientId}::uuid`;
+  await tx.user.deleteMany({ where: { patientId } });
+  await tx.careTeamPatient.deleteMany({ where: { patientId } });
+  await tx.$executeRaw`DELETE FROM record_access WHERE patient_id = ${patientId}::uuid`;
+  const retainedUntil = new Date(Date.now() + config().retentionYears * 365.25 * 86_400_000);
+  await tx.patientRestriction.upsert({
+    where: { patientId },
+    create: { patientId, reason: "retention", retainUntil: retainedUntil },
+    update: { reason: "retention", retainUntil: retainedUntil },
+  });
+  const entry: LedgerEntry = {
+    patientPseudonym: pseudonym(patientId),
+    requestId,
+    erased: ERASED,
+    retained: records.length > 0 ? RETAINED : [],
+    retainedUntil: retainedUntil.toISOString(),
+    erasedAt: new Date().toISOString(),
+  };
+  await tx.erasureLedger.upsert({
+    where: { patientPseudonym: entry.patientPseudonym },
+    create: { patientPseudonym: entry.patientPseudonym, requestId, erased: entry.erased, retained: entry.retained, retainedUntil },
+    update: {},
+  });
+  ctx.audit({ action: "erasure.execute", resourceType: "data_request", resourceId: requestId, patientId, details: { retainedRecords: records.length } });
+  ctx.onCommit(async () => {
+    forgetDataKey(patientId);
+    mkdirSync(dirname(ledgerFile()), { recursive: true });
+    appendFileSync(ledgerFile(), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+  });
+  return entry;
+}
+
+/** Runs every scheduled erasure whose grace period has ended (the scheduled job, and the admin's button). */
+export async function processDueErasures(request: RequestMeta = noRequest, now = new Date()): Promise<number> {
+  const due = await withSystem(request, ({ tx }) =>
+    tx.dataRequest.findMany({ where: { kind: "erasure", status: "scheduled", executeAfter: { lte: now } }, select: { id: true, patientId: true } }),
+  );
+  for (const { id, patientId } of due) {
+    await withSystem(request, async (ctx) => {
+      // Re-checked inside the transaction: a cancellation that committed meanwhile wins.
+      const current = await ctx.tx.dataRequest.findUnique({ where: { id } });
+      if (current?.status !== "scheduled" || !patientId) return;
+      await erasePatient(ctx, patientId, id);
+      await ctx.tx.dataRequest.update({ where: { id }, data: { status: "completed" } });
+      await ctx.tx.dataRequestEvent.create({ data: { requestId: id, status: "completed", note: "Erased", actorRole: "system" } });
+    });
+  }
+  return due.length;
+}
+
+/** After a restore from backup: erase again everyone the ledger file says was erased. Returns how many. */
+export async function replayErasureLedger(request: RequestMeta = noRequest): Promise<number> {
+  if (!existsSync(ledgerFile())) return 0;
+  const entries = readFileSync(ledgerFile(), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry);
+  const wanted = new Map(entries.map((e) => [e.patientPseudonym, e]));
+  const candidates = await withSystem(request, ({ tx }) => tx.patientIdentity.findMany({ select: { patientId: true } }));
+  let replayed = 0;
+  for (const { patientId } of candidates) {
+    const entry = wanted.get(pseudonym(patientId));
+    if (!entry) continue;
+    await withSystem(request, async (ctx) => {
+      await erasePatient(ctx, patientId, entry.requestId);
+      await ctx.tx.dataRequest.updateMany({ where: { id: entry.requestId }, data: { status: "completed" } });
+    });
+    replayed += 1;
+  }
+  return replayed;
+}
+
+/** Purges retained records whose retention period has ended, destroying their last key. */
+export async function purgeExpiredRetention(request: RequestMeta = noRequest, now = new Date()): Promise<number> {
+  return withSystem(request, async ({ tx, audit }) => {
+    const expired = await tx.patientRestriction.findMany({ where: { reason: "retention", retainUntil: { lte: now } } });
+    for (const { patientId } of expired) {
+      await tx.patient.delete({ where: { id: patientId } });
+      audit({ action: "retention.purge", resourceType: "patient", patientId });
+    }
+    return expired.length;
+  });
+}
