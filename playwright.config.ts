@@ -28,7 +28,7 @@ export default defineConfig({
     {
       command: "node e2e/support/serve.mjs",
       url: `http://127.0.0.1:${PORT}/sign-in`,
-      env: { PORT: String(PORT), CUSTODIA_SEED: "1", BREAK_GLASS_MINUTES: "0.1" },
+      env: { PORT: String(PORT), CUSTODIA_SEED: "1", BREAK_GLASS_MINUTES: "0.1", ERASURE_GRACE_SECONDS: "5" },
       timeout: 300_000,
       reuseExistingServer: false,
       stdout: "pipe",

@@ -1,0 +1,120 @@
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
+import { strFromU8, unzipSync } from "fflate";
+import { signIn } from "./support/auth";
+
+const mrnOf = (n: number) => `MRN-${String(100_000 + n * 7919).slice(-6)}`;
+
+async function download(page: Page, name: string | RegExp): Promise<Buffer> {
+  const pending = page.waitForEvent("download");
+  await page.getByRole("link", { name }).click();
+  const stream = await (await pending).createReadStream();
+  return Buffer.concat(await stream.toArray());
+}
+
+test("a patient manages consent, downloads all their data, and sees who accessed the record", async ({ page, browser }) => {
+  // A clinician of North Clinic opens patient 11's chart first.
+  const clinician = await browser.newPage();
+  await signIn(clinician, "clinician2@custodia.test");
+  await clinician.getByLabel("MRN").fill(mrnOf(11));
+  await clinician.getByRole("button", { name: "Search" }).click();
+  await clinician.getByRole("table", { name: "Search results" }).getByRole("link").click();
+  await expect(clinician).toHaveURL(/\/clinician\/patients\//);
+  await clinician.close();
+
+  await signIn(page, "patient11@custodia.test");
+  await page.getByRole("link", { name: "Consent", exact: true }).click();
+  const research = page.getByRole("form", { name: "Medical research" });
+  await research.getByRole("button", { name: /Give consent/ }).click();
+  await expect(research.getByText("Status: given")).toBeVisible();
+  await research.getByRole("button", { name: /Withdraw consent/ }).click();
+  await expect(research.getByText("Status: not given")).toBeVisible();
+  const history = page.getByRole("table", { name: /consent decision/ }).getByRole("row");
+  await expect(history).toHaveCount(3);
+  await expect(history.nth(1)).toContainText("withdrawn");
+  await expect(history.nth(2)).toContainText("granted");
+
+  await page.getByRole("link", { name: "My record", exact: true }).click();
+  const name = (await page.locator("dt:has-text('Name') + dd").innerText()).trim();
+  const mrn = (await page.locator("dt:has-text('MRN') + dd").innerText()).trim();
+
+  await page.getByRole("link", { name: "Download my data" }).click();
+  const json = JSON.parse((await download(page, "JSON (one file)")).toString("utf8"));
+  expect(`${json.identity.givenName} ${json.identity.familyName}`).toBe(name);
+  expect(json.records.length).toBeGreaterThan(0);
+  const fhir = JSON.parse((await download(page, /FHIR R4 Bundle/)).toString("utf8"));
+  expect(fhir.resourceType).toBe("Bundle");
+  const patients = fhir.entry.filter((e: { resource: { resourceType: string } }) => e.resource.resourceType === "Patient");
+  expect(patients).toHaveLength(1);
+  expect(patients[0].resource.identifier[0].value).toBe(mrn);
+  const zip = unzipSync(new Uint8Array(await download(page, /CSV/)));
+  expect(strFromU8(zip["identity.csv"]!)).toContain(mrn);
+  expect(Object.keys(zip)).toContain("observations.csv");
+  // Nobody else's identifiers in any of the three (the seed's MRNs are predictable).
+  const everything = JSON.stringify(json) + JSON.stringify(fhir) + Object.values(zip).map((file) => strFromU8(file)).join("");
+  for (let n = 1; n <= 50; n++) if (n !== 11) expect(everything).not.toContain(mrnOf(n));
+
+  await page.getByRole("link", { name: "Who accessed my record" }).click();
+  const row = page.getByRole("row").filter({ hasText: "Opened your chart" }).first();
+  await expect(row).toContainText("Dr. Caleb North");
+  await expect(row).toContainText("clinician");
+
+  for (const path of ["/patient", "/patient/record", "/patient/consent", "/patient/access-log", "/patient/requests", "/patient/export"]) {
+    await page.goto(path);
+    const results = await new AxeBuilder({ page }).analyze();
+    expect(results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id), path).toEqual([]);
+  }
+});
+
+test("rectification is decided by an admin; erasure can be cancelled, asked again, and then removes the patient", async ({ page, browser }) => {
+  await signIn(page, "patient14@custodia.test");
+  await page.getByRole("link", { name: "Requests", exact: true }).click();
+  await page.getByLabel("Which detail?").selectOption("phone");
+  await page.getByLabel("Correct value").fill("555-0142");
+  await page.getByLabel("Reason", { exact: true }).fill("New phone number");
+  await page.getByRole("button", { name: "Send request" }).click();
+  await expect(page.getByText("Your request has been received.")).toBeVisible();
+
+  const admin = await browser.newPage();
+  await signIn(admin, "admin@custodia.test");
+  await admin.getByRole("link", { name: "Requests", exact: true }).click();
+  const request = admin.getByRole("region").filter({ hasText: "Correct phone: New phone number" });
+  await expect(request).not.toContainText("555-0142");
+  await request.getByLabel("Reason for the decision").fill("Confirmed with the patient by letter");
+  await request.getByRole("button", { name: "Approve" }).click();
+  await expect(admin.getByText("Correct phone: New phone number")).toHaveCount(0);
+
+  await page.reload();
+  await expect(page.getByText("Decision: Confirmed with the patient by letter")).toBeVisible();
+  await page.getByRole("link", { name: "My record", exact: true }).click();
+  await expect(page.locator("dt:has-text('Phone') + dd")).toHaveText("555-0142");
+  const mrn = (await page.locator("dt:has-text('MRN') + dd").innerText()).trim();
+
+  await page.getByRole("link", { name: "Requests", exact: true }).click();
+  await page.getByLabel("What would you like?").selectOption("erasure");
+  await page.getByRole("button", { name: "Send request" }).click();
+  const newestErasure = page.getByRole("listitem", { name: "erasure request" }).first();
+  await expect(newestErasure).toContainText("Erase my data — scheduled");
+  await newestErasure.getByRole("button", { name: "Cancel this request" }).click();
+  await expect(newestErasure).toContainText("Erase my data — cancelled");
+  await page.getByLabel("What would you like?").selectOption("erasure");
+  await page.getByRole("button", { name: "Send request" }).click();
+  await expect(page.getByRole("listitem", { name: "erasure request" })).toHaveCount(2);
+  await expect(newestErasure).toContainText("Erase my data — scheduled");
+
+  // The e2e server's grace period is 5 seconds; then the admin runs the due erasures.
+  await page.waitForTimeout(6_000);
+  await admin.reload();
+  await admin.getByRole("button", { name: "Run due erasures now" }).click();
+  await expect(admin.getByText("1 due erasure executed.")).toBeVisible();
+  await admin.close();
+
+  await page.reload();
+  await expect(page).toHaveURL(/\/sign-in\?reason=/);
+  const clinician = await browser.newPage();
+  await signIn(clinician, "clinician1@custodia.test");
+  await clinician.getByLabel("MRN").fill(mrn);
+  await clinician.getByRole("button", { name: "Search" }).click();
+  await expect(clinician.getByText("No patient you may see matches")).toBeVisible();
+  await clinician.close();
+});
