@@ -1,57 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { noRequest } from "@/lib/access/actor";
-import { chainHash, GENESIS_HASH, type AuditRecord } from "@/lib/audit/append";
-import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem } from "@/lib/db/transaction";
+import { verifyChain } from "./helpers/chain";
 import { adminQuery } from "./helpers/db";
 import { asRuntimeRole } from "./helpers/runtime-role";
 
-interface Row {
-  seq: string;
-  occurred_at: Date;
-  actor_id: string | null;
-  actor_role: string | null;
-  action: string;
-  resource_type: string | null;
-  resource_id: string | null;
-  patient_pseudonym: string | null;
-  outcome: AuditRecord["outcome"];
-  ip: string | null;
-  user_agent: string | null;
-  request_id: string | null;
-  details: AuditRecord["details"];
-  prev_hash: string;
-  hash: string;
-}
-
-async function chain(): Promise<Row[]> {
-  return adminQuery<Row>("SELECT * FROM audit_event ORDER BY seq");
-}
-
-function recompute(rows: Row[]): string[] {
-  const problems: string[] = [];
-  let prev = GENESIS_HASH;
-  rows.forEach((r, i) => {
-    if (r.seq !== String(i + 1)) problems.push(`gap at ${r.seq}`);
-    const record: AuditRecord = {
-      seq: r.seq,
-      occurredAt: r.occurred_at.toISOString(),
-      actorId: r.actor_id,
-      actorRole: r.actor_role,
-      action: r.action,
-      resourceType: r.resource_type,
-      resourceId: r.resource_id,
-      patientPseudonym: r.patient_pseudonym,
-      outcome: r.outcome,
-      ip: r.ip,
-      userAgent: r.user_agent,
-      requestId: r.request_id,
-      details: r.details,
-    };
-    if (r.prev_hash !== prev || chainHash(keyProvider().secret("auditHmac"), prev, record) !== r.hash) problems.push(`bad hash at ${r.seq}`);
-    prev = r.hash;
-  });
-  return problems;
+async function chain() {
+  return adminQuery<{ action: string }>("SELECT action FROM audit_event ORDER BY seq");
 }
 
 describe("audit append", () => {
@@ -66,7 +21,7 @@ describe("audit append", () => {
     );
     const rows = await chain();
     expect(rows.filter((r) => r.action.startsWith("test.concurrent"))).toHaveLength(80);
-    expect(recompute(rows)).toEqual([]);
+    expect(await verifyChain()).toEqual([]);
   });
 
   it("writes nothing when the audited transaction fails", async () => {
@@ -108,6 +63,6 @@ describe("audit immutability", () => {
     for (const sql of ["UPDATE audit_event SET action = 'forged'", "DELETE FROM audit_event", "TRUNCATE audit_event"]) {
       await expect(adminQuery(sql), sql).rejects.toThrow(/append-only/);
     }
-    expect(recompute(await chain())).toEqual([]);
+    expect(await verifyChain()).toEqual([]);
   });
 });
