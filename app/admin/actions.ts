@@ -34,7 +34,7 @@ export async function extendRequestAction(_: FormState, form: FormData): Promise
   return { ok: true, message: "Deadline extended." };
 }
 
-export async function runDueErasuresAction(_: FormState): Promise<FormState> {
+export async function runDueErasuresAction(): Promise<FormState> {
   const actor = await requireActor("admin");
   const count = await runDueErasures(actor);
   revalidatePath("/admin/requests");
