@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { generate } from "otplib";
-import { verifySecondFactor } from "@/lib/auth/mfa";
+import { beginEnrollment, confirmEnrollment, verifySecondFactor } from "@/lib/auth/mfa";
 import { checkSession, revokeSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
 import { adminQuery } from "./helpers/db";
@@ -119,6 +119,19 @@ describe("second factor and sessions", () => {
     const c = await signedIn("patient");
     await adminQuery("UPDATE app_user SET session_version = session_version + 1 WHERE id = $1", [c.user.id]);
     expect(await checkSession(c.sessionId, request())).toEqual({ status: "invalid", reason: "user-changed" });
+  });
+
+  it("lets a patient turn on TOTP from a signed-in session, after which sign-in asks for it", async () => {
+    const { user, sessionId } = await signedIn("patient");
+    const challenge = await beginEnrollment(sessionId, request());
+    expect(challenge?.qrDataUrl).toMatch(/^data:image\/png;base64,/);
+    const wrong = (await generate({ secret: challenge!.secret })) === "000000" ? "111111" : "000000";
+    expect(await confirmEnrollment(sessionId, wrong, request())).toBeNull();
+    expect(await confirmEnrollment(sessionId, await generate({ secret: challenge!.secret }), request())).toHaveLength(10);
+    expect((await checkSession(sessionId, request())).status).toBe("active");
+    const next = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request());
+    if (!next.ok) throw new Error("sign-in failed");
+    expect(await checkSession(next.sessionId, request())).toMatchObject({ status: "mfa", step: "verify" });
   });
 
   it("treats a forged or unknown session id as signed out", async () => {

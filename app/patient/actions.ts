@@ -1,7 +1,10 @@
 "use server";
 
 import { revalidatePath } from "next/cache";
+import type { EnrollState } from "@/app/(public)/auth-actions";
+import { confirmEnrollment } from "@/lib/auth/mfa";
 import { requireActor } from "@/lib/auth/require-actor";
+import { enrollCodeSchema } from "@/lib/validation/auth";
 import { formError } from "@/lib/http/errors";
 import { grantConsent, withdrawConsent } from "@/lib/services/consent";
 import { cancelRequest, submitRequest } from "@/lib/services/data-requests";
@@ -40,4 +43,15 @@ export async function cancelRequestAction(form: FormData): Promise<void> {
   const actor = await requireActor("patient");
   await cancelRequest(actor, Object.fromEntries(form));
   revalidatePath("/patient/requests");
+}
+
+/** A patient turning on TOTP for their own account (optional for patients, mandatory for staff). */
+export async function enrollTotpAction(_: EnrollState, form: FormData): Promise<EnrollState> {
+  const actor = await requireActor("patient");
+  const input = enrollCodeSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  const codes = await confirmEnrollment(actor.sessionId!, input.data.code, actor.request);
+  if (!codes) return { ok: false, message: "That code does not match. Check your authenticator app's clock and try again." };
+  revalidatePath("/patient");
+  return { ok: true, recoveryCodes: codes };
 }

@@ -1,7 +1,7 @@
 "use client";
 
 import Link from "next/link";
-import { confirmEnrollmentAction, type EnrollState } from "@/app/(public)/auth-actions";
+import type { EnrollState } from "@/app/(public)/auth-actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -10,10 +10,10 @@ import { useValidatedAction } from "@/components/forms/use-validated-action";
 
 const initial: EnrollState = { ok: false };
 
-export function EnrollForm() {
+export function EnrollForm({ action, continueTo = "/" }: { action: (state: EnrollState, form: FormData) => Promise<EnrollState>; continueTo?: string }) {
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(
     enrollCodeSchema,
-    confirmEnrollmentAction,
+    action,
     initial,
     { code: "" },
   );
@@ -31,7 +31,7 @@ export function EnrollForm() {
             </li>
           ))}
         </ul>
-        <Link href="/" className="inline-block rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white">
+        <Link href={continueTo} className="inline-block rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white">
           Continue
         </Link>
       </div>

@@ -1,3 +1,4 @@
+import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import type { AccountSummary } from "@/lib/services/account";
 
@@ -5,7 +6,14 @@ export function AccountPanel({ account }: { account: AccountSummary }) {
   return (
     <Card title="Recent sign-ins">
       <p className="mb-3 text-sm text-slate-700">
-        Two-step verification: <strong>{account.mfaEnrolled ? "on" : "off"}</strong>. If a sign-in below was not you,
+        Two-step verification: <strong>{account.mfaEnrolled ? "on" : "off"}</strong>
+        {!account.mfaEnrolled && account.role === "patient" ? (
+          <>
+            {" "}
+            (<Link className="underline" href="/patient/security">turn it on</Link>)
+          </>
+        ) : null}
+        . If a sign-in below was not you,
         change your password and tell the privacy office.
       </p>
       <table className="w-full text-left text-sm">

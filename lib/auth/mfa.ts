@@ -11,10 +11,14 @@ export type SecondFactorResult = { ok: true } | { ok: false; reason: "invalid" |
 
 const at = (userId: string, column: string) => ({ table: "app_user", column, rowId: userId });
 
-async function pendingSession(tx: Tx, sessionId: string) {
+async function liveSession(tx: Tx, sessionId: string) {
   const session = await tx.authSession.findUnique({ where: { id: sessionId }, include: { user: true } });
-  if (!session || session.revokedAt || session.mfaVerifiedAt) return null;
-  return session;
+  return !session || session.revokedAt ? null : session;
+}
+
+async function pendingSession(tx: Tx, sessionId: string) {
+  const session = await liveSession(tx, sessionId);
+  return session && !session.mfaVerifiedAt ? session : null;
 }
 
 /**
@@ -62,10 +66,13 @@ export interface EnrollmentChallenge {
   qrDataUrl: string;
 }
 
-/** Starts (or resumes) TOTP enrolment: the secret stays pending until a code from it is confirmed. */
+/**
+ * Starts (or resumes) TOTP enrolment, for staff at their first sign-in or a patient who opts in: the
+ * secret stays pending until a code from it is confirmed.
+ */
 export async function beginEnrollment(sessionId: string, request: RequestMeta): Promise<EnrollmentChallenge | null> {
   return withSystem(request, async ({ tx }) => {
-    const session = await pendingSession(tx, sessionId);
+    const session = await liveSession(tx, sessionId);
     if (!session || session.user.mfaEnrolledAt) return null;
     const { user } = session;
     let secret: string;
@@ -86,7 +93,7 @@ export async function beginEnrollment(sessionId: string, request: RequestMeta): 
 /** Confirms enrolment with a code from the new secret; returns the recovery codes, shown exactly once. */
 export async function confirmEnrollment(sessionId: string, code: string, request: RequestMeta): Promise<string[] | null> {
   return withSystem(request, async ({ tx, audit }) => {
-    const session = await pendingSession(tx, sessionId);
+    const session = await liveSession(tx, sessionId);
     const pendingEnc = session?.user.mfaPendingSecretEnc;
     if (!session || !pendingEnc || session.user.mfaEnrolledAt) return null;
     const { user } = session;
@@ -109,7 +116,7 @@ export async function confirmEnrollment(sessionId: string, code: string, request
         totpLastStep: result.step,
       },
     });
-    await tx.authSession.update({ where: { id: session.id }, data: { mfaVerifiedAt: new Date() } });
+    if (!session.mfaVerifiedAt) await tx.authSession.update({ where: { id: session.id }, data: { mfaVerifiedAt: new Date() } });
     audit({ ...who, action: "auth.mfa_enrol" });
     return codes;
   });
