@@ -75,11 +75,17 @@ describe("withActor", () => {
   });
 
   it("never leaks one actor's context into the next transaction on a pooled connection", async () => {
-    const runs = Array.from({ length: 200 }, (_, i) => (i % 2 === 0 ? alice : bob));
-    const results = await Promise.all(
-      runs.map((user) => withActor(actorOf(user), async ({ tx }) => (await tx.patient.findMany({ select: { id: true } })).map((p) => p.id))),
-    );
-    results.forEach((ids, i) => expect(ids).toEqual([runs[i]!.patientId]));
+    // 2,000 transactions, 200 in flight at a time on a pool of 10, alternating actors (and a clinician
+    // whose view is a third, different set).
+    const actors = [alice, bob, clinician];
+    const expected = new Map([[alice.id, [alice.patientId]], [bob.id, [bob.patientId]], [clinician.id, [alice.patientId]]]);
+    for (let batch = 0; batch < 10; batch++) {
+      const runs = Array.from({ length: 200 }, (_, i) => actors[(batch + i) % 3]!);
+      const results = await Promise.all(
+        runs.map((user) => withActor(actorOf(user), async ({ tx }) => (await tx.patient.findMany({ select: { id: true } })).map((p) => p.id))),
+      );
+      results.forEach((ids, i) => expect(ids).toEqual(expected.get(runs[i]!.id)));
+    }
     expect(await asRuntimeRole("SELECT * FROM patient")).toEqual([]);
   });
 });
