@@ -1,18 +1,38 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { DecryptError } from "./errors";
 
-export const IV_BYTES = 12;
+const KEY_BYTES = 32;
+const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** AES-256-GCM with a 96-bit IV; returns ciphertext || tag. `iv` is injectable only for known-answer tests. */
-export function seal(key: Buffer, plaintext: Buffer, aad: Buffer, iv: Buffer = randomBytes(IV_BYTES)): { iv: Buffer; sealed: Buffer } {
-  if (key.length !== 32) throw new Error("AES-256-GCM needs a 32-byte key");
+export interface Sealed {
+  iv: Buffer;
+  sealed: Buffer;
+}
+
+/** AES-256-GCM under a fresh random 96-bit IV; `sealed` is ciphertext || tag. */
+export function seal(key: Buffer, plaintext: Buffer, aad: Buffer): Sealed {
+  return gcmSeal(key, randomBytes(IV_BYTES), plaintext, aad);
+}
+
+/**
+ * Only for known-answer tests against published vectors. GCM loses both confidentiality and integrity
+ * when an IV repeats under one key, so application code must never choose the IV.
+ */
+export function sealWithFixedIvForKnownAnswerTests(key: Buffer, iv: Buffer, plaintext: Buffer, aad: Buffer): Sealed {
+  return gcmSeal(key, iv, plaintext, aad);
+}
+
+function gcmSeal(key: Buffer, iv: Buffer, plaintext: Buffer, aad: Buffer): Sealed {
+  if (key.length !== KEY_BYTES) throw new Error("AES-256-GCM needs a 32-byte key");
+  if (iv.length !== IV_BYTES) throw new Error("AES-256-GCM here uses a 96-bit IV");
   const cipher = createCipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(aad);
   const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   return { iv, sealed: Buffer.concat([body, cipher.getAuthTag()]) };
 }
 
+/** Every failure (wrong key, AAD, IV, tag, truncation) is the same DecryptError: no oracle on which part failed. */
 export function open(key: Buffer, iv: Buffer, sealed: Buffer, aad: Buffer): Buffer {
   if (iv.length !== IV_BYTES || sealed.length < TAG_BYTES) throw new DecryptError("malformed ciphertext");
   try {
@@ -23,4 +43,14 @@ export function open(key: Buffer, iv: Buffer, sealed: Buffer, aad: Buffer): Buff
   } catch {
     throw new DecryptError("authentication failed");
   }
+}
+
+/**
+ * Node's base64url decoder skips characters it does not know, so one ciphertext would have many spellings.
+ * Accepting only the canonical one keeps stored strings comparable and rejects junk early.
+ */
+export function fromBase64url(text: string): Buffer {
+  const bytes = Buffer.from(text, "base64url");
+  if (bytes.toString("base64url") !== text) throw new DecryptError("malformed encoding");
+  return bytes;
 }

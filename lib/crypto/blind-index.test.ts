@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { blindIndex, hmacHex, InvalidIdentifier } from "./blind-index";
 import { FileKeyProvider } from "./keys";
-import { pseudonym } from "./pseudonym";
 
 const provider = new FileKeyProvider(mkdtempSync(join(tmpdir(), "custodia-bidx-")));
 const other = new FileKeyProvider(mkdtempSync(join(tmpdir(), "custodia-bidx-")));
@@ -18,29 +17,33 @@ describe("blind indexes", () => {
     expect(blindIndex("nameDob", "José García|1980-02-29", provider)).toBe(blindIndex("nameDob", "jose  garcia|1980-02-29", provider));
   });
 
+  it("split name and birth date at the last bar, so a bar in a name stays part of the name", () => {
+    expect(blindIndex("nameDob", "A|B|1980-01-01", provider)).not.toBe(blindIndex("nameDob", "A|1980-01-01", provider));
+    expect(blindIndex("nameDob", "Ann Lee| 1980-01-01 ", provider)).toBe(blindIndex("nameDob", "ann lee|1980-01-01", provider));
+  });
+
+  it("are 64 hex characters and differ for different values", () => {
+    expect(blindIndex("email", "a@example.com", provider)).toMatch(/^[0-9a-f]{64}$/);
+    expect(blindIndex("email", "a@example.com", provider)).not.toBe(blindIndex("email", "b@example.com", provider));
+  });
+
   it("are domain-separated by kind and depend on the key", () => {
     expect(blindIndex("mrn", "123456789", provider)).not.toBe(blindIndex("ssn", "123456789", provider));
+    expect(blindIndex("name", "ann", provider)).not.toBe(blindIndex("email", "ann", provider));
     expect(blindIndex("ssn", "123456789", provider)).not.toBe(blindIndex("ssn", "123456789", other));
   });
 
   it("refuse malformed identifiers instead of indexing them", () => {
     expect(() => blindIndex("ssn", "12345", provider)).toThrow(InvalidIdentifier);
+    expect(() => blindIndex("ssn", "123-45-67890", provider)).toThrow(InvalidIdentifier);
     expect(() => blindIndex("nameDob", "no date", provider)).toThrow(InvalidIdentifier);
+    expect(() => blindIndex("nameDob", "Ann Lee|1981-02-29", provider)).toThrow(InvalidIdentifier);
+    expect(() => blindIndex("nameDob", " |1980-01-01", provider)).toThrow(InvalidIdentifier);
   });
 
   it("use HMAC-SHA256 as in RFC 4231 test case 2", () => {
     expect(hmacHex(Buffer.from("Jefe"), "what do ya want for nothing?")).toBe(
       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
     );
-  });
-});
-
-describe("pseudonyms", () => {
-  it("are stable per patient, distinct across patients, keyed and shaped psn_…", () => {
-    const id = "5f3c2b1a-0000-4000-8000-000000000001";
-    expect(pseudonym(id, provider)).toBe(pseudonym(id, provider));
-    expect(pseudonym(id, provider)).not.toBe(pseudonym("5f3c2b1a-0000-4000-8000-000000000002", provider));
-    expect(pseudonym(id, provider)).not.toBe(pseudonym(id, other));
-    expect(pseudonym(id, provider)).toMatch(/^psn_[A-Za-z0-9_-]{22}$/);
   });
 });

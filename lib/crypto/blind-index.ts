@@ -2,12 +2,16 @@ import { createHmac } from "node:crypto";
 import { keyProvider, type KeyProvider } from "./keys";
 
 /**
- * Keyed blind indexes (HMAC-SHA256, hex) for exact search without plaintext in the database. Each kind is
- * normalized first, so equivalent spellings match, and domain-separated, so equal strings of different
- * kinds never collide:
- * - ssn: digits only (must be 9)          - mrn: upper case, spaces and dashes removed
- * - email: NFKC, trimmed, lower case      - name: NFKD without diacritics, lower case, single spaces
- * - nameDob: "<name>|<YYYY-MM-DD>" with the name normalized as above
+ * Keyed blind indexes for exact search without plaintext in the database: HMAC-SHA256 under the blindIndex
+ * key, lower-case hex (64 characters). The HMAC input is `<kind>\0<normalized value>`, so equal strings of
+ * different kinds never collide. Normalization, so that equivalent spellings match:
+ * - ssn:     digits only; anything but 9 digits throws InvalidIdentifier (a partial SSN must not match)
+ * - mrn:     NFKC, upper case, whitespace and dashes removed
+ * - email:   NFKC, trimmed, lower case
+ * - name:    NFKD with combining marks (diacritics) removed, lower case, whitespace collapsed and trimmed
+ * - nameDob: "<name>|<YYYY-MM-DD>", name as above (split at the last "|"), date a real calendar date,
+ *            otherwise InvalidIdentifier
+ * Changing a rule changes every stored index: it needs a reindex migration.
  */
 export type BlindIndexKind = "ssn" | "mrn" | "email" | "name" | "nameDob";
 
@@ -22,7 +26,13 @@ function normalizeName(value: string): string {
   return value.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replace(/\s+/g, " ").trim();
 }
 
-export function normalizeIdentifier(kind: BlindIndexKind, value: string): string {
+function isCalendarDate(text: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
+  const date = new Date(`${text}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(text);
+}
+
+function normalizeIdentifier(kind: BlindIndexKind, value: string): string {
   switch (kind) {
     case "ssn": {
       const digits = value.replace(/\D/g, "");
@@ -36,9 +46,11 @@ export function normalizeIdentifier(kind: BlindIndexKind, value: string): string
     case "name":
       return normalizeName(value);
     case "nameDob": {
-      const [name, date] = value.split("|");
-      if (!name || !date || !/^\d{4}-\d{2}-\d{2}$/.test(date.trim())) throw new InvalidIdentifier(kind);
-      return `${normalizeName(name)}|${date.trim()}`;
+      const split = value.lastIndexOf("|");
+      const name = normalizeName(value.slice(0, Math.max(split, 0)));
+      const date = value.slice(split + 1).trim();
+      if (split < 0 || name === "" || !isCalendarDate(date)) throw new InvalidIdentifier(kind);
+      return `${name}|${date}`;
     }
   }
 }

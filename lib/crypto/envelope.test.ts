@@ -1,22 +1,37 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { cachedDataKeys, clearDataKeyCache, createDataKey, dataKeyCache, forgetDataKey, rewrapDataKey, unwrapDataKey } from "./envelope";
 import { DecryptError } from "./errors";
 import { FileKeyProvider } from "./keys";
 
 const provider = () => new FileKeyProvider(mkdtempSync(join(tmpdir(), "custodia-envelope-")));
 
-afterEach(() => clearDataKeyCache());
+afterEach(() => {
+  clearDataKeyCache();
+  vi.useRealTimers();
+});
 
 describe("envelope keys", () => {
   it("unwraps a data key only for the patient it was made for", () => {
     const p = provider();
     const { dek, wrapped, kekVersion } = createDataKey("patient-a", p);
     expect(kekVersion).toBe(1);
+    expect(wrapped).toMatch(/^k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{64}$/);
     expect(unwrapDataKey("patient-a", wrapped, p).equals(dek)).toBe(true);
     expect(() => unwrapDataKey("patient-b", wrapped, p)).toThrow(DecryptError);
+  });
+
+  it("rejects a wrapped key under another master key, relabelled, or malformed", () => {
+    const p = provider();
+    const { wrapped } = createDataKey("patient-a", p);
+    expect(() => unwrapDataKey("patient-a", wrapped, provider())).toThrow(DecryptError);
+    p.addMasterKeyVersion();
+    expect(() => unwrapDataKey("patient-a", wrapped.replace(/^k1\./, "k2."), p)).toThrow(DecryptError);
+    expect(() => unwrapDataKey("patient-a", wrapped.replace(/^k1\./, "k9."), p)).toThrow(DecryptError);
+    expect(() => unwrapDataKey("patient-a", `${wrapped}!`, p)).toThrow(DecryptError);
+    expect(() => unwrapDataKey("patient-a", "k1.", p)).toThrow(DecryptError);
   });
 
   it("rewraps under a new master key and keeps the data key; a retired key no longer unwraps old wraps", () => {
@@ -29,9 +44,11 @@ describe("envelope keys", () => {
     expect(rewrapped.wrapped.startsWith("k2.")).toBe(true);
     clearDataKeyCache();
     expect(unwrapDataKey("patient-a", rewrapped.wrapped, p).equals(dek)).toBe(true);
-    expect(rewrapDataKey("patient-a", rewrapped.wrapped, p).wrapped).toBe(rewrapped.wrapped);
+    expect(unwrapDataKey("patient-a", wrapped, p).equals(dek)).toBe(true);
+    expect(rewrapDataKey("patient-a", rewrapped.wrapped, p)).toEqual(rewrapped);
     p.retireMasterKeyVersion(1);
     expect(() => unwrapDataKey("patient-b", straggler.wrapped, p)).toThrow(DecryptError);
+    expect(() => rewrapDataKey("patient-b", straggler.wrapped, p)).toThrow(DecryptError);
     expect(() => p.retireMasterKeyVersion(2)).toThrow();
   });
 
@@ -50,5 +67,17 @@ describe("envelope keys", () => {
     } finally {
       dataKeyCache.maxEntries = before;
     }
+  });
+
+  it("serves a cached key only until its TTL, so a retired master key stops working", () => {
+    vi.useFakeTimers();
+    const p = provider();
+    const { wrapped } = createDataKey("patient-a", p);
+    unwrapDataKey("patient-a", wrapped, p);
+    p.addMasterKeyVersion();
+    p.retireMasterKeyVersion(1);
+    expect(() => unwrapDataKey("patient-a", wrapped, p)).not.toThrow();
+    vi.advanceTimersByTime(dataKeyCache.ttlMs + 1);
+    expect(() => unwrapDataKey("patient-a", wrapped, p)).toThrow(DecryptError);
   });
 });

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { open, seal } from "./aead";
+import { open, sealWithFixedIvForKnownAnswerTests } from "./aead";
 import { DecryptError } from "./errors";
 import { decryptField, decryptJson, encryptField, encryptJson, type FieldLocation } from "./field";
 
@@ -16,15 +16,30 @@ function flipBit(ciphertext: string, bit: number): string {
 }
 
 describe("field cipher", () => {
-  it("round-trips any string, including empty and astral Unicode", () => {
-    fc.assert(fc.property(fc.string({ unit: "grapheme" }), (text) => decryptField(key, encryptField(key, "d", text, at), at) === text));
+  it("round-trips any string, including empty, astral and combining Unicode", () => {
+    for (const unit of ["binary", "grapheme"] as const) {
+      fc.assert(fc.property(fc.string({ unit }), (text) => decryptField(key, encryptField(key, "d", text, at), at) === text));
+    }
     expect(decryptField(key, encryptField(key, "d", "", at), at)).toBe("");
   });
 
   it("round-trips JSON documents", () => {
-    fc.assert(fc.property(fc.jsonValue(), (value) => {
-      expect(decryptJson(key, encryptJson(key, "d", value, at), at)).toEqual(JSON.parse(JSON.stringify(value)));
-    }));
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        expect(decryptJson(key, encryptJson(key, "d", value, at), at)).toEqual(JSON.parse(JSON.stringify(value)));
+      }),
+    );
+  });
+
+  it("refuses input it could not give back unchanged", () => {
+    expect(() => encryptField(key, "d", "half a pair \ud800", at)).toThrow(TypeError);
+    expect(() => encryptJson(key, "d", undefined, at)).toThrow(TypeError);
+  });
+
+  it("refuses locations that would not bind the ciphertext to one row", () => {
+    expect(() => encryptField(key, "d", "x", { ...at, rowId: "" })).toThrow(TypeError);
+    expect(() => encryptField(key, "d", "x", { ...at, column: "a|b" })).toThrow(TypeError);
+    expect(() => encryptField(key, "D.", "x", at)).toThrow(TypeError);
   });
 
   it("uses a fresh IV each time, so equal plaintexts do not look equal at rest", () => {
@@ -39,12 +54,21 @@ describe("field cipher", () => {
     }
   });
 
+  it("rejects truncated, extended or re-spelled ciphertext", () => {
+    const ciphertext = encryptField(key, "d", "Alice", at);
+    expect(() => decryptField(key, ciphertext.slice(0, -1), at)).toThrow(DecryptError);
+    expect(() => decryptField(key, `${ciphertext}A`, at)).toThrow(DecryptError);
+    expect(() => decryptField(key, `${ciphertext}!`, at)).toThrow(DecryptError);
+    expect(() => decryptField(key, `${ciphertext}.x`, at)).toThrow(DecryptError);
+  });
+
   it("rejects ciphertext moved to another row, column or table, or with an edited header", () => {
     const ciphertext = encryptField(key, "d", "Alice", at);
     expect(() => decryptField(key, ciphertext, { ...at, rowId: "0b5c7d1e-1111-4222-8333-444455556667" })).toThrow(DecryptError);
     expect(() => decryptField(key, ciphertext, { ...at, column: "family_name_enc" })).toThrow(DecryptError);
     expect(() => decryptField(key, ciphertext, { ...at, table: "clinical_record" })).toThrow(DecryptError);
     expect(() => decryptField(key, ciphertext.replace("v1.d.", "v1.s."), at)).toThrow(DecryptError);
+    expect(() => decryptField(key, ciphertext.replace("v1.d.", "v1.d|x."), at)).toThrow(DecryptError);
     expect(() => decryptField(key, ciphertext.replace("v1.", "v2."), at)).toThrow(DecryptError);
     expect(() => decryptField(randomBytes(32), ciphertext, at)).toThrow(DecryptError);
     expect(() => decryptField(key, "garbage", at)).toThrow(DecryptError);
@@ -52,19 +76,30 @@ describe("field cipher", () => {
 });
 
 describe("AES-256-GCM primitive", () => {
+  const hex = (s: string) => Buffer.from(s, "hex");
+  const zeros = Buffer.alloc(32);
+  const zeroIv = Buffer.alloc(12);
+
+  it("matches the GCM specification's test cases 13 and 14 (256-bit zero key, no AAD)", () => {
+    const empty = sealWithFixedIvForKnownAnswerTests(zeros, zeroIv, Buffer.alloc(0), Buffer.alloc(0));
+    expect(empty.sealed.toString("hex")).toBe("530f8afbc74536b9a963b4f1c4cb738b");
+    const block = sealWithFixedIvForKnownAnswerTests(zeros, zeroIv, Buffer.alloc(16), Buffer.alloc(0));
+    expect(block.sealed.toString("hex")).toBe("cea7403d4d606b6e074ec5d3baf39d18" + "d0d1c8a799996bf0265b98b5d48ab919");
+  });
+
   it("matches the GCM specification's test case 16 (256-bit key, AAD, 96-bit IV)", () => {
-    const k = Buffer.from("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308", "hex");
-    const iv = Buffer.from("cafebabefacedbaddecaf888", "hex");
-    const plaintext = Buffer.from(
+    const k = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308");
+    const iv = hex("cafebabefacedbaddecaf888");
+    const plaintext = hex(
       "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b39",
-      "hex",
     );
-    const aad = Buffer.from("feedfacedeadbeeffeedfacedeadbeefabaddad2", "hex");
+    const aad = hex("feedfacedeadbeeffeedfacedeadbeefabaddad2");
     const expected =
       "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662" +
       "76fc6ece0f4e1768cddf8853bb2d551b";
-    const { sealed } = seal(k, plaintext, aad, iv);
+    const { sealed } = sealWithFixedIvForKnownAnswerTests(k, iv, plaintext, aad);
     expect(sealed.toString("hex")).toBe(expected);
     expect(open(k, iv, sealed, aad).equals(plaintext)).toBe(true);
+    expect(() => open(k, iv, sealed, hex("feedfacedeadbeeffeedfacedeadbeefabaddad3"))).toThrow(DecryptError);
   });
 });

@@ -1,11 +1,17 @@
 import { decryptField, encryptField, type FieldLocation } from "./field";
-import { keyProvider } from "./keys";
+import { keyProvider, type KeyProvider } from "./keys";
 
-/** Fields that belong to no patient (staff names, emails, TOTP secrets) are sealed with the system key. */
-export function sealSystem(plaintext: string, at: FieldLocation): string {
-  return encryptField(keyProvider().secret("system"), "s", plaintext, at);
+/**
+ * Fields that belong to no patient (staff names and emails, TOTP secrets, request reasons) are sealed with
+ * the system key under keyRef "s". They survive a patient's crypto-shredding,
+ * so PHI belongs under the patient's data key instead.
+ */
+const SYSTEM_KEY_REF = "s";
+
+export function sealSystem(plaintext: string, at: FieldLocation, provider: KeyProvider = keyProvider()): string {
+  return encryptField(provider.secret("system"), SYSTEM_KEY_REF, plaintext, at);
 }
 
-export function openSystem(ciphertext: string, at: FieldLocation): string {
-  return decryptField(keyProvider().secret("system"), ciphertext, at);
+export function openSystem(ciphertext: string, at: FieldLocation, provider: KeyProvider = keyProvider()): string {
+  return decryptField(provider.secret("system"), ciphertext, at);
 }
