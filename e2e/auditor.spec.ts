@@ -42,8 +42,12 @@ test("an auditor filters by patient and action, opens an event, and exports CSV"
   expect(lines[1]).toContain("chart.read");
   expect(text).not.toContain(mrn);
 
+  await page.getByRole("link", { name: "Dashboard", exact: true }).click();
+  await page.getByRole("button", { name: "Verify now" }).click();
+  await expect(page.getByText(/Verified: \d+ events intact/)).toBeVisible({ timeout: 30_000 });
+
   const actions = (await auditEventsSince(since)).map((e) => e.action);
-  expect(actions).toEqual(expect.arrayContaining(["audit.read", "audit.export"]));
+  expect(actions).toEqual(expect.arrayContaining(["audit.read", "audit.export", "audit.verify"]));
 });
 
 test("a break-glass use reaches the auditor as an alert to acknowledge and a use to review", async ({ page, browser }) => {

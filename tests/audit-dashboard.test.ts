@@ -5,6 +5,7 @@ import { AccessDenied, Conflict } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { withSystem } from "@/lib/db/transaction";
 import { acknowledgeAlert, listAlerts } from "@/lib/services/alerts";
+import { integrityStatus, verifyNow } from "@/lib/services/audit-integrity";
 import { auditEventBySeq, exportAuditEvents, PAGE_SIZE, searchAuditEvents } from "@/lib/services/audit-log";
 import { breakGlass } from "@/lib/services/break-glass";
 import { listBreakGlassUses, reviewBreakGlass } from "@/lib/services/break-glass-review";
@@ -84,6 +85,16 @@ describe("auditor event browser", () => {
   it("rejects malformed filters before querying", async () => {
     await expect(searchAuditEvents(actorOf(auditor), { actorId: "1 OR 1=1" })).rejects.toThrow();
     await expect(searchAuditEvents(actorOf(auditor), { action: "x'; DROP TABLE audit_event; --" })).rejects.toThrow();
+  });
+});
+
+describe("integrity panel", () => {
+  it("verifies the whole log on demand, shows the result, and refuses non-auditors", async () => {
+    const result = await verifyNow(actorOf(auditor));
+    expect(result.ok).toBe(true);
+    const status = await integrityStatus(actorOf(auditor));
+    expect(status.lastVerification).toMatchObject({ ok: true });
+    await expect(verifyNow(actorOf(clinician))).rejects.toBeInstanceOf(AccessDenied);
   });
 });
 

@@ -5,6 +5,7 @@ import { redirect } from "next/navigation";
 import { requireActor } from "@/lib/auth/require-actor";
 import { formError } from "@/lib/http/errors";
 import { acknowledgeAlert } from "@/lib/services/alerts";
+import { verifyNow } from "@/lib/services/audit-integrity";
 import { patientFilterPseudonym } from "@/lib/services/audit-log";
 import { reviewBreakGlass } from "@/lib/services/break-glass-review";
 import { auditFilterSchema, breakGlassReviewSchema } from "@/lib/validation/audit";
@@ -40,4 +41,13 @@ export async function reviewBreakGlassAction(_: FormState, form: FormData): Prom
   }
   revalidatePath("/auditor/break-glass");
   return { ok: true, message: "Review recorded." };
+}
+
+export async function verifyNowAction(): Promise<FormState> {
+  const actor = await requireActor("auditor");
+  const result = await verifyNow(actor);
+  revalidatePath("/auditor");
+  return result.ok
+    ? { ok: true, message: `Verified: ${result.events} events intact, ${result.checkpoints} signed checkpoints match.` }
+    : { ok: false, message: `Integrity failure at sequence ${result.firstBadSeq}: ${result.kind} (${result.detail}).` };
 }

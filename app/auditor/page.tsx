@@ -1,10 +1,12 @@
 import Link from "next/link";
 import { BarChart } from "@/components/auditor/bar-chart";
+import { IntegrityPanel } from "@/components/auditor/integrity-panel";
 import { AccountPanel } from "@/components/home/account-panel";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
 import { accountSummary } from "@/lib/services/account";
 import { listAlerts } from "@/lib/services/alerts";
+import { integrityStatus } from "@/lib/services/audit-integrity";
 import { auditActivity } from "@/lib/services/audit-log";
 
 export const metadata = { title: "Audit dashboard" };
@@ -14,6 +16,7 @@ export default async function AuditorHomePage() {
   const account = await accountSummary(actor);
   const activity = await auditActivity(actor);
   const openAlerts = await listAlerts(actor, { open: true });
+  const integrity = await integrityStatus(actor);
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Welcome, {account.displayName}</h1>
@@ -30,6 +33,9 @@ export default async function AuditorHomePage() {
           </Link>
         </Card>
       </div>
+      <Card title="Integrity of the audit log">
+        <IntegrityPanel status={integrity} />
+      </Card>
       <Card title="Events per day (last 14 days)">
         <BarChart
           title="Audit events per day by outcome"

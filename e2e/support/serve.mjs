@@ -2,7 +2,7 @@
 // database: a new `custodia_e2e` on the PostgreSQL server named by TEST_DATABASE_URL/DATABASE_URL, or an
 // embedded PGlite in a temporary folder when none is configured. Secondary instances wait for it and share it.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -41,8 +41,14 @@ async function waitForPrimary() {
 }
 
 const env = { ...process.env, CUSTODIA_ENV: "test", NODE_ENV: "production" };
+// Checkpoints and the erasure ledger belong to this run's fresh database: a fixed folder the primary creates
+// anew, shared by the secondary instance.
+const runFiles = join(tmpdir(), "custodia-e2e-files");
+env.CUSTODIA_CHECKPOINT_DIR = join(runFiles, "checkpoints");
+env.CUSTODIA_ERASURE_LEDGER = join(runFiles, "erasure-ledger.jsonl");
 delete env.TEST_DATABASE_URL;
 if (primary) {
+  rmSync(runFiles, { recursive: true, force: true });
   if (!existsSync(".next/BUILD_ID")) {
     const build = spawnSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
     if (build.status !== 0) process.exit(1);

@@ -3,6 +3,7 @@ import { keyProvider } from "@/lib/crypto/keys";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import type { ActorContext, DbPrincipal } from "@/lib/db/transaction";
 import { canonicalJson, type JsonValue } from "./canonical";
+import { checkpointAfterAppend } from "./checkpoint";
 
 export type AuditOutcome = "allowed" | "denied" | "error";
 
@@ -83,4 +84,5 @@ export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipa
         ${record.userAgent}, ${record.requestId}, ${JSON.stringify(record.details)}::jsonb, ${prevHash}, ${hash})`;
     prevHash = hash;
   }
+  await checkpointAfterAppend(ctx, seq, prevHash);
 }

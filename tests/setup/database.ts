@@ -1,3 +1,6 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
@@ -32,6 +35,11 @@ function pointAppAt(url: string): void {
   process.env.DATABASE_URL = url;
   // The migrator and any script under test must reach this database too, never one from the outer environment.
   process.env.MIGRATION_DATABASE_URL = url;
+  // Files that live beside a database (signed checkpoints, erasure ledger) belong to this database alone;
+  // a file shared with another database would contradict it. A test may still point them elsewhere.
+  const own = mkdtempSync(join(tmpdir(), "custodia-test-files-"));
+  process.env.CUSTODIA_CHECKPOINT_DIR ??= join(own, "checkpoints");
+  process.env.CUSTODIA_ERASURE_LEDGER ??= join(own, "erasure-ledger.jsonl");
 }
 
 if (testDb.mode === "server") {

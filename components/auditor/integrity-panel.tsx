@@ -1,0 +1,39 @@
+"use client";
+
+import { useActionState } from "react";
+import { verifyNowAction } from "@/app/auditor/actions";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import type { IntegrityStatus } from "@/lib/services/audit-integrity";
+import { initialFormState } from "@/lib/validation/form-state";
+
+const when = (iso: string) => `${iso.replace("T", " ").slice(0, 19)} UTC`;
+
+export function IntegrityPanel({ status }: { status: IntegrityStatus }) {
+  const [state, verify, pending] = useActionState(verifyNowAction, initialFormState);
+  const last = status.lastVerification;
+  return (
+    <div className="space-y-3 text-sm">
+      <p>
+        Last verification:{" "}
+        {last ? (
+          <strong className={last.ok ? "" : "text-red-800"}>
+            {when(last.at)} — {last.ok ? `intact (${last.events} events)` : `FAILED at sequence ${last.firstBadSeq} (${last.kind})`}
+          </strong>
+        ) : (
+          "never"
+        )}
+      </p>
+      <p>
+        Last signed checkpoint:{" "}
+        {status.lastCheckpoint ? `sequence ${status.lastCheckpoint.seq}, ${when(status.lastCheckpoint.signedAt)}` : "none yet"}
+      </p>
+      <form action={verify}>
+        <Button type="submit" disabled={pending}>
+          {pending ? "Verifying the whole log…" : "Verify now"}
+        </Button>
+      </form>
+      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+    </div>
+  );
+}

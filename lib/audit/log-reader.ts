@@ -1,0 +1,100 @@
+import pg from "pg";
+import type { AuditRecord } from "./append";
+import type { Checkpoint } from "./checkpoint";
+
+/** An audit_event row as stored. Timestamps are read as text to the microsecond: a JS Date would hide a sub-millisecond edit. */
+export interface StoredEvent {
+  seq: string;
+  occurred_at: string;
+  actor_id: string | null;
+  actor_role: string | null;
+  action: string;
+  resource_type: string | null;
+  resource_id: string | null;
+  patient_pseudonym: string | null;
+  outcome: AuditRecord["outcome"];
+  ip: string | null;
+  user_agent: string | null;
+  request_id: string | null;
+  details: AuditRecord["details"];
+  prev_hash: string;
+  hash: string;
+}
+
+const utcMicros = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+
+export const EVENT_COLUMNS = `seq, ${utcMicros("occurred_at")} AS occurred_at, actor_id::text AS actor_id,
+  actor_role, action, resource_type, resource_id, patient_pseudonym, outcome, ip, user_agent, request_id, details, prev_hash, hash`;
+
+export const CHECKPOINT_COLUMNS = `seq, hash, ${utcMicros("signed_at")} AS signed_at, signature, key_id`;
+
+/**
+ * Writers store Date.toISOString(), i.e. milliseconds. Extra digits mean the value was changed afterwards, so they
+ * are kept: the text then differs from what was hashed or signed, and the check fails as it should.
+ */
+function isoOf(micros: string): string {
+  return micros.endsWith("000") ? `${micros.slice(0, -3)}Z` : `${micros}Z`;
+}
+
+/** The record as appendAuditEvents hashed it, placed at `seq` (another position, when testing for reordering). */
+export function recordOf(row: StoredEvent, seq = row.seq): AuditRecord {
+  return {
+    seq,
+    occurredAt: isoOf(row.occurred_at),
+    actorId: row.actor_id,
+    actorRole: row.actor_role,
+    action: row.action,
+    resourceType: row.resource_type,
+    resourceId: row.resource_id,
+    patientPseudonym: row.patient_pseudonym,
+    outcome: row.outcome,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    requestId: row.request_id,
+    details: row.details,
+  };
+}
+
+export interface StoredCheckpoint {
+  seq: string;
+  hash: string;
+  signed_at: string;
+  signature: string;
+  key_id: string;
+}
+
+export function checkpointOf(row: StoredCheckpoint): Checkpoint {
+  return { seq: row.seq, hash: row.hash, signedAt: isoOf(row.signed_at), signature: row.signature, keyId: row.key_id };
+}
+
+/**
+ * One connection that can only read: each query runs in its own READ ONLY transaction. Not one long snapshot:
+ * on the embedded database an open transaction stalls every other connection, and the log only grows, so
+ * the verifier fixes the end it checks up front instead.
+ */
+export class LogReader {
+  private constructor(private readonly client: pg.Client) {}
+
+  static async open(url: string): Promise<LogReader> {
+    const client = new pg.Client({ connectionString: url });
+    client.on("error", () => undefined);
+    await client.connect();
+    return new LogReader(client);
+  }
+
+  async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    await this.client.query("BEGIN TRANSACTION READ ONLY");
+    try {
+      const { rows } = await this.client.query<T>(sql, params);
+      await this.client.query("COMMIT");
+      return rows;
+    } catch (error) {
+      await this.client.query("ROLLBACK").catch(() => undefined);
+      throw error;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.client.end();
+  }
+}

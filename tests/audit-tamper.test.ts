@@ -1,0 +1,250 @@
+import { randomBytes } from "node:crypto";
+import fc from "fast-check";
+import { beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { readCheckpointFile } from "@/lib/audit/checkpoint";
+import { verifyAuditLog, type VerifyResult } from "@/lib/audit/verify";
+import { disconnectPrisma } from "@/lib/db/client";
+import { withSystem } from "@/lib/db/transaction";
+import { quoteIdent, withDatabase } from "@/lib/db/urls";
+import { adminQuery, isEmbedded, testDatabaseUrl, withAdminClient } from "./helpers/db";
+import { request } from "./helpers/fixtures";
+import { testDatabaseName } from "./setup/global";
+
+// Hoisted above the imports: this file's checkpoints go to its own folder, never the shared data folder.
+vi.hoisted(() => {
+  process.env.CUSTODIA_CHECKPOINT_DIR = `${process.env.TMPDIR ?? "/tmp"}/custodia-tamper-${process.pid}-${Date.now()}`;
+  process.env.AUDIT_CHECKPOINT_EVERY = "1000";
+  process.env.AUDIT_CHECKPOINT_MINUTES = "60";
+});
+
+const EVENTS = 10_000;
+const PER_TRANSACTION = 50;
+
+async function appendEvents(count: number, tag: string): Promise<void> {
+  for (let start = 0; start < count; start += PER_TRANSACTION) {
+    await withSystem(request(), async ({ audit }) => {
+      for (let i = start; i < Math.min(start + PER_TRANSACTION, count); i++) audit({ action: `test.${tag}`, resourceId: String(i), details: { tag, i } });
+    });
+  }
+}
+
+async function head(): Promise<number> {
+  const [row] = await adminQuery<{ seq: string | null }>("SELECT max(seq)::text AS seq FROM audit_event");
+  return Number(row!.seq ?? 0);
+}
+
+type Statement = [sql: string, params?: unknown[]];
+
+/** The database superuser switches the immutability triggers off: the insider the chain must still expose. */
+async function asSuperuser(statements: Statement[]): Promise<void> {
+  await withAdminClient(async (client) => {
+    await client.query("BEGIN");
+    await client.query("ALTER TABLE audit_event DISABLE TRIGGER USER");
+    await client.query("ALTER TABLE audit_checkpoint DISABLE TRIGGER USER");
+    for (const [sql, params] of statements) await client.query(sql, params);
+    await client.query("ALTER TABLE audit_event ENABLE TRIGGER USER");
+    await client.query("ALTER TABLE audit_checkpoint ENABLE TRIGGER USER");
+    await client.query("COMMIT");
+  });
+}
+
+/** Tampers, verifies without recording, then puts seqs from..to of both tables back exactly as they were. */
+async function verifyTampered(from: number, to: number, ...tamper: Statement[]): Promise<VerifyResult> {
+  const [saved] = await adminQuery<{ events: unknown[]; checkpoints: unknown[] }>(
+    `SELECT (SELECT coalesce(jsonb_agg(to_jsonb(e)), '[]') FROM audit_event e WHERE seq BETWEEN $1 AND $2) AS events,
+      (SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]') FROM audit_checkpoint c WHERE seq BETWEEN $1 AND $2) AS checkpoints`,
+    [from, to],
+  );
+  await asSuperuser(tamper);
+  try {
+    return await verifyAuditLog({ record: false });
+  } finally {
+    await asSuperuser([
+      ["DELETE FROM audit_event WHERE seq BETWEEN $1 AND $2", [from, to]],
+      ["DELETE FROM audit_checkpoint WHERE seq BETWEEN $1 AND $2", [from, to]],
+      ["INSERT INTO audit_event SELECT * FROM jsonb_populate_recordset(null::audit_event, $1)", [JSON.stringify(saved!.events)]],
+      ["INSERT INTO audit_checkpoint SELECT * FROM jsonb_populate_recordset(null::audit_checkpoint, $1)", [JSON.stringify(saved!.checkpoints)]],
+    ]);
+  }
+}
+
+const CONTENT = "occurred_at, actor_id, actor_role, action, resource_type, resource_id, patient_pseudonym, outcome, ip, user_agent, request_id, details, prev_hash, hash";
+const copyRow = (from: number, to: number): Statement => [
+  `UPDATE audit_event t SET (${CONTENT}) = (SELECT ${CONTENT} FROM audit_event s WHERE s.seq = $1) WHERE t.seq = $2`,
+  [from, to],
+];
+// One statement: the subquery reads both rows as they were before either is overwritten.
+const swapRows = (a: number, b: number): Statement => [
+  `UPDATE audit_event t SET (${CONTENT}) = (SELECT ${CONTENT} FROM audit_event s WHERE s.seq = $1::bigint + $2::bigint - t.seq) WHERE t.seq IN ($1, $2)`,
+  [a, b],
+];
+
+beforeAll(async () => {
+  await appendEvents(EVENTS, "bulk");
+}, 300_000);
+
+describe("audit log verification", () => {
+  it("verifies a clean log of 10,000 events with a signed checkpoint every 1,000, and audits the verification", async () => {
+    const result = await verifyAuditLog();
+    expect(result).toMatchObject({ ok: true, events: EVENTS, lastSeq: EVENTS, checkpoints: 10 });
+    expect(readCheckpointFile().map((cp) => Number(cp.seq))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) => k * 1000));
+    const [event] = await adminQuery("SELECT action, details FROM audit_event ORDER BY seq DESC LIMIT 1");
+    expect(event).toEqual({ action: "audit.verify", details: { ok: true, events: EVENTS } });
+  });
+
+  it("verifies logs written by 50 concurrent writers", async () => {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, w) =>
+        withSystem(request(), async ({ audit }) => {
+          for (let j = 0; j < 3; j++) audit({ action: "test.concurrent", details: { w, j } });
+        }),
+      ),
+    );
+    expect(await verifyAuditLog({ record: false })).toMatchObject({ ok: true, events: await head() });
+  });
+});
+
+describe("tamper detection, by the database superuser with the triggers off", () => {
+  const bad = (firstBadSeq: number, kind: string) => ({ ok: false, firstBadSeq, kind });
+
+  it("an edited field: modified, at its seq", async () => {
+    expect(await verifyTampered(5000, 5000, ["UPDATE audit_event SET action = 'test.forged' WHERE seq = 5000"])).toMatchObject(bad(5000, "modified"));
+  });
+
+  it("a sub-millisecond shift of occurred_at: modified", async () => {
+    const shift: Statement = ["UPDATE audit_event SET occurred_at = occurred_at + interval '1 microsecond' WHERE seq = 2500"];
+    expect(await verifyTampered(2500, 2500, shift)).toMatchObject(bad(2500, "modified"));
+  });
+
+  it("a deleted row: deleted, at the first missing seq", async () => {
+    expect(await verifyTampered(7000, 7000, ["DELETE FROM audit_event WHERE seq = 7000"])).toMatchObject(bad(7000, "deleted"));
+  });
+
+  it("a forged row appended with a wrong HMAC: inserted", async () => {
+    const end = await head();
+    const forge: Statement = [
+      `INSERT INTO audit_event (seq, occurred_at, action, outcome, details, prev_hash, hash)
+       SELECT seq + 1, now(), 'auth.sign_in', 'allowed', '{}', hash, $1 FROM audit_event WHERE seq = $2`,
+      [randomBytes(32).toString("hex"), end],
+    ];
+    expect(await verifyTampered(end + 1, end + 1, forge)).toMatchObject(bad(end + 1, "inserted"));
+  });
+
+  it("two rows swapped: reordered, at the earlier seq", async () => {
+    expect(await verifyTampered(4000, 4001, swapRows(4000, 4001))).toMatchObject(bad(4000, "reordered"));
+    expect(await verifyTampered(4100, 4200, swapRows(4100, 4200))).toMatchObject(bad(4100, "reordered"));
+  });
+
+  it("a row overwritten with an earlier row's content: duplicated, at the copy", async () => {
+    expect(await verifyTampered(6000, 6000, copyRow(3000, 6000))).toMatchObject(bad(6000, "duplicated"));
+  });
+
+  it("a truncated tail, its database checkpoints deleted too: truncated, caught by the external file", async () => {
+    const end = await head();
+    const keep = end - 1500;
+    const truncate: Statement[] = [
+      ["DELETE FROM audit_event WHERE seq > $1", [keep]],
+      ["DELETE FROM audit_checkpoint WHERE seq > $1", [keep]],
+    ];
+    expect(await verifyTampered(keep + 1, end, ...truncate)).toMatchObject(bad(keep + 1, "truncated"));
+  });
+
+  it("a checkpoint with a forged signature: reported at its seq", async () => {
+    const forge: Statement = ["UPDATE audit_checkpoint SET signature = (SELECT signature FROM audit_checkpoint WHERE seq = 1000) WHERE seq = 2000"];
+    const result = await verifyTampered(2000, 2000, forge);
+    expect(result).toMatchObject(bad(2000, "modified"));
+    expect(result.ok || result.detail).toMatch(/invalid signature/);
+  });
+
+  it("any single-field change to a random row is found at that row", async () => {
+    const end = await head();
+    const mutations: Record<string, string> = {
+      action: "action = action || '.x'",
+      actor_id: "actor_id = gen_random_uuid()",
+      details: `details = details || '{"tampered": true}'`,
+      occurred_at: "occurred_at = occurred_at + $2::double precision * interval '1 microsecond'",
+      outcome: "outcome = CASE outcome WHEN 'allowed' THEN 'denied' ELSE 'allowed' END",
+      prev_hash: "prev_hash = md5(prev_hash) || md5(hash)",
+      hash: "hash = md5(hash) || md5(prev_hash)",
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: end }), fc.constantFrom(...Object.keys(mutations)), fc.integer({ min: 1, max: 3_600_000_000 }), async (seq, column, micros) => {
+        const params = column === "occurred_at" ? [seq, micros] : [seq];
+        const result = await verifyTampered(seq, seq, [`UPDATE audit_event SET ${mutations[column]} WHERE seq = $1`, params]);
+        expect(result).toMatchObject({ ok: false, firstBadSeq: seq });
+        // The last row has no successor to vouch for its hash: a forgery there looks the same as an edit.
+        if (seq < end) expect(result).toMatchObject({ kind: "modified" });
+      }),
+      { numRuns: 25 },
+    );
+    expect(await verifyAuditLog({ record: false })).toMatchObject({ ok: true });
+  }, 300_000);
+
+  // Last: it leaves the log and the checkpoint file diverged for good.
+  it("a database restored to an older copy that then carried on: rolled-back, at the first contradicted checkpoint", async () => {
+    const end = await head();
+    const older = isEmbedded() ? await emulateRestore(end) : await snapshot();
+    await appendEvents(1000, "after-backup");
+    const expected = Math.min(...readCheckpointFile().map((cp) => Number(cp.seq)).filter((seq) => seq > older.end));
+    try {
+      await older.carryOn();
+      expect(await verifyAuditLog({ databaseUrl: older.url, record: false })).toMatchObject(bad(expected, "rolled-back"));
+    } finally {
+      await older.drop();
+    }
+  }, 300_000);
+});
+
+interface OlderCopy {
+  url: string;
+  end: number;
+  carryOn(): Promise<void>;
+  drop(): Promise<void>;
+}
+
+/** A real backup: a copy of this database, taken before more events and checkpoints were written. */
+async function snapshot(): Promise<OlderCopy> {
+  const server = inject("testDb").server;
+  const source = new URL(testDatabaseUrl()).pathname.slice(1);
+  const name = testDatabaseName();
+  const url = withDatabase(server, name);
+  // A template must have no other connections.
+  await disconnectPrisma();
+  await withAdminClient((admin) => admin.query(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(source)}`), server);
+  const end = await head();
+  return {
+    url,
+    end,
+    carryOn: async () => {
+      // The restored copy goes back into service and writes its own, different, events and checkpoints.
+      await disconnectPrisma();
+      const current = process.env.DATABASE_URL;
+      process.env.DATABASE_URL = url;
+      try {
+        await appendEvents(1500, "restored");
+      } finally {
+        await disconnectPrisma();
+        process.env.DATABASE_URL = current;
+      }
+    },
+    drop: () => withAdminClient((admin) => admin.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`), server).then(() => undefined),
+  };
+}
+
+/** The embedded database has no second copy: rewind this one to an earlier seq, as a restore would, before it carries on. */
+async function emulateRestore(end: number): Promise<OlderCopy> {
+  const back = end - 300;
+  return {
+    url: testDatabaseUrl(),
+    end: back,
+    carryOn: async () => {
+      const now = await head();
+      await asSuperuser([
+        ["DELETE FROM audit_event WHERE seq > $1", [back]],
+        ["DELETE FROM audit_checkpoint WHERE seq > $1", [back]],
+      ]);
+      await appendEvents(now - back + 500, "restored");
+    },
+    drop: async () => undefined,
+  };
+}
