@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<SummaryRow[] | v
   "blind-index": () => import("./blind-index"),
   "chart-read": () => import("./chart-read"),
   export: () => import("./export"),
+  audit: () => import("./audit"),
 };
 
 const asked = process.argv.slice(2);

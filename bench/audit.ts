@@ -1,0 +1,152 @@
+/**
+ * Audit log (issue: tamper-evident audit): append throughput with 1, 8 and 32 concurrent writers against an
+ * unchained insert of the same rows; verification speed over 1,000,000 events against a plain read of them;
+ * p95 of the auditor's filtered query over those events against the same SQL without the service layer.
+ */
+import { randomUUID } from "node:crypto";
+import pg from "pg";
+import { noRequest } from "@/lib/access/actor";
+import { chainHash, GENESIS_HASH, type AuditRecord } from "@/lib/audit/append";
+import { verifyAuditLog } from "@/lib/audit/verify";
+import { keyProvider } from "@/lib/crypto/keys";
+import { disconnectPrisma } from "@/lib/db/client";
+import { migrate } from "@/lib/db/migrate";
+import { withSystem } from "@/lib/db/transaction";
+import { searchAuditEvents } from "@/lib/services/audit-log";
+import { actorOf, makeUser } from "@/tests/helpers/fixtures";
+import { percentile, printTable, ratio, scaled, scratchDatabase, type SummaryRow } from "./support";
+
+const actions = ["chart.read", "patient.list", "record.create", "auth.sign_in", "consent.grant", "access.denied"];
+
+async function throughput(writers: number, perWriter: number, write: () => Promise<unknown>): Promise<number> {
+  const started = performance.now();
+  await Promise.all(Array.from({ length: writers }, async () => {
+    for (let i = 0; i < perWriter; i++) await write();
+  }));
+  return (writers * perWriter) / ((performance.now() - started) / 1000);
+}
+
+/** A chained log of n events written straight into the table (fixtures), exactly as append would chain them. */
+async function bulkChain(url: string, n: number, patients: string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  const key = keyProvider().secret("auditHmac");
+  const last = await client.query<{ seq: string; hash: string }>("SELECT seq::text, hash FROM audit_event ORDER BY seq DESC LIMIT 1");
+  let seq = Number(last.rows[0]?.seq ?? 0);
+  let prev = last.rows[0]?.hash ?? GENESIS_HASH;
+  const start = Date.now() - n * 1000;
+  for (let done = 0; done < n; done += 1000) {
+    const values: string[] = [];
+    const params: unknown[] = [];
+    for (let i = done; i < Math.min(n, done + 1000); i++) {
+      seq += 1;
+      const record: AuditRecord = {
+        seq: String(seq), occurredAt: new Date(start + i * 1000).toISOString(), actorId: randomUUID(), actorRole: "clinician",
+        action: actions[i % actions.length]!, resourceType: "patient", resourceId: null, patientPseudonym: patients[i % patients.length]!,
+        outcome: i % 17 === 0 ? "denied" : "allowed", ip: "10.0.0.1", userAgent: "bench", requestId: null, details: { i },
+      };
+      const hash = chainHash(key, prev, record);
+      const p = params.length;
+      params.push(seq, record.occurredAt, record.actorId, record.action, record.patientPseudonym, record.outcome, JSON.stringify(record.details), prev, hash);
+      values.push(`($${p + 1}, $${p + 2}::timestamptz, $${p + 3}::uuid, 'clinician', $${p + 4}, 'patient', NULL, $${p + 5}, $${p + 6}, '10.0.0.1', 'bench', NULL, $${p + 7}::jsonb, $${p + 8}, $${p + 9})`);
+      prev = hash;
+    }
+    await client.query(`INSERT INTO audit_event (seq, occurred_at, actor_id, actor_role, action, resource_type, resource_id,
+      patient_pseudonym, outcome, ip, user_agent, request_id, details, prev_hash, hash) VALUES ${values.join(",")}`, params);
+  }
+  await client.query("ANALYZE audit_event");
+  await client.end();
+}
+
+export async function run(): Promise<SummaryRow[]> {
+  const db = await scratchDatabase("audit");
+  process.env.DATABASE_URL = db.url;
+  process.env.DATABASE_POOL_SIZE = "40";
+  process.env.CUSTODIA_CHECKPOINT_DIR = `${process.env.CUSTODIA_KEY_DIR}/checkpoints`;
+  const summary: SummaryRow[] = [];
+  try {
+    await migrate(db.url);
+    const plain = new pg.Pool({ connectionString: db.url, max: 40 });
+    await plain.query("CREATE TABLE bench_plain_event (LIKE audit_event INCLUDING DEFAULTS)");
+    let plainSeq = 0;
+    const rows: string[][] = [];
+    for (const writers of [1, 8, 32]) {
+      const per = scaled(Math.round(1600 / writers), 5);
+      const chained = await throughput(writers, per, () => withSystem(noRequest, async ({ audit }) => audit({ action: "bench.append", details: { writers } })));
+      const unchained = await throughput(writers, per, () =>
+        plain.query(
+          `INSERT INTO bench_plain_event (seq, occurred_at, action, outcome, details, prev_hash, hash) VALUES ($1, now(), 'bench.append', 'allowed', '{}', '', '')`,
+          [++plainSeq],
+        ),
+      );
+      rows.push([String(writers), `${chained.toFixed(0)} /s`, `${unchained.toFixed(0)} /s`, ratio(unchained / chained)]);
+      summary.push({ benchmark: "audit", measure: `append, ${writers} writers`, ours: `${chained.toFixed(0)} /s`, baseline: `${unchained.toFixed(0)} /s`, ratio: unchained / chained });
+    }
+    console.log("audit append: events per second (chained, HMAC, one lock, own transaction) vs plain insert");
+    printTable(["writers", "chained append", "plain insert", "slowdown"], rows);
+    await plain.end();
+
+    const n = scaled(1_000_000, 1000);
+    const patients = Array.from({ length: 5000 }, (_, i) => `psn_bench${String(i).padStart(16, "0")}`);
+    const loadStart = performance.now();
+    await bulkChain(db.url, n, patients);
+    console.log(`audit: ${n} chained events loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`);
+
+    const verifyStart = performance.now();
+    const verdict = await verifyAuditLog({ record: false });
+    const verifySeconds = (performance.now() - verifyStart) / 1000;
+    if (!verdict.ok) throw new Error(`bench log did not verify: ${JSON.stringify(verdict)}`);
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    const readStart = performance.now();
+    for (let after = 0; ; ) {
+      const page = await reader.query<{ seq: string }>("SELECT seq::text, details, hash FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT 2000", [after]);
+      if (page.rows.length === 0) break;
+      after = Number(page.rows.at(-1)!.seq);
+    }
+    const readSeconds = (performance.now() - readStart) / 1000;
+    const events = verdict.events;
+    console.log("audit verify: whole log");
+    printTable(
+      ["events", "verify", "plain keyset read", "slowdown"],
+      [[String(events), `${(events / verifySeconds).toFixed(0)} events/s`, `${(events / readSeconds).toFixed(0)} events/s`, ratio(verifySeconds / readSeconds)]],
+    );
+    summary.push({ benchmark: "audit", measure: `verify ${events} events`, ours: `${(events / verifySeconds).toFixed(0)} /s`, baseline: `${(events / readSeconds).toFixed(0)} /s`, ratio: verifySeconds / readSeconds });
+
+    const auditor = await makeUser("auditor");
+    const filters = [
+      { action: "chart.read" },
+      { outcome: "denied" },
+      { patient: patients[42]! },
+      { action: "access.denied", patient: patients[7]! },
+    ];
+    const ours: number[] = [];
+    const base: number[] = [];
+    for (let i = 0; i < scaled(200, 20); i++) {
+      const f = filters[i % filters.length]!;
+      let t = performance.now();
+      await searchAuditEvents(actorOf(auditor), f);
+      ours.push(performance.now() - t);
+      t = performance.now();
+      await reader.query(
+        `SELECT * FROM audit_event WHERE ($1::text IS NULL OR action = $1) AND ($2::text IS NULL OR outcome = $2)
+         AND ($3::text IS NULL OR patient_pseudonym = $3) ORDER BY seq DESC LIMIT 51`,
+        [("action" in f && f.action) || null, ("outcome" in f && f.outcome) || null, ("patient" in f && f.patient) || null],
+      );
+      base.push(performance.now() - t);
+    }
+    await reader.end();
+    const p95 = percentile(ours, 95);
+    const p95b = percentile(base, 95);
+    console.log(`audit dashboard filter over ${events} events (p95)`);
+    printTable(["query", "p50", "p95"], [
+      ["searchAuditEvents (authorize + audited read)", `${percentile(ours, 50).toFixed(2)} ms`, `${p95.toFixed(2)} ms`],
+      ["same filter, plain SQL", `${percentile(base, 50).toFixed(2)} ms`, `${p95b.toFixed(2)} ms`],
+    ]);
+    summary.push({ benchmark: "audit", measure: `filter p95 over ${events}`, ours: `${p95.toFixed(2)} ms`, baseline: `${p95b.toFixed(2)} ms`, ratio: p95 / p95b });
+    return summary;
+  } finally {
+    await disconnectPrisma();
+    await db.drop();
+  }
+}
