@@ -29,9 +29,10 @@ async function throughput(writers: number, perWriter: number, write: () => Promi
 /** A chained log of n events written straight into the table (fixtures), exactly as append would chain them. */
 async function bulkChain(url: string, n: number, patients: string[]): Promise<void> {
   const client = new pg.Client({ connectionString: url });
+  client.on("error", () => undefined);
   await client.connect();
   const key = keyProvider().secret("auditHmac");
-  const last = await client.query<{ seq: string; hash: string }>("SELECT seq::text, hash FROM audit_event ORDER BY seq DESC LIMIT 1");
+  const last = await client.query<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1");
   let seq = Number(last.rows[0]?.seq ?? 0);
   let prev = last.rows[0]?.hash ?? GENESIS_HASH;
   const start = Date.now() - n * 1000;
@@ -67,6 +68,7 @@ export async function run(): Promise<SummaryRow[]> {
   try {
     await migrate(db.url);
     const plain = new pg.Pool({ connectionString: db.url, max: 40 });
+    plain.on("error", () => undefined);
     await plain.query("CREATE TABLE bench_plain_event (LIKE audit_event INCLUDING DEFAULTS)");
     let plainSeq = 0;
     const rows: string[][] = [];
@@ -97,10 +99,11 @@ export async function run(): Promise<SummaryRow[]> {
     const verifySeconds = (performance.now() - verifyStart) / 1000;
     if (!verdict.ok) throw new Error(`bench log did not verify: ${JSON.stringify(verdict)}`);
     const reader = new pg.Client({ connectionString: db.url });
+    reader.on("error", () => undefined);
     await reader.connect();
     const readStart = performance.now();
     for (let after = 0; ; ) {
-      const page = await reader.query<{ seq: string }>("SELECT seq::text, details, hash FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT 2000", [after]);
+      const page = await reader.query<{ seq: string }>("SELECT seq, details, hash FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT 2000", [after]);
       if (page.rows.length === 0) break;
       after = Number(page.rows.at(-1)!.seq);
     }
