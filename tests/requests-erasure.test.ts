@@ -128,12 +128,16 @@ describe("erasure", () => {
   it("leaves no plaintext, no matching blind index, a ledger entry, restricted records and a verifying audit chain", async () => {
     const p = await patientWithRecords("Erasable");
     await getChart(actorOf(clinician), p.patientId!);
+    await submitRequest(actorOf(p), { kind: "rectification", field: "address", proposedValue: "Qerasedaddress 5", reason: "Moved house" });
     await submitRequest(actorOf(p), { kind: "erasure" });
     expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(1);
 
     const dump = (await sqlDump()).toLowerCase();
     const ssn = `321-54-${ssnCounter}`;
     for (const marker of ["erasablegiven", "erasable@mail.test", ssn, "erasable text"]) expect(dump).not.toContain(marker);
+    // The rectification's new value was sealed with the system key, so erasure must remove the request itself.
+    const requests = await adminQuery<{ kind: string }>("SELECT kind FROM data_request WHERE patient_pseudonym = $1", [pseudonym(p.patientId!)]);
+    expect(requests.map((r) => r.kind)).toEqual(["erasure"]);
     for (const [kind, value] of [["mrn", "ERASAB-1"], ["ssn", ssn], ["email", "erasable@mail.test"]] as const) {
       const column = `${kind}_bidx`;
       expect(await adminQuery(`SELECT 1 FROM patient_identity WHERE ${column} = $1`, [blindIndex(kind, value)]), kind).toEqual([]);

@@ -17,7 +17,16 @@ export interface LedgerEntry {
   erasedAt: string;
 }
 
-const ERASED = ["identity", "contact details", "blind indexes", "consent history", "account and sessions", "care-team links", "data key"];
+const ERASED = [
+  "identity",
+  "contact details",
+  "blind indexes",
+  "consent history",
+  "other data requests",
+  "account and sessions",
+  "care-team links",
+  "data key",
+];
 const RETAINED = ["clinical records (re-encrypted under a retention key, restricted to legal use)"];
 
 export function ledgerFile(): string {
@@ -47,6 +56,8 @@ export async function erasePatient(ctx: ActorContext, patientId: string, request
   await tx.$executeRaw`DELETE FROM consent_event WHERE patient_id = ${patientId}::uuid`;
   await tx.user.deleteMany({ where: { patientId } });
   await tx.careTeamPatient.deleteMany({ where: { patientId } });
+  // Their content (e.g. a proposed new address) is under the system key, out of the data key's reach.
+  await tx.dataRequest.deleteMany({ where: { patientId, id: { not: requestId } } });
   await tx.$executeRaw`DELETE FROM record_access WHERE patient_id = ${patientId}::uuid`;
   const retainedUntil = new Date(Date.now() + config().retentionYears * 365.25 * 86_400_000);
   await tx.patientRestriction.upsert({
