@@ -2,28 +2,15 @@ import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { NotFound } from "@/lib/access/errors";
+import type { AuditOutcome, AuditRecord } from "@/lib/audit/append";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { Prisma } from "@/lib/db/generated/client";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { auditFilterSchema, type AuditFilter } from "@/lib/validation/audit";
 
-export interface AuditEventView {
-  seq: string;
-  occurredAt: string;
-  actorId: string | null;
-  actorRole: string | null;
-  action: string;
-  resourceType: string | null;
-  resourceId: string | null;
-  patientPseudonym: string | null;
-  outcome: string;
-  ip: string | null;
-  userAgent: string | null;
-  requestId: string | null;
-  details: unknown;
-  hash: string;
-}
+/** An event as the auditor sees it: the chained record itself, plus its hash. */
+export type AuditEventView = AuditRecord & { hash: string };
 
 export const PAGE_SIZE = 50;
 
@@ -78,11 +65,11 @@ function viewOf(r: Row): AuditEventView {
     resourceType: r.resource_type,
     resourceId: r.resource_id,
     patientPseudonym: r.patient_pseudonym,
-    outcome: r.outcome,
+    outcome: r.outcome as AuditOutcome,
     ip: r.ip,
     userAgent: r.user_agent,
     requestId: r.request_id,
-    details: r.details,
+    details: r.details as AuditRecord["details"],
     hash: r.hash,
   };
 }
