@@ -1,6 +1,6 @@
 /**
  * `npm run audit:verify [-- options]`: verifies the audit log and its signed checkpoints; exit code 0 when intact.
- *   --checkpoints <file>          hold the log against this checkpoint file (e.g. an auditor's copy) instead of the configured one
+ *   --checkpoint-file <file>      hold the log against this checkpoint file (e.g. an auditor's copy) instead of the configured one
  *   --checkpoint                  after a clean verification, sign the head now (e.g. before a backup)
  *   --export-checkpoints <file>   write the database's checkpoints as JSON lines, and the public key to <file>.pub.pem
  */
@@ -12,7 +12,7 @@ import { withDatabase } from "./with-database";
 
 const { values } = parseArgs({
   options: {
-    checkpoints: { type: "string" },
+    "checkpoint-file": { type: "string" },
     checkpoint: { type: "boolean", default: false },
     "export-checkpoints": { type: "string" },
   },
@@ -20,7 +20,7 @@ const { values } = parseArgs({
 
 await withDatabase(async () => {
   try {
-    const result = await verifyAuditLog({ checkpointFile: values.checkpoints });
+    const result = await verifyAuditLog({ checkpointFile: values["checkpoint-file"] });
     if (result.ok) {
       console.log(`ok: ${result.events} events, last seq ${result.lastSeq}, ${result.checkpoints} checkpoints verified`);
       if (result.ignoredCheckpoints > 0) {

@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto";
-import { appendFileSync, readFileSync } from "node:fs";
-import { describe, expect, it, vi } from "vitest";
+import { appendFileSync, readFileSync, rmSync } from "node:fs";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { checkpointFile, checkpointKeyId, checkpointMessage, exportCheckpointPublicKey, readCheckpointFile, writeCheckpointNow, type Checkpoint } from "@/lib/audit/checkpoint";
 import { verifyAuditLog } from "@/lib/audit/verify";
 import { withSystem } from "@/lib/db/transaction";
@@ -17,6 +17,8 @@ const dir = vi.hoisted(() => {
   process.env.AUDIT_CHECKPOINT_MINUTES = "60";
   return path;
 });
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 async function appendEvents(transactions: number, perTransaction: number): Promise<void> {
   for (let t = 0; t < transactions; t++) {

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
 import fc from "fast-check";
-import { beforeAll, describe, expect, inject, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { readCheckpointFile } from "@/lib/audit/checkpoint";
 import { verifyAuditLog, type VerifyResult } from "@/lib/audit/verify";
 import { disconnectPrisma } from "@/lib/db/client";
@@ -11,10 +12,12 @@ import { request } from "./helpers/fixtures";
 import { testDatabaseName } from "./setup/global";
 
 // Hoisted above the imports: this file's checkpoints go to its own folder, never the shared data folder.
-vi.hoisted(() => {
-  process.env.CUSTODIA_CHECKPOINT_DIR = `${process.env.TMPDIR ?? "/tmp"}/custodia-tamper-${process.pid}-${Date.now()}`;
+const checkpointDir = vi.hoisted(() => {
+  const dir = `${process.env.TMPDIR ?? "/tmp"}/custodia-tamper-${process.pid}-${Date.now()}`;
+  process.env.CUSTODIA_CHECKPOINT_DIR = dir;
   process.env.AUDIT_CHECKPOINT_EVERY = "1000";
   process.env.AUDIT_CHECKPOINT_MINUTES = "60";
+  return dir;
 });
 
 const EVENTS = 10_000;
@@ -82,6 +85,7 @@ const swapRows = (a: number, b: number): Statement => [
 beforeAll(async () => {
   await appendEvents(EVENTS, "bulk");
 }, 300_000);
+afterAll(() => rmSync(checkpointDir, { recursive: true, force: true }));
 
 describe("audit log verification", () => {
   it("verifies a clean log of 10,000 events with a signed checkpoint every 1,000, and audits the verification", async () => {
