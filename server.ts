@@ -9,7 +9,7 @@ import next from "next";
 import { config, isProduction } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
-import { migrate } from "@/lib/db/migrate";
+import { prepareDatabase } from "@/lib/db/prepare";
 import { CLIENT_IP_HEADER } from "@/lib/auth/request-meta";
 
 const dev = process.argv.includes("--dev");
@@ -29,7 +29,7 @@ async function main() {
     console.log(`embedded PostgreSQL at ${embedded.url.replace(/\/\/[^@]*@/, "//")}`);
   }
   const databaseUrl = process.env.DATABASE_URL!;
-  await migrate(process.env.MIGRATION_DATABASE_URL ?? databaseUrl, { log: console.log });
+  await prepareDatabase(process.env.MIGRATION_DATABASE_URL ?? databaseUrl, { log: console.log });
   if (!isProduction() && process.env.CUSTODIA_SEED !== "0") {
     // A child process: the seed goes through the server-only service layer, loaded with the
     // react-server export condition that this Next.js host process must not use.

@@ -10,7 +10,7 @@ import { chainHash, GENESIS_HASH, type AuditRecord } from "@/lib/audit/append";
 import { verifyAuditLog } from "@/lib/audit/verify";
 import { keyProvider } from "@/lib/crypto/keys";
 import { disconnectPrisma } from "@/lib/db/client";
-import { migrate } from "@/lib/db/migrate";
+import { prepareDatabase } from "@/lib/db/prepare";
 import { withSystem } from "@/lib/db/transaction";
 import { searchAuditEvents } from "@/lib/services/audit-log";
 import { actorOf, makeUser } from "@/tests/helpers/fixtures";
@@ -66,7 +66,7 @@ export async function run(): Promise<SummaryRow[]> {
   process.env.CUSTODIA_CHECKPOINT_DIR = `${process.env.CUSTODIA_KEY_DIR}/checkpoints`;
   const summary: SummaryRow[] = [];
   try {
-    await migrate(db.url);
+    await prepareDatabase(db.url);
     const plain = new pg.Pool({ connectionString: db.url, max: 40 });
     plain.on("error", () => undefined);
     await plain.query("CREATE TABLE bench_plain_event (LIKE audit_event INCLUDING DEFAULTS)");

@@ -6,7 +6,7 @@
  * Run: npm run bench -- chart-read
  */
 import { disconnectPrisma, prisma } from "@/lib/db/client";
-import { migrate } from "@/lib/db/migrate";
+import { prepareDatabase } from "@/lib/db/prepare";
 import { addRecord, getChart } from "@/lib/services/chart";
 import type { ClinicalContent } from "@/lib/validation/patient";
 import { actorOf, makeCareTeam, makeUser } from "@/tests/helpers/fixtures";
@@ -33,7 +33,7 @@ export async function run(): Promise<SummaryRow[]> {
   const db = await scratchDatabase("chart");
   process.env.DATABASE_URL = db.url;
   try {
-    await migrate(db.url);
+    await prepareDatabase(db.url);
     // Fixtures go through the services, as the app builds them; only the read under test differs.
     const clinician = await makeUser("clinician");
     const patient = await makeUser("patient");

@@ -12,7 +12,7 @@ import { unwrapDataKey } from "@/lib/crypto/envelope";
 import { renderExport } from "@/lib/export/render";
 import { disconnectPrisma } from "@/lib/db/client";
 import { withSystem } from "@/lib/db/transaction";
-import { migrate } from "@/lib/db/migrate";
+import { prepareDatabase } from "@/lib/db/prepare";
 import { openExport, type ExportFormat } from "@/lib/services/export";
 import { actorOf, makeUser } from "@/tests/helpers/fixtures";
 
@@ -80,7 +80,7 @@ export async function run(): Promise<void> {
   process.env.DATABASE_URL = db.url;
   process.env.EXPORTS_PER_HOUR = "1000";
   try {
-    await migrate(db.url);
+    await prepareDatabase(db.url);
     console.log("export: records | format | time (ms) | per record (µs) | peak heap growth (MB) | output (MB)");
     const rows: { n: number; format: string; ms: number; peakMb: number }[] = [];
     for (const n of sizes) {

@@ -19,7 +19,8 @@ const envSchema = z.object({
   LOCKOUT_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   LOCKOUT_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   TRUST_PROXY: z.enum(["0", "1"]).default("0"),
-  BREAK_GLASS_MINUTES: z.coerce.number().positive().default(60),
+  // At most 8 hours: the database refuses longer grants (0009_second_wall).
+  BREAK_GLASS_MINUTES: z.coerce.number().positive().max(480).default(60),
   BULK_ACCESS_MAX_PATIENTS: z.coerce.number().int().positive().default(100),
   BULK_ACCESS_WINDOW_SECONDS: z.coerce.number().int().positive().default(300),
   ERASURE_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(30 * 24 * 60 * 60),

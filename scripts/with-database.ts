@@ -1,6 +1,6 @@
 import { config } from "@/lib/config";
 import { EmbeddedDatabaseInUse, startEmbeddedPostgres } from "@/lib/db/embedded";
-import { migrate } from "@/lib/db/migrate";
+import { prepareDatabase } from "@/lib/db/prepare";
 
 /**
  * CLI scripts use DATABASE_URL; without it, the embedded database: opened here (and migrated), or, when a
@@ -20,7 +20,7 @@ export async function withDatabase(work: (url: string) => Promise<void>): Promis
   }
   process.env.DATABASE_URL = embedded.url;
   try {
-    await migrate(embedded.url, { log: console.log });
+    await prepareDatabase(embedded.url, { log: console.log });
     await work(embedded.url);
   } finally {
     await embedded.stop();

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it, vi } from "vitest";
 import { clearDataKeyCache, unwrapDataKey } from "@/lib/crypto/envelope";
 import { decryptField } from "@/lib/crypto/field";
 import { FileKeyProvider } from "@/lib/crypto/keys";
+import { installContextKey } from "@/lib/db/context";
 import { adminQuery } from "./helpers/db";
 import { identity, makeUser } from "./helpers/fixtures";
 
@@ -57,6 +58,8 @@ async function versions(): Promise<Record<string, number>> {
 }
 
 beforeAll(async () => {
+  // This file's own keys sign the database context too (tests/setup/database.ts installed the shared ones).
+  await installContextKey(process.env.DATABASE_URL!);
   for (let i = 0; i < PATIENTS; i++) await makeUser("patient", { patient: identity({ givenName: "Rotated" }) });
 });
 

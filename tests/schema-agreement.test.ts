@@ -16,6 +16,7 @@ const scalarTypes: Record<string, string> = {
   Boolean: "boolean",
   DateTime: "timestamp without time zone",
   Json: "jsonb",
+  Bytes: "bytea",
 };
 const dbTypes: Record<string, string> = { Uuid: "uuid", Timestamptz: "timestamp with time zone" };
 

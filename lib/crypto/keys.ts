@@ -14,6 +14,11 @@ let provider: KeyProvider | undefined;
  * development and test use the generated key file in `config().keyDir`.
  */
 export function keyProvider(): KeyProvider {
-  provider ??= config().env === "production" ? new EnvKeyProvider(process.env) : new FileKeyProvider(config().keyDir);
+  provider ??= newKeyProvider();
   return provider;
+}
+
+/** A provider for the current configuration, not kept: for set-up code that must not fix the process's keys. */
+export function newKeyProvider(): KeyProvider {
+  return config().env === "production" ? new EnvKeyProvider(process.env) : new FileKeyProvider(config().keyDir);
 }

@@ -8,7 +8,7 @@ import { config } from "@/lib/config";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { sealSystem } from "@/lib/crypto/secret";
-import { withActor, withSystem } from "@/lib/db/transaction";
+import { withSystem } from "@/lib/db/transaction";
 import { breakGlassSchema, type BreakGlassInput } from "@/lib/validation/patient";
 
 /**
@@ -18,32 +18,30 @@ import { breakGlassSchema, type BreakGlassInput } from "@/lib/validation/patient
 export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ patientId: string; expiresAt: string }> {
   const input = breakGlassSchema.parse(raw);
   await authorize(actor, "breakGlass.use");
-  // As system: the clinician cannot see this patient yet and learns nothing unless the grant is made;
-  // the code check consumes the TOTP step so it cannot be replayed.
-  const check = await withSystem(actor.request, async ({ tx, audit }) => {
-    const who = { actorId: actor.userId, actorRole: actor.role, action: "break_glass.grant", outcome: "denied" as const };
+  // As system, one transaction: the clinician cannot see this patient yet and learns nothing unless the grant
+  // is made; the code check consumes the TOTP step so it cannot be replayed; and only the system context may
+  // write a grant (0009_second_wall), so no connection can skip the second factor.
+  const result = await withSystem(actor.request, async ({ tx, audit }) => {
+    const who = { actorId: actor.userId, actorRole: actor.role, action: "break_glass.grant" };
     if (!(await verifyActorTotp(tx, actor.userId, input.code))) {
-      audit({ ...who, details: { reason: "wrong-code" } });
+      audit({ ...who, outcome: "denied", details: { reason: "wrong-code" } });
       return "wrong-code" as const;
     }
     const target = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", input.mrn) }, select: { patientId: true } });
-    if (!target) audit({ ...who, details: { reason: "unknown-mrn" } });
-    return target?.patientId ?? ("unknown" as const);
-  });
-  if (check === "wrong-code") throw new InvalidInput("The authentication code is not valid", { code: ["Enter a new code from your app"] });
-  if (check === "unknown") throw new NotFound("patient");
-  const patientId = check;
-  return withActor(actor, async ({ tx, audit }) => {
+    if (!target) {
+      audit({ ...who, outcome: "denied", details: { reason: "unknown-mrn" } });
+      return "unknown" as const;
+    }
+    const { patientId } = target;
     const id = randomUUID();
     const expiresAt = new Date(Date.now() + config().breakGlassMinutes * 60_000);
     const reasonEnc = sealSystem(input.reason, { table: "break_glass_grant", column: "reason_enc", rowId: id });
     await tx.breakGlassGrant.create({ data: { id, clinicianId: actor.userId, patientId, reasonEnc, expiresAt } });
-    // createMany: no RETURNING, since clinicians may raise alerts but not read them back.
-    await tx.alert.createMany({
+    await tx.alert.create({
       data: { kind: "break_glass", actorId: actor.userId, patientPseudonym: pseudonym(patientId), details: { grantId: id, expiresAt: expiresAt.toISOString() } },
     });
     audit({
-      action: "break_glass.grant",
+      ...who,
       resourceType: "break_glass_grant",
       resourceId: id,
       patientId,
@@ -51,4 +49,7 @@ export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ 
     });
     return { patientId, expiresAt: expiresAt.toISOString() };
   });
+  if (result === "wrong-code") throw new InvalidInput("The authentication code is not valid", { code: ["Enter a new code from your app"] });
+  if (result === "unknown") throw new NotFound("patient");
+  return result;
 }

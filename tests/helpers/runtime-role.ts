@@ -1,32 +1,53 @@
 import pg from "pg";
+import { inject } from "vitest";
+import { contextSettings } from "@/lib/db/context";
+import { RUNTIME_LOGIN_ROLE } from "../setup/global";
 
 export interface SqlContext {
-  role?: string;
+  role: string;
   actorId?: string;
   patientId?: string;
 }
 
+function runtimeUrl(): string {
+  const url = new URL(process.env.DATABASE_URL!);
+  // The embedded database has one user: there the session starts as it and switches with SET ROLE below.
+  if (inject("testDb").mode === "server") url.username = RUNTIME_LOGIN_ROLE;
+  return url.toString();
+}
+
 /**
- * Runs one statement as the runtime role with the given actor context, bypassing the app entirely:
- * what an attacker with the app's database credentials (or an app bug) could do.
+ * A connection of the runtime role, bypassing the app: what an attacker who runs arbitrary SQL over the app's
+ * database credentials could do. Inside one transaction, with the genuine signed context of `context` (the
+ * one the app itself would set for that actor) or none; `work` may then run anything.
  */
-export async function asRuntimeRole<T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], context: SqlContext = {}): Promise<T[]> {
-  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+export async function asRuntimeConnection<T>(context: SqlContext | null, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: runtimeUrl() });
+  client.on("error", () => undefined);
   await client.connect();
   try {
     await client.query("BEGIN");
     await client.query("SET LOCAL ROLE custodia_app");
-    await client.query(
-      "SELECT set_config('app.actor_role', $1, true), set_config('app.actor_id', $2, true), set_config('app.patient_id', $3, true)",
-      [context.role ?? "", context.actorId ?? "", context.patientId ?? ""],
-    );
-    const result = await client.query<T>(sql, params);
+    if (context) {
+      const c = contextSettings({ role: context.role, userId: context.actorId || null, patientId: context.patientId || null });
+      await client.query(
+        `SELECT set_config('app.actor_role', $1, true), set_config('app.actor_id', $2, true), set_config('app.patient_id', $3, true),
+           set_config('app.patient_psn', $4, true), set_config('app.context_mac', $5, true)`,
+        [c.role, c.actorId, c.patientId, c.patientPsn, c.mac],
+      );
+    }
+    const result = await work(client);
     await client.query("COMMIT");
-    return result.rows;
+    return result;
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {
     await client.end();
   }
+}
+
+/** One statement through asRuntimeConnection. */
+export async function asRuntimeRole<T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], context: SqlContext | null = null): Promise<T[]> {
+  return asRuntimeConnection(context, async (client) => (await client.query<T>(sql, params)).rows);
 }

@@ -4,7 +4,9 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, inject } from "vitest";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { installContextKey } from "@/lib/db/context";
 import { migrate } from "@/lib/db/migrate";
+import { newKeyProvider } from "@/lib/crypto/keys";
 import { quoteIdent, withDatabase } from "@/lib/db/urls";
 import { testDatabaseName } from "./global";
 
@@ -47,6 +49,9 @@ if (testDb.mode === "server") {
   // Cloning a migrated template costs milliseconds; migrating from scratch would cost seconds per file.
   await admin(`CREATE DATABASE ${quoteIdent(name)} TEMPLATE ${quoteIdent(testDb.template)}`);
   pointAppAt(withDatabase(testDb.server, name));
+  // The template is migrated without keys; each clone gets this run's context key. A fresh provider: a test
+  // file may still point the process at keys of its own (it then installs their context key itself).
+  await installContextKey(process.env.DATABASE_URL!, newKeyProvider());
   afterAll(async () => {
     await disconnectApp();
     await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
@@ -54,6 +59,7 @@ if (testDb.mode === "server") {
 } else {
   const embedded = await startEmbeddedPostgres({ dataDir: "memory", port: 0 });
   await migrate(embedded.url);
+  await installContextKey(embedded.url, newKeyProvider());
   pointAppAt(embedded.url);
   afterAll(async () => {
     await disconnectApp();

@@ -87,6 +87,17 @@ async function dropStale(admin: pg.Client, template: string): Promise<void> {
   }
 }
 
+/** A login role that is a member of custodia_app, as production's DATABASE_URL user is (README, Production). */
+export const RUNTIME_LOGIN_ROLE = "custodia_runtime_test";
+
+/** For tests/helpers/runtime-role.ts; roles belong to the server, so created once here, race-free. */
+async function ensureRuntimeLoginRole(admin: pg.Client): Promise<void> {
+  await admin.query(`DO $$ BEGIN
+    CREATE ROLE ${RUNTIME_LOGIN_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+  EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$`);
+  await admin.query(`GRANT custodia_app TO ${RUNTIME_LOGIN_ROLE}`);
+}
+
 export default async function setup(project: TestProject): Promise<void> {
   const server = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (!server) {
@@ -99,6 +110,7 @@ export default async function setup(project: TestProject): Promise<void> {
   await admin.connect();
   try {
     await ensureTemplate(admin, server, template);
+    await ensureRuntimeLoginRole(admin);
     await dropStale(admin, template);
   } finally {
     await admin.end();

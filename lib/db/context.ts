@@ -1,0 +1,68 @@
+import { createHash, createHmac, hkdfSync } from "node:crypto";
+import pg from "pg";
+import { keyProvider, type KeyProvider } from "@/lib/crypto/keys";
+import { pseudonym } from "@/lib/crypto/pseudonym";
+
+/**
+ * The signed actor context (prisma/migrations/0009_second_wall). Every transaction states who it runs for
+ * and proves it with an HMAC the database checks against a key the runtime role cannot read, so a runtime
+ * connection running arbitrary SQL cannot claim `system` or another user: it can only replay the context
+ * it was given.
+ */
+export interface DbContext {
+  role: string;
+  userId: string | null;
+  patientId: string | null;
+}
+
+const LABEL = "custodia-db-context/v1";
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Derived from AUTH_SECRET (HKDF, own label): the key that already decides who a request is. */
+function contextKey(provider: KeyProvider = keyProvider()): Buffer {
+  return Buffer.from(hkdfSync("sha256", provider.secret("authSecret"), Buffer.alloc(0), LABEL, 32));
+}
+
+/** The values set on the transaction, in the order the MAC covers them; '|' cannot occur in any of them. */
+export function contextSettings(context: DbContext): { role: string; actorId: string; patientId: string; patientPsn: string; mac: string } {
+  if (!/^[a-z]+$/.test(context.role)) throw new Error("context role must be a plain role name");
+  for (const id of [context.userId, context.patientId]) if (id !== null && !uuid.test(id)) throw new Error("context ids must be uuids");
+  const actorId = context.userId ?? "";
+  const patientId = context.patientId ?? "";
+  const patientPsn = context.patientId ? pseudonym(context.patientId) : "";
+  const mac = createHmac("sha256", contextKey())
+    .update([LABEL, context.role, actorId, patientId, patientPsn].join("|"))
+    .digest("hex");
+  return { role: context.role, actorId, patientId, patientPsn, mac };
+}
+
+/** HMAC pads, so the database computes the MAC with sha256() alone (no pgcrypto needed). */
+function pads(key: Buffer): { inner: Buffer; outer: Buffer } {
+  const block = Buffer.alloc(64);
+  key.copy(block);
+  return { inner: Buffer.from(block.map((b) => b ^ 0x36)), outer: Buffer.from(block.map((b) => b ^ 0x5c)) };
+}
+
+/**
+ * Installs this deployment's context key; run with the owner's connection after migrating (server start,
+ * `npm run db:migrate`, tests). Every app instance derives the same key from the same AUTH_SECRET.
+ */
+export async function installContextKey(ownerUrl: string, provider: KeyProvider = keyProvider()): Promise<void> {
+  const key = contextKey(provider);
+  const { inner, outer } = pads(key);
+  const keyId = createHash("sha256").update(key).digest("hex").slice(0, 16);
+  const client = new pg.Client({ connectionString: ownerUrl });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    await client.query(
+      `INSERT INTO app_context_key (id, inner_pad, outer_pad, key_id) VALUES (1, $1, $2, $3)
+       ON CONFLICT (id) DO UPDATE SET inner_pad = EXCLUDED.inner_pad, outer_pad = EXCLUDED.outer_pad,
+         key_id = EXCLUDED.key_id, installed_at = now()
+       WHERE app_context_key.key_id <> EXCLUDED.key_id`,
+      [inner, outer, keyId],
+    );
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
