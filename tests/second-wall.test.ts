@@ -8,6 +8,7 @@ import { adminQuery, isEmbedded } from "./helpers/db";
 import { actorOf, makeCareTeam, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
 import { asRuntimeConnection, asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
 import { getChart } from "@/lib/services/chart";
+import { submitRequest } from "@/lib/services/data-requests";
 
 /**
  * The attacker here holds the app's runtime database credentials (or an SQL injection inside a request) and
@@ -141,6 +142,25 @@ describe("writing what only checked paths may write", () => {
     ).rejects.toThrow(rlsRefusal);
     const [row] = await adminQuery<{ revoked: boolean }>("SELECT revoked_at IS NOT NULL AS revoked FROM auth_session WHERE id = $1", [signedIn.sessionId]);
     expect(row!.revoked).toBe(true);
+  });
+
+  it("a patient cannot decide their own request or file one as already approved; an auditor cannot rewrite an alert", async () => {
+    const requestId = await submitRequest(actorOf(mine), { kind: "objection", purpose: "research", reason: "No thanks" });
+    await expect(
+      asRuntimeRole("UPDATE data_request SET status = 'approved', decided_at = now() WHERE id = $1", [requestId], as(mine)),
+    ).rejects.toThrow(rlsRefusal);
+    await expect(
+      asRuntimeRole(
+        `INSERT INTO data_request (patient_id, patient_pseudonym, kind, status, details_enc, gdpr_due_at, hipaa_due_at)
+         VALUES ($1, 'psn', 'restriction', 'approved', 'x', now(), now())`,
+        [mine.patientId],
+        as(mine),
+      ),
+    ).rejects.toThrow(rlsRefusal);
+    const [row] = await adminQuery<{ status: string }>("SELECT status FROM data_request WHERE id = $1", [requestId]);
+    expect(row!.status).toBe("pending");
+    const auditor = await makeUser("auditor");
+    await expect(asRuntimeRole("UPDATE alert SET details = '{}'", [], as(auditor))).rejects.toThrow(/permission denied/);
   });
 
   it("a clinician cannot erase their own accesses to slip under the bulk-access guard", async () => {

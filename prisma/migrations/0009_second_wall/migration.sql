@@ -170,7 +170,11 @@ CREATE POLICY break_glass_review_auditors ON break_glass_review
 
 CREATE POLICY alert_read ON alert FOR SELECT USING ((SELECT app_actor_role()) IN ('system', 'auditor'));
 CREATE POLICY alert_insert ON alert FOR INSERT WITH CHECK ((SELECT app_actor_role()) IS NOT NULL);
-CREATE POLICY alert_ack ON alert FOR UPDATE USING ((SELECT app_actor_role()) = 'auditor');
+-- Auditors acknowledge alerts in their own name; what an alert says is not theirs to edit.
+REVOKE UPDATE ON alert FROM custodia_app;
+GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert TO custodia_app;
+CREATE POLICY alert_ack ON alert FOR UPDATE USING ((SELECT app_actor_role()) = 'auditor')
+  WITH CHECK ((SELECT app_actor_role()) = 'auditor' AND acknowledged_by = (SELECT app_actor_id()));
 
 -- The bulk-access counter: a clinician adds their own accesses but cannot erase them to dodge the guard.
 CREATE POLICY record_access_read ON record_access FOR SELECT
@@ -183,15 +187,28 @@ CREATE POLICY patient_restriction_read ON patient_restriction FOR SELECT USING (
 CREATE POLICY patient_restriction_write ON patient_restriction
   USING ((SELECT app_actor_role()) = 'system') WITH CHECK ((SELECT app_actor_role()) = 'system');
 
-CREATE POLICY data_request_scope ON data_request
+-- Data subject requests: a patient files their own (only as received, undecided) and may only cancel an open
+-- one; deciding, extending and executing belong to administrators and the system.
+CREATE POLICY data_request_read ON data_request FOR SELECT
   USING ((SELECT app_actor_role()) IN ('system', 'admin')
-    OR ((SELECT app_actor_role()) = 'patient' AND patient_id = (SELECT app_patient_id())))
-  WITH CHECK ((SELECT app_actor_role()) IN ('system', 'admin')
     OR ((SELECT app_actor_role()) = 'patient' AND patient_id = (SELECT app_patient_id())));
+CREATE POLICY data_request_manage ON data_request
+  USING ((SELECT app_actor_role()) IN ('system', 'admin')) WITH CHECK ((SELECT app_actor_role()) IN ('system', 'admin'));
+CREATE POLICY data_request_file ON data_request FOR INSERT
+  WITH CHECK ((SELECT app_actor_role()) = 'patient' AND patient_id = (SELECT app_patient_id())
+    AND status = CASE WHEN kind = 'erasure' THEN 'scheduled' ELSE 'pending' END
+    AND decided_by IS NULL AND decided_at IS NULL AND decision_reason_enc IS NULL AND extended_reason_enc IS NULL);
+CREATE POLICY data_request_cancel ON data_request FOR UPDATE
+  USING ((SELECT app_actor_role()) = 'patient' AND patient_id = (SELECT app_patient_id()) AND status IN ('pending', 'scheduled'))
+  WITH CHECK ((SELECT app_actor_role()) = 'patient' AND patient_id = (SELECT app_patient_id()) AND status = 'cancelled');
 CREATE POLICY data_request_erasure_system_only ON data_request AS RESTRICTIVE FOR DELETE
   USING ((SELECT app_actor_role()) = 'system');
-CREATE POLICY data_request_event_scope ON data_request_event
+CREATE POLICY data_request_event_read ON data_request_event FOR SELECT
   USING (EXISTS (SELECT 1 FROM data_request r WHERE r.id = request_id));
+CREATE POLICY data_request_event_write ON data_request_event FOR INSERT
+  WITH CHECK (EXISTS (SELECT 1 FROM data_request r WHERE r.id = request_id)
+    AND ((SELECT app_actor_role()) IN ('system', 'admin')
+      OR (actor_role = 'patient' AND status IN ('pending', 'scheduled', 'cancelled'))));
 
 CREATE POLICY erasure_ledger_scope ON erasure_ledger
   USING ((SELECT app_actor_role()) IN ('system', 'admin', 'auditor'))
