@@ -101,7 +101,7 @@ async function checkpointDue(tx: Tx, seq: bigint): Promise<boolean> {
   const [last] = await tx.$queryRaw<{ seq: bigint | null; since: Date | null }[]>`
     SELECT (SELECT seq FROM audit_checkpoint ORDER BY seq DESC LIMIT 1) AS seq,
       coalesce((SELECT signed_at FROM audit_checkpoint ORDER BY seq DESC LIMIT 1),
-               (SELECT occurred_at FROM audit_event ORDER BY seq LIMIT 1)) AS since`;
+               (SELECT first_at FROM audit_chain_head())) AS since`;
   const { every, minutes } = cadence();
   if (seq - (last?.seq ?? 0n) >= BigInt(Math.ceil(every))) return true;
   return last?.since != null && Date.now() - last.since.getTime() >= minutes * 60_000;

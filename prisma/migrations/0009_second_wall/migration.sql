@@ -66,10 +66,11 @@ CREATE OR REPLACE FUNCTION app_patient_id() RETURNS uuid LANGUAGE sql STABLE AS
 CREATE FUNCTION app_patient_psn() RETURNS text LANGUAGE sql STABLE AS
   $$ SELECT CASE WHEN app_context_valid() THEN nullif(current_setting('app.patient_psn', true), '') END $$;
 
--- The audit chain head, for appends under any context: sequence and hash only, never a row.
-CREATE FUNCTION audit_chain_head(OUT seq bigint, OUT hash text)
+-- The audit chain head, for appends under any context: sequence, hash and when the log began, never a row.
+CREATE FUNCTION audit_chain_head(OUT seq bigint, OUT hash text, OUT first_at timestamptz)
   LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-  SELECT e.seq, e.hash FROM audit_event e WHERE app_actor_role() IS NOT NULL ORDER BY e.seq DESC LIMIT 1
+  SELECT e.seq, e.hash, (SELECT f.occurred_at FROM audit_event f ORDER BY f.seq LIMIT 1)
+  FROM audit_event e WHERE app_actor_role() IS NOT NULL ORDER BY e.seq DESC LIMIT 1
 $$;
 REVOKE ALL ON FUNCTION audit_chain_head() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION audit_chain_head() TO custodia_app;
