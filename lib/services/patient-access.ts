@@ -3,6 +3,7 @@ import type { Actor } from "@/lib/access/actor";
 import { NotFound, TooManyRequests } from "@/lib/access/errors";
 import { config } from "@/lib/config";
 import { pseudonym } from "@/lib/crypto/pseudonym";
+import { lockSubject } from "@/lib/db/locks";
 import type { ActorContext } from "@/lib/db/transaction";
 import { withActor, withSystem } from "@/lib/db/transaction";
 import { patientCipher, type PatientCipher } from "./patient-keys";
@@ -37,6 +38,8 @@ async function recordOutOfScope(actor: Actor, patientId: string): Promise<void> 
  */
 async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: string): Promise<void> {
   const { maxPatients, windowSeconds } = config().bulkAccess;
+  // Parallel chart opens would all count the same committed rows: one clinician's opens queue here instead.
+  await lockSubject(ctx.tx, "bulk-access", actor.userId);
   const [row] = await ctx.tx.$queryRaw<{ others: bigint; seen: boolean }[]>`
     SELECT count(DISTINCT patient_id) FILTER (WHERE patient_id <> ${patientId}::uuid) AS others,
            bool_or(patient_id = ${patientId}::uuid) AS seen
@@ -53,6 +56,7 @@ async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: strin
 async function recordBulkAccess(actor: Actor, patientId: string, max: number, windowSeconds: number): Promise<void> {
   // System context: clinicians cannot read alerts, yet the one-alert-per-window check must see them.
   await withSystem(actor.request, async ({ tx, audit }) => {
+    await lockSubject(tx, "bulk-access.alert", actor.userId);
     const recent = await tx.alert.count({
       where: { kind: "bulk_access", actorId: actor.userId, createdAt: { gt: new Date(Date.now() - windowSeconds * 1000) } },
     });
