@@ -19,7 +19,7 @@ const patientSegment = /\/patients\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f
  * would outlive the patient's erasure: the path keeps its shape with ids blanked, the patient becomes the
  * event's pseudonym.
  */
-export function deniedPath(path: string): { path: string; patientId?: string } {
+function deniedPath(path: string): { path: string; patientId?: string } {
   const patientId = patientSegment.exec(path)?.[1]?.toLowerCase();
   return { path: path.replace(uuids, ":id"), ...(patientId ? { patientId } : {}) };
 }
