@@ -95,7 +95,26 @@ describe("patient data export", () => {
     await exported(bob, "fhir");
     await expect(openExport(actorOf(bob), "csv")).rejects.toBeInstanceOf(TooManyRequests);
     delete process.env.EXPORTS_PER_HOUR;
-    const audited = await adminQuery<{ details: { format: string } }>("SELECT details FROM audit_event WHERE action = 'self.export' AND actor_id = $1 ORDER BY seq", [bob.id]);
-    expect(audited.map((a) => a.details.format)).toEqual(["json", "fhir"]);
+    const audited = await adminQuery<{ outcome: string; details: { format: string } }>("SELECT outcome, details FROM audit_event WHERE action = 'self.export' AND actor_id = $1 ORDER BY seq", [bob.id]);
+    expect(audited.map((a) => `${a.details.format}:${a.outcome}`)).toEqual(["json:allowed", "fhir:allowed", "csv:denied"]);
+  });
+
+  it("holds the hourly limit under 20 parallel requests, and records each refusal", async () => {
+    const carol = await makeUser("patient", { patient: identity({ givenName: "Carolexport" }) });
+    process.env.EXPORTS_PER_HOUR = "3";
+    try {
+      const results = await Promise.allSettled(Array.from({ length: 20 }, () => openExport(actorOf(carol), "json")));
+      expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(3);
+      const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+      expect(refused).toHaveLength(17);
+      for (const r of refused) expect(r.reason).toBeInstanceOf(TooManyRequests);
+    } finally {
+      delete process.env.EXPORTS_PER_HOUR;
+    }
+    const audited = await adminQuery<{ outcome: string; n: number }>(
+      "SELECT outcome, count(*)::int AS n FROM audit_event WHERE action = 'self.export' AND actor_id = $1 GROUP BY outcome ORDER BY outcome",
+      [carol.id],
+    );
+    expect(audited).toEqual([{ outcome: "allowed", n: 3 }, { outcome: "denied", n: 17 }]);
   });
 });

@@ -61,6 +61,17 @@ describe("rectification, restriction and objection", () => {
     expect(rows).toHaveLength(1);
   });
 
+  it("re-keys name search after an approved name correction: the new name finds the patient, the old one no longer does", async () => {
+    const p = await makeUser("patient", { patient: identity({ givenName: "Misspelt", familyName: "Namefix", birthDate: "1975-06-30" }) });
+    await makeCareTeam([clinician.id], [p.patientId!]);
+    const byName = (givenName: string) => searchPatients(actorOf(clinician), { by: "nameDob", givenName, familyName: "Namefix", birthDate: "1975-06-30" });
+    expect((await byName("Misspelt")).map((r) => r.patientId)).toEqual([p.patientId]);
+    const id = await submitRequest(actorOf(p), { kind: "rectification", field: "givenName", proposedValue: "Corrected", reason: "My name is spelt wrong" });
+    await decideRequest(actorOf(admin), { requestId: id, decision: "approve", reason: "Checked against passport" });
+    expect((await byName("Corrected")).map((r) => r.patientId)).toEqual([p.patientId]);
+    expect(await byName("Misspelt")).toEqual([]);
+  });
+
   it("computes legal deadlines and extends them once with a reason", async () => {
     const p = await patientWithRecords("Deadline");
     const id = await submitRequest(actorOf(p), { kind: "restriction", reason: "Accuracy contested" });
@@ -112,6 +123,17 @@ async function restoredGivenName(patientId: string): Promise<string | null> {
 }
 
 describe("erasure", () => {
+  it("is one open request per patient, also when submissions race", async () => {
+    const p = await patientWithRecords("Racing", 0);
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => submitRequest(actorOf(p), { kind: "erasure" })));
+    const accepted = results.filter((r): r is PromiseFulfilledResult<string> => r.status === "fulfilled");
+    expect(accepted).toHaveLength(1);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(Conflict);
+    expect(await adminQuery("SELECT 1 FROM data_request WHERE patient_id = $1 AND kind = 'erasure'", [p.patientId])).toHaveLength(1);
+    // Not left scheduled for the next test's erasure run.
+    await cancelRequest(actorOf(p), { requestId: accepted[0]!.value });
+  });
+
   it("can be cancelled during the grace period, requested again, and runs only after it", async () => {
     const p = await patientWithRecords("Graceful");
     const first = await submitRequest(actorOf(p), { kind: "erasure" });

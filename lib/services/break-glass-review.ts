@@ -11,11 +11,14 @@ export interface BreakGlassUse {
   grantId: string;
   clinicianId: string;
   patientPseudonym: string;
-  /** The clinician's justification: auditors must read it to judge the access (HIPAA 164.308(a)(1)(ii)(D)). */
-  reason: string;
+  /**
+   * The clinician's justification: auditors must read it to judge the access (HIPAA 164.308(a)(1)(ii)(D)).
+   * Null once the patient is erased (free text about them; lib/services/erasure.ts).
+   */
+  reason: string | null;
   createdAt: string;
   expiresAt: string;
-  review: { decision: string; comment: string; reviewerId: string; reviewedAt: string } | null;
+  review: { decision: string; comment: string | null; reviewerId: string; reviewedAt: string } | null;
 }
 
 export async function listBreakGlassUses(actor: Actor): Promise<BreakGlassUse[]> {
@@ -31,13 +34,13 @@ export async function listBreakGlassUses(actor: Actor): Promise<BreakGlassUse[]>
         grantId: g.id,
         clinicianId: g.clinicianId,
         patientPseudonym: pseudonym(g.patientId),
-        reason: openSystem(g.reasonEnc, { table: "break_glass_grant", column: "reason_enc", rowId: g.id }),
+        reason: g.reasonEnc === null ? null : openSystem(g.reasonEnc, { table: "break_glass_grant", column: "reason_enc", rowId: g.id }),
         createdAt: g.createdAt.toISOString(),
         expiresAt: g.expiresAt.toISOString(),
         review: r
           ? {
               decision: r.decision,
-              comment: openSystem(r.commentEnc, { table: "break_glass_review", column: "comment_enc", rowId: r.grantId }),
+              comment: r.commentEnc === null ? null : openSystem(r.commentEnc, { table: "break_glass_review", column: "comment_enc", rowId: r.grantId }),
               reviewerId: r.reviewerId,
               reviewedAt: r.reviewedAt.toISOString(),
             }

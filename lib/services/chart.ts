@@ -26,7 +26,6 @@ export async function getChart(actor: Actor, patientId: string): Promise<Chart> 
     ctx.audit({
       action: "chart.read",
       resourceType: "patient",
-      resourceId: patientId,
       patientId,
       details: { records: records.length, breakGlass: breakGlassUntil !== null },
     });

@@ -5,6 +5,7 @@ import { Conflict, NotFound } from "@/lib/access/errors";
 import { config } from "@/lib/config";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem, sealSystem } from "@/lib/crypto/secret";
+import { lockSubject } from "@/lib/db/locks";
 import { withActor, type Tx } from "@/lib/db/transaction";
 import { newRequestSchema, requestIdSchema, type NewRequest } from "@/lib/validation/requests";
 
@@ -38,6 +39,9 @@ export async function logRequestEvent(tx: Tx, requestId: string, status: string,
   await tx.dataRequestEvent.create({ data: { requestId, status, note, actorRole } });
 }
 
+/** Shown for a request whose details were cleared when its patient was erased (lib/services/erasure.ts). */
+export const ERASED_DETAILS = "Details erased with the patient's data";
+
 /** What a request asks for, in words; the proposed value of a rectification is deliberately not repeated. */
 export function summarize(details: NewRequest): string {
   switch (details.kind) {
@@ -63,6 +67,8 @@ export async function submitRequest(actor: Actor, raw: unknown): Promise<string>
   const patientId = ownPatient(actor);
   return withActor(actor, async ({ tx, audit }) => {
     if (input.kind === "erasure") {
+      // One open erasure per patient, also when two submissions race (double click, two tabs).
+      await lockSubject(tx, "request.erasure", patientId);
       const open = await tx.dataRequest.count({ where: { patientId, kind: "erasure", status: { in: ["pending", "scheduled"] } } });
       if (open > 0) throw new Conflict("You already have an erasure request in progress.");
     }
@@ -108,7 +114,7 @@ export function viewOf(r: {
   id: string;
   kind: string;
   status: string;
-  detailsEnc: string;
+  detailsEnc: string | null;
   createdAt: Date;
   gdprDueAt: Date;
   hipaaDueAt: Date;
@@ -127,7 +133,7 @@ export function viewOf(r: {
     executeAfter: r.executeAfter?.toISOString() ?? null,
     decisionReason: r.decisionReasonEnc ? openSystem(r.decisionReasonEnc, reasonAt(r.id, "decision_reason_enc")) : null,
     extendedReason: r.extendedReasonEnc ? openSystem(r.extendedReasonEnc, reasonAt(r.id, "extended_reason_enc")) : null,
-    summary: summarize(newRequestSchema.parse(JSON.parse(openSystem(r.detailsEnc, detailsAt(r.id))))),
+    summary: r.detailsEnc === null ? ERASED_DETAILS : summarize(newRequestSchema.parse(JSON.parse(openSystem(r.detailsEnc, detailsAt(r.id))))),
     history: r.events.map((e) => ({ status: e.status, note: e.note, by: e.actorRole, at: e.createdAt.toISOString() })),
   };
 }

@@ -25,6 +25,7 @@ const ERASED = [
   "other data requests",
   "account and sessions",
   "care-team links",
+  "free-text reasons (the erasure request, break-glass uses, their reviews)",
   "data key",
 ];
 const RETAINED = ["clinical records (re-encrypted under a retention key, restricted to legal use)"];
@@ -58,6 +59,7 @@ export async function erasePatient(ctx: ActorContext, patientId: string, request
   await tx.careTeamPatient.deleteMany({ where: { patientId } });
   // Their content (e.g. a proposed new address) is under the system key, out of the data key's reach.
   await tx.dataRequest.deleteMany({ where: { patientId, id: { not: requestId } } });
+  await clearResidue(ctx, patientId, requestId);
   await tx.$executeRaw`DELETE FROM record_access WHERE patient_id = ${patientId}::uuid`;
   const retainedUntil = new Date(Date.now() + config().retentionYears * 365.25 * 86_400_000);
   await tx.patientRestriction.upsert({
@@ -86,6 +88,25 @@ export async function erasePatient(ctx: ActorContext, patientId: string, request
     appendFileSync(/*turbopackIgnore: true*/ ledgerFile(), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
   });
   return entry;
+}
+
+/**
+ * Free text about the patient sealed with the system key survives crypto-shredding: the erasure request's own
+ * reason (and the admin's decision or extension reason), a clinician's break-glass reason, an auditor's review
+ * comment. Cleared here rather than sealed under the patient's data key because: auditors and admins read them
+ * in contexts that may not unwrap patient keys; ciphertexts written before this rule are cleared the same way
+ * (the migration did it for patients erased earlier); and a restore from backup brings them back only for the
+ * ledger replay to clear again, exactly like the identity. What accountability needs stays: ids, dates,
+ * status, decision, clinician, reviewer, and the pseudonym. The request is detached from the patient row.
+ */
+async function clearResidue({ tx }: ActorContext, patientId: string, requestId: string): Promise<void> {
+  await tx.dataRequest.updateMany({
+    where: { id: requestId },
+    data: { patientId: null, detailsEnc: null, decisionReasonEnc: null, extendedReasonEnc: null },
+  });
+  const grants = await tx.breakGlassGrant.findMany({ where: { patientId }, select: { id: true } });
+  await tx.breakGlassReview.updateMany({ where: { grantId: { in: grants.map((g) => g.id) } }, data: { commentEnc: null } });
+  await tx.breakGlassGrant.updateMany({ where: { patientId }, data: { reasonEnc: null } });
 }
 
 /** Runs every scheduled erasure whose grace period has ended (the scheduled job, and the admin's button). */

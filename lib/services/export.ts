@@ -4,6 +4,7 @@ import { authorize } from "@/lib/access/authorize";
 import { NotFound, TooManyRequests } from "@/lib/access/errors";
 import { config } from "@/lib/config";
 import type { ExportIdentity } from "@/lib/fhir/resources";
+import { lockSubject } from "@/lib/db/locks";
 import { withActor } from "@/lib/db/transaction";
 import type { ClinicalContent } from "@/lib/validation/patient";
 import { myAccessLog, type AccessEntry } from "./access-log";
@@ -42,15 +43,22 @@ export async function openExport(actor: Actor, format: ExportFormat): Promise<Ex
   await authorize(actor, "self.export");
   const patientId = actor.patientId;
   if (!patientId) throw new NotFound("patient record");
-  const identity = await withActor(actor, async ({ tx, audit }) => {
+  const identity = await withActor(actor, async ({ tx, audit, onRollback }) => {
+    // The limit is counted from this actor's own audit rows; the lock makes count-then-audit one step, so
+    // parallel requests (a script with a stolen session) queue here instead of all seeing the same count.
+    await lockSubject(tx, "self.export", actor.userId);
     const recent = await tx.auditEvent.count({
-      where: { actorId: actor.userId, action: "self.export", occurredAt: { gt: new Date(Date.now() - 3_600_000) } },
+      where: { actorId: actor.userId, action: "self.export", outcome: "allowed", occurredAt: { gt: new Date(Date.now() - 3_600_000) } },
     });
-    if (recent >= config().exportsPerHour) throw new TooManyRequests("export limit reached; try again later");
+    if (recent >= config().exportsPerHour) {
+      onRollback(() => recordRefusedExport(actor, patientId, format));
+      throw new TooManyRequests("export limit reached; try again later");
+    }
     const cipher = await patientCipher(tx, patientId);
     const row = await tx.patientIdentity.findUnique({ where: { patientId } });
     if (!cipher || !row) throw new NotFound("patient record");
-    audit({ action: "self.export", resourceType: "patient", resourceId: patientId, patientId, details: { format } });
+    // No resourceId: the patient is named by the event's pseudonym only, never by the raw id.
+    audit({ action: "self.export", resourceType: "patient", patientId, details: { format } });
     return identityOf(cipher, row);
   });
   const [consent, requests, accessLog] = [await consentHistory(actor), await myRequests(actor), await myAccessLog(actor)];
@@ -71,6 +79,13 @@ export async function openExport(actor: Actor, format: ExportFormat): Promise<Ex
     accessLog,
     records: (kind) => pagedRecords(actor, patientId, kind),
   };
+}
+
+async function recordRefusedExport(actor: Actor, patientId: string, format: ExportFormat): Promise<void> {
+  // Its own transaction: the refused one rolled back, the record of the attempt must stay.
+  await withActor(actor, async ({ audit }) =>
+    audit({ action: "self.export", outcome: "denied", resourceType: "patient", patientId, details: { format, reason: "rate-limit" } }),
+  );
 }
 
 async function* pagedRecords(actor: Actor, patientId: string, kind?: ClinicalContent["kind"]): AsyncGenerator<ExportRecord> {

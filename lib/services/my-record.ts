@@ -21,7 +21,7 @@ export async function myRecord(actor: Actor): Promise<MyRecord> {
     const identity = await tx.patientIdentity.findUnique({ where: { patientId } });
     if (!cipher || !identity) throw new NotFound("patient record");
     const records = await tx.clinicalRecord.findMany({ where: { patientId } });
-    audit({ action: "self.record.read", resourceType: "patient", resourceId: patientId, patientId });
+    audit({ action: "self.record.read", resourceType: "patient", patientId });
     const ssn = identity.ssnEnc ? cipher.open("patient_identity", "ssn_enc", patientId, identity.ssnEnc) : null;
     return {
       identity: { ...identityOf(cipher, identity), ssnLast4: ssn ? ssn.replace(/\D/g, "").slice(-4) : null },

@@ -3,7 +3,9 @@ import type { Actor } from "@/lib/access/actor";
 import { NotFound, TooManyRequests } from "@/lib/access/errors";
 import { config } from "@/lib/config";
 import { pseudonym } from "@/lib/crypto/pseudonym";
-import { withActor, withSystem, type ActorContext, type Tx } from "@/lib/db/transaction";
+import { lockSubject } from "@/lib/db/locks";
+import type { ActorContext } from "@/lib/db/transaction";
+import { withActor, withSystem } from "@/lib/db/transaction";
 import { patientCipher, type PatientCipher } from "./patient-keys";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -36,8 +38,8 @@ async function recordOutOfScope(actor: Actor, patientId: string): Promise<void> 
  */
 async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: string): Promise<void> {
   const { maxPatients, windowSeconds } = config().bulkAccess;
-  // Count and insert under one per-clinician lock: parallel requests would otherwise all see the same count.
-  await lockBulkAccess(ctx.tx, actor.userId);
+  // Parallel chart opens would all count the same committed rows: one clinician's opens queue here instead.
+  await lockSubject(ctx.tx, "bulk-access", actor.userId);
   const [row] = await ctx.tx.$queryRaw<{ others: bigint; seen: boolean }[]>`
     SELECT count(DISTINCT patient_id) FILTER (WHERE patient_id <> ${patientId}::uuid) AS others,
            bool_or(patient_id = ${patientId}::uuid) AS seen
@@ -54,7 +56,7 @@ async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: strin
 async function recordBulkAccess(actor: Actor, patientId: string, max: number, windowSeconds: number): Promise<void> {
   // System context: clinicians cannot read alerts, yet the one-alert-per-window check must see them.
   await withSystem(actor.request, async ({ tx, audit }) => {
-    await lockBulkAccess(tx, actor.userId);
+    await lockSubject(tx, "bulk-access.alert", actor.userId);
     const recent = await tx.alert.count({
       where: { kind: "bulk_access", actorId: actor.userId, createdAt: { gt: new Date(Date.now() - windowSeconds * 1000) } },
     });
@@ -74,9 +76,4 @@ async function recordBulkAccess(actor: Actor, patientId: string, max: number, wi
       details: { max, windowSeconds },
     });
   });
-}
-
-/** Held to commit; one clinician's requests queue here, nobody else's. */
-async function lockBulkAccess(tx: Tx, actorId: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`bulk-access:${actorId}`}, 0))`;
 }

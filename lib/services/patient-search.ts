@@ -5,6 +5,7 @@ import { blindIndex } from "@/lib/crypto/blind-index";
 import { withActor, type ActorContext } from "@/lib/db/transaction";
 import { patientSearchSchema, type PatientSearchInput } from "@/lib/validation/patient";
 import { patientCipher } from "./patient-keys";
+import { nameDobIndex } from "./patients";
 import { summaryOf, type PatientSummary } from "./patient-view";
 
 async function summaries(ctx: ActorContext, patientIds: string[], action: string): Promise<PatientSummary[]> {
@@ -14,8 +15,8 @@ async function summaries(ctx: ActorContext, patientIds: string[], action: string
     const cipher = await patientCipher(ctx.tx, row.patientId);
     if (!cipher) continue;
     result.push(summaryOf(cipher, row));
-    // One event per patient shown, so each patient's access history lists it.
-    ctx.audit({ action, resourceType: "patient", resourceId: row.patientId, patientId: row.patientId });
+    // One event per patient shown, so each patient's access history lists it (by pseudonym, not raw id).
+    ctx.audit({ action, resourceType: "patient", patientId: row.patientId });
   }
   return result.sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -44,7 +45,7 @@ export async function searchPatients(actor: Actor, raw: PatientSearchInput): Pro
       ? { mrnBidx: blindIndex("mrn", input.mrn) }
       : input.by === "ssn"
         ? { ssnBidx: blindIndex("ssn", input.ssn) }
-        : { nameDobBidx: blindIndex("nameDob", `${input.givenName} ${input.familyName}|${input.birthDate}`) };
+        : { nameDobBidx: nameDobIndex(input) };
   return withActor(actor, async (ctx) => {
     const matches = await ctx.tx.patientIdentity.findMany({ where, select: { patientId: true } });
     const found = await summaries(ctx, matches.map((m) => m.patientId), "patient.search");

@@ -9,6 +9,11 @@ import { writeRecordVersion } from "./record-versions";
 
 const T = "patient_identity";
 
+/** The name + birth-date search key; one definition, so registration, rectification and search agree. */
+export function nameDobIndex(identity: { givenName: string; familyName: string; birthDate: string }): string {
+  return blindIndex("nameDob", `${identity.givenName} ${identity.familyName}|${identity.birthDate}`);
+}
+
 /**
  * Registers a patient: a fresh data key, every identifier encrypted under it, blind indexes for exact search.
  * Runs inside the caller's transaction (authorization is the caller's job) and records the write.
@@ -33,10 +38,11 @@ export async function registerPatient(ctx: ActorContext, raw: PatientIdentityInp
       mrnBidx: blindIndex("mrn", input.mrn),
       ssnBidx: input.ssn ? blindIndex("ssn", input.ssn) : null,
       emailBidx: input.email ? blindIndex("email", input.email) : null,
-      nameDobBidx: blindIndex("nameDob", `${input.givenName} ${input.familyName}|${input.birthDate}`),
+      nameDobBidx: nameDobIndex(input),
     },
   });
-  ctx.audit({ action: "patient.create", resourceType: "patient", resourceId: id, patientId: id });
+  // The log names patients by pseudonym only (patientId is turned into one); a raw id would outlive erasure.
+  ctx.audit({ action: "patient.create", resourceType: "patient", patientId: id });
   return id;
 }
 

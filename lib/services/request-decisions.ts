@@ -9,6 +9,8 @@ import { withSystem, type ActorContext } from "@/lib/db/transaction";
 import { decisionSchema, extensionSchema, newRequestSchema, type NewRequest } from "@/lib/validation/requests";
 import { detailsAt, logRequestEvent, reasonAt, viewOf, type RequestView } from "./data-requests";
 import { patientCipher } from "./patient-keys";
+import { identityOf } from "./patient-view";
+import { nameDobIndex } from "./patients";
 
 export interface QueuedRequest extends RequestView {
   patientPseudonym: string;
@@ -51,13 +53,17 @@ async function apply(ctx: ActorContext, actor: Actor, patientId: string, details
   const { tx } = ctx;
   if (details.kind === "rectification") {
     const cipher = await patientCipher(tx, patientId);
-    if (!cipher) throw new NotFound("patient");
-    const sealed = cipher.seal("patient_identity", fieldColumn[details.field], patientId, details.proposedValue);
+    const row = await tx.patientIdentity.findUnique({ where: { patientId } });
+    if (!cipher || !row) throw new NotFound("patient");
+    const corrected = { ...identityOf(cipher, row), [details.field]: details.proposedValue };
     await tx.patientIdentity.update({
       where: { patientId },
       data: {
-        [fieldProperty[details.field]]: sealed,
-        ...(details.field === "email" ? { emailBidx: blindIndex("email", details.proposedValue) } : {}),
+        [fieldProperty[details.field]]: cipher.seal("patient_identity", fieldColumn[details.field], patientId, details.proposedValue),
+        // Every search key is recomputed from the corrected identity: a stale one would find the patient under
+        // the name they asked to have corrected, and miss them under the right one.
+        nameDobBidx: nameDobIndex(corrected),
+        emailBidx: corrected.email === null ? null : blindIndex("email", corrected.email),
       },
     });
   } else if (details.kind === "restriction") {
@@ -84,7 +90,7 @@ export async function decideRequest(actor: Actor, raw: unknown): Promise<void> {
     async (ctx) => {
       const { tx, audit } = ctx;
       const request = await tx.dataRequest.findUnique({ where: { id: input.requestId } });
-      if (!request || !open.includes(request.status) || !request.patientId) throw new NotFound("open request");
+      if (!request || !open.includes(request.status) || !request.patientId || !request.detailsEnc) throw new NotFound("open request");
       const details = newRequestSchema.parse(JSON.parse(openSystem(request.detailsEnc, detailsAt(request.id))));
       // An approved erasure stays scheduled: it runs when its grace period ends.
       const status = input.decision === "reject" ? "rejected" : details.kind === "erasure" ? "scheduled" : "completed";
