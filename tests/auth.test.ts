@@ -126,8 +126,9 @@ describe("second factor and sessions", () => {
     const challenge = await beginEnrollment(sessionId, request());
     expect(challenge?.qrDataUrl).toMatch(/^data:image\/png;base64,/);
     const wrong = (await generate({ secret: challenge!.secret })) === "000000" ? "111111" : "000000";
-    expect(await confirmEnrollment(sessionId, wrong, request())).toBeNull();
-    expect(await confirmEnrollment(sessionId, await generate({ secret: challenge!.secret }), request())).toHaveLength(10);
+    expect(await confirmEnrollment(sessionId, wrong, request())).toEqual({ ok: false, reason: "invalid" });
+    const confirmed = await confirmEnrollment(sessionId, await generate({ secret: challenge!.secret }), request());
+    expect(confirmed.ok && confirmed.recoveryCodes).toHaveLength(10);
     expect((await checkSession(sessionId, request())).status).toBe("active");
     const next = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request());
     if (!next.ok) throw new Error("sign-in failed");
