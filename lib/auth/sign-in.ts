@@ -43,8 +43,10 @@ export async function passwordSignIn(input: SignInInput, request: RequestMeta): 
 
   return withSystem(request, async (ctx) => {
     const { tx, audit } = ctx;
-    // Read again: an account disabled or erased while its password was being checked gets no session.
-    const user = candidate && (await tx.user.findUnique({ where: { id: candidate.id } }));
+    // Read again (the same query for known and unknown accounts, so no timing difference): an account
+    // disabled or erased while its password was being checked gets no session.
+    const current = await tx.user.findUnique({ where: { emailBidx } });
+    const user = current && current.id === candidate?.id ? current : null;
     const by = who(user ?? candidate);
     const refusal = !user
       ? "unknown-account"
