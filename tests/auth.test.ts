@@ -3,8 +3,12 @@ import { generate } from "otplib";
 import { beginEnrollment, confirmEnrollment, verifySecondFactor } from "@/lib/auth/mfa";
 import { checkSession, revokeSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
+import { noRequest } from "@/lib/access/actor";
+import { submitRequest } from "@/lib/services/data-requests";
+import { processDueErasures } from "@/lib/services/erasure";
+import { wrongCodes } from "./helpers/concurrency";
 import { adminQuery } from "./helpers/db";
-import { makeUser, PASSWORD, request } from "./helpers/fixtures";
+import { actorOf, makeUser, PASSWORD, request } from "./helpers/fixtures";
 
 async function events(actorId: string | null, action: string) {
   return adminQuery<{ outcome: string; details: Record<string, unknown> }>(
@@ -63,6 +67,30 @@ describe("password sign-in", () => {
     expect((await events(user.id, "auth.sign_in")).at(-1)).toMatchObject({ outcome: "denied", details: { reason: "demo-account-in-production" } });
   });
 
+  it("refuses a disabled account even with the right password, answered like a wrong password", async () => {
+    const user = await makeUser("patient");
+    await adminQuery("UPDATE app_user SET disabled_at = now() WHERE id = $1", [user.id]);
+    expect(await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request())).toEqual({ ok: false, reason: "invalid" });
+    expect(await adminQuery("SELECT 1 FROM auth_session WHERE user_id = $1", [user.id])).toEqual([]);
+    expect((await events(user.id, "auth.sign_in")).at(-1)).toMatchObject({ outcome: "denied", details: { reason: "disabled" } });
+  });
+
+  it("refuses an erased patient even with the right password, and their open session ends", async () => {
+    const user = await makeUser("patient");
+    const before = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request());
+    if (!before.ok) throw new Error("sign-in failed");
+    await submitRequest(actorOf(user), { kind: "erasure" });
+    expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(1);
+
+    expect((await checkSession(before.sessionId, request())).status).toBe("invalid");
+    const after = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request());
+    expect(after).toEqual({ ok: false, reason: "invalid" });
+    const [last] = await adminQuery<{ outcome: string; details: Record<string, unknown> }>(
+      "SELECT outcome, details FROM audit_event WHERE action = 'auth.sign_in' ORDER BY seq DESC LIMIT 1",
+    );
+    expect(last).toMatchObject({ outcome: "denied", details: { reason: "unknown-account" } });
+  });
+
   it("keeps patients out of the staff sign-in and staff out of the patient sign-in", async () => {
     const patient = await makeUser("patient");
     const clinician = await makeUser("clinician");
@@ -119,6 +147,66 @@ describe("second factor and sessions", () => {
     const c = await signedIn("patient");
     await adminQuery("UPDATE app_user SET session_version = session_version + 1 WHERE id = $1", [c.user.id]);
     expect(await checkSession(c.sessionId, request())).toEqual({ status: "invalid", reason: "user-changed" });
+    for (const user of [b.user, c.user]) expect(await events(user.id, "auth.session_invalidated")).toHaveLength(1);
+  });
+
+  it("does not let a pending session of a since-disabled user pass the second factor", async () => {
+    const { user, sessionId } = await signedIn();
+    await adminQuery("UPDATE app_user SET disabled_at = now() WHERE id = $1", [user.id]);
+    expect(await verifySecondFactor(sessionId, await generate({ secret: user.totpSecret! }), request())).toEqual({ ok: false, reason: "invalid" });
+    expect((await events(user.id, "auth.mfa")).at(-1)).toMatchObject({ outcome: "denied", details: { reason: "no-pending-mfa" } });
+    expect((await adminQuery<{ mfa_verified_at: Date | null }>("SELECT mfa_verified_at FROM auth_session WHERE id = $1", [sessionId]))[0]!.mfa_verified_at).toBeNull();
+  });
+
+  it("does not let a password-only session of an enrolled user enrol a new authenticator instead", async () => {
+    const { sessionId } = await signedIn();
+    expect(await beginEnrollment(sessionId, request())).toBeNull();
+    expect(await confirmEnrollment(sessionId, "123456", request())).toEqual({ ok: false, reason: "invalid" });
+    expect(await checkSession(sessionId, request())).toMatchObject({ status: "mfa", step: "verify" });
+  });
+
+  it("does not reset second-factor failures on a successful password", async () => {
+    const { user, sessionId } = await signedIn();
+    const wrong = await wrongCodes(user.totpSecret!, 5);
+    for (const code of wrong.slice(0, 4)) expect(await verifySecondFactor(sessionId, code, request())).toEqual({ ok: false, reason: "invalid" });
+    const again = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "staff" }, request());
+    if (!again.ok) throw new Error("sign-in failed");
+    expect(await verifySecondFactor(again.sessionId, wrong[4]!, request())).toEqual({ ok: false, reason: "locked" });
+    expect(await checkSession(again.sessionId, request())).toEqual({ status: "invalid", reason: "revoked" });
+    expect(await events(user.id, "auth.lockout")).toHaveLength(1);
+  });
+
+  it("accepts a recovery code once and counts wrong ones toward the lockout", async () => {
+    const { user, sessionId } = await signedIn("patient");
+    const challenge = await beginEnrollment(sessionId, request());
+    const enrolled = await confirmEnrollment(sessionId, await generate({ secret: challenge!.secret }), request());
+    if (!enrolled.ok) throw new Error("enrolment failed");
+    const [first] = enrolled.recoveryCodes;
+    const pending = async () => {
+      const next = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request());
+      if (!next.ok) throw new Error("sign-in failed");
+      return next.sessionId;
+    };
+    expect(await verifySecondFactor(await pending(), first!, request())).toEqual({ ok: true });
+    const reuse = await pending();
+    expect(await verifySecondFactor(reuse, first!, request())).toEqual({ ok: false, reason: "invalid" });
+    for (let i = 0; i < 3; i++) expect(await verifySecondFactor(reuse, `AAAA-BBBB-CCC${i + 2}`, request())).toEqual({ ok: false, reason: "invalid" });
+    expect(await verifySecondFactor(reuse, "AAAA-BBBB-CCC6", request())).toEqual({ ok: false, reason: "locked" });
+    expect(await verifySecondFactor(await pending(), enrolled.recoveryCodes[1]!, request())).toEqual({ ok: false, reason: "locked" });
+  });
+
+  it("counts wrong enrolment codes toward the lockout and ends the pending session", async () => {
+    const user = await makeUser("clinician", { totp: false });
+    const signed = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "staff" }, request());
+    if (!signed.ok) throw new Error("sign-in failed");
+    const challenge = await beginEnrollment(signed.sessionId, request());
+    const wrong = await wrongCodes(challenge!.secret, 5);
+    const results = [];
+    for (const code of wrong) results.push(await confirmEnrollment(signed.sessionId, code, request()));
+    expect(results.map((r) => (r.ok ? "ok" : r.reason))).toEqual(["invalid", "invalid", "invalid", "invalid", "locked"]);
+    expect(await checkSession(signed.sessionId, request())).toEqual({ status: "invalid", reason: "revoked" });
+    expect(await events(user.id, "auth.lockout")).toEqual([expect.objectContaining({ details: expect.objectContaining({ step: "enrolment" }) })]);
+    expect(await adminQuery("SELECT 1 FROM app_user WHERE id = $1 AND mfa_enrolled_at IS NULL", [user.id])).toHaveLength(1);
   });
 
   it("lets a patient turn on TOTP from a signed-in session, after which sign-in asks for it", async () => {
@@ -126,8 +214,9 @@ describe("second factor and sessions", () => {
     const challenge = await beginEnrollment(sessionId, request());
     expect(challenge?.qrDataUrl).toMatch(/^data:image\/png;base64,/);
     const wrong = (await generate({ secret: challenge!.secret })) === "000000" ? "111111" : "000000";
-    expect(await confirmEnrollment(sessionId, wrong, request())).toBeNull();
-    expect(await confirmEnrollment(sessionId, await generate({ secret: challenge!.secret }), request())).toHaveLength(10);
+    expect(await confirmEnrollment(sessionId, wrong, request())).toEqual({ ok: false, reason: "invalid" });
+    const confirmed = await confirmEnrollment(sessionId, await generate({ secret: challenge!.secret }), request());
+    expect(confirmed.ok && confirmed.recoveryCodes).toHaveLength(10);
     expect((await checkSession(sessionId, request())).status).toBe("active");
     const next = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request());
     if (!next.ok) throw new Error("sign-in failed");

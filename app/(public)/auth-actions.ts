@@ -49,9 +49,12 @@ export async function confirmEnrollmentAction(_: EnrollState, form: FormData): P
   const { sessionId } = await requirePendingMfa("enroll");
   const input = enrollCodeSchema.safeParse(Object.fromEntries(form));
   if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
-  const codes = await confirmEnrollment(sessionId, input.data.code, await currentRequestMeta());
-  if (!codes) return { ok: false, message: "That code does not match. Check your authenticator app's clock and try again." };
-  return { ok: true, recoveryCodes: codes };
+  const result = await confirmEnrollment(sessionId, input.data.code, await currentRequestMeta());
+  if (!result.ok) {
+    if (result.reason === "locked") redirect("/sign-in?reason=locked");
+    return { ok: false, message: "That code does not match. Check your authenticator app's clock and try again." };
+  }
+  return { ok: true, recoveryCodes: result.recoveryCodes };
 }
 
 export async function signOutAction(): Promise<void> {

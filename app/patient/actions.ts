@@ -50,8 +50,15 @@ export async function enrollTotpAction(_: EnrollState, form: FormData): Promise<
   const actor = await requireActor("patient");
   const input = enrollCodeSchema.safeParse(Object.fromEntries(form));
   if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
-  const codes = await confirmEnrollment(actor.sessionId!, input.data.code, actor.request);
-  if (!codes) return { ok: false, message: "That code does not match. Check your authenticator app's clock and try again." };
+  const result = await confirmEnrollment(actor.sessionId!, input.data.code, actor.request);
+  if (!result.ok) {
+    return {
+      ok: false,
+      message: result.reason === "locked"
+        ? "Too many wrong codes. Setting up the authenticator is paused; try again in 15 minutes."
+        : "That code does not match. Check your authenticator app's clock and try again.",
+    };
+  }
   revalidatePath("/patient");
-  return { ok: true, recoveryCodes: codes };
+  return { ok: true, recoveryCodes: result.recoveryCodes };
 }

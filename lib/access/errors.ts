@@ -37,7 +37,11 @@ export class InvalidInput extends Error {
 
 export class TooManyRequests extends Error {
   readonly status = 429;
-  constructor(message = "too many requests") {
+  constructor(
+    message = "too many requests",
+    /** Shown to the user; defaults to the bulk-access wording, the first limit that used this error. */
+    readonly userMessage = "Too many patient records opened in a short time. Access is paused and an auditor has been alerted.",
+  ) {
     super(message);
     this.name = "TooManyRequests";
   }

@@ -7,9 +7,7 @@ import { ZodError } from "zod";
 export function describeError(error: unknown): { status: number; message: string; errors?: Record<string, string[]> } | null {
   if (error instanceof AccessDenied) return { status: 403, message: "You are not allowed to do that. The attempt was recorded." };
   if (error instanceof NotFound) return { status: 404, message: "Not found, or not yours to see." };
-  if (error instanceof TooManyRequests) {
-    return { status: 429, message: "Too many patient records opened in a short time. Access is paused and an auditor has been alerted." };
-  }
+  if (error instanceof TooManyRequests) return { status: 429, message: error.userMessage };
   if (error instanceof Conflict) return { status: 409, message: error.message };
   if (error instanceof InvalidInput) return { status: 400, message: error.message, errors: error.fieldErrors };
   if (error instanceof ZodError) return { status: 400, message: "Some fields are not valid.", errors: error.flatten().fieldErrors as Record<string, string[]> };

@@ -2,14 +2,17 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
-import { InvalidInput, NotFound } from "@/lib/access/errors";
+import { InvalidInput, NotFound, TooManyRequests } from "@/lib/access/errors";
 import { verifyActorTotp } from "@/lib/auth/mfa";
+import { secondFactorKeys, throttledCheck } from "@/lib/auth/throttle";
 import { config } from "@/lib/config";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { sealSystem } from "@/lib/crypto/secret";
 import { withSystem } from "@/lib/db/transaction";
 import { breakGlassSchema, type BreakGlassInput } from "@/lib/validation/patient";
+
+const lockedMessage = "Too many wrong authentication codes. Emergency access is paused for this account and an auditor has been alerted.";
 
 /**
  * Emergency access to one patient outside the care team (HIPAA 164.312(a)(2)(ii)): a written reason,
@@ -19,13 +22,23 @@ export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ 
   const input = breakGlassSchema.parse(raw);
   await authorize(actor, "breakGlass.use");
   // As system, one transaction: the clinician cannot see this patient yet and learns nothing unless the grant
-  // is made; the code check consumes the TOTP step so it cannot be replayed; and only the system context may
-  // write a grant (0009_second_wall), so no connection can skip the second factor.
-  const result = await withSystem(actor.request, async ({ tx, audit }) => {
+  // is made; the code check consumes the TOTP step so it cannot be replayed, and wrong codes count toward the
+  // clinician's second-factor lockout (a stolen session must not guess its way in); and only the system
+  // context may write a grant (0009_second_wall), so no database connection can skip the second factor.
+  const result = await withSystem(actor.request, async (ctx) => {
+    const { tx, audit } = ctx;
     const who = { actorId: actor.userId, actorRole: actor.role, action: "break_glass.grant" };
-    if (!(await verifyActorTotp(tx, actor.userId, input.code))) {
+    const attempt = { actorId: actor.userId, actorRole: actor.role, step: "break-glass" as const };
+    const code = await throttledCheck(ctx, secondFactorKeys(actor.userId, null), attempt, async () =>
+      (await verifyActorTotp(tx, actor.userId, input.code)) ? true : null,
+    );
+    if (code.outcome === "refused") {
+      audit({ ...who, outcome: "denied", details: { reason: code.reason } });
+      return "locked" as const;
+    }
+    if (code.outcome === "failed") {
       audit({ ...who, outcome: "denied", details: { reason: "wrong-code" } });
-      return "wrong-code" as const;
+      return code.locked ? ("locked" as const) : ("wrong-code" as const);
     }
     const target = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", input.mrn) }, select: { patientId: true } });
     if (!target) {
@@ -49,6 +62,7 @@ export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ 
     });
     return { patientId, expiresAt: expiresAt.toISOString() };
   });
+  if (result === "locked") throw new TooManyRequests("break-glass locked after wrong codes", lockedMessage);
   if (result === "wrong-code") throw new InvalidInput("The authentication code is not valid", { code: ["Enter a new code from your app"] });
   if (result === "unknown") throw new NotFound("patient");
   return result;

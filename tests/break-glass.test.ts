@@ -1,0 +1,111 @@
+import { generate } from "otplib";
+import { beforeAll, describe, expect, it } from "vitest";
+import { InvalidInput, NotFound, TooManyRequests } from "@/lib/access/errors";
+import { verifySecondFactor } from "@/lib/auth/mfa";
+import { passwordSignIn } from "@/lib/auth/sign-in";
+import { breakGlass } from "@/lib/services/break-glass";
+import { getChart } from "@/lib/services/chart";
+import { burst, isKeyLocked, lockoutAlerts, wrongCodes } from "./helpers/concurrency";
+import { adminQuery } from "./helpers/db";
+import { actorOf, identity, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
+
+const MAX = 5;
+const MRN = "BG-777001";
+const REASON = "Unconscious patient in the emergency department, no team clinician on site";
+let patient: TestUser;
+
+beforeAll(async () => {
+  patient = await makeUser("patient", { patient: identity({ mrn: MRN }) });
+});
+
+const grantsOf = (clinicianId: string) => adminQuery("SELECT id FROM break_glass_grant WHERE clinician_id = $1", [clinicianId]);
+const refusals = (clinicianId: string) =>
+  adminQuery<{ details: { reason: string } }>(
+    "SELECT details FROM audit_event WHERE action = 'break_glass.grant' AND outcome = 'denied' AND actor_id = $1 ORDER BY seq",
+    [clinicianId],
+  );
+const lockouts = (clinicianId: string) =>
+  adminQuery<{ details: Record<string, unknown> }>("SELECT details FROM audit_event WHERE action = 'auth.lockout' AND actor_id = $1", [clinicianId]);
+
+async function attempt(clinician: TestUser, code: string): Promise<unknown> {
+  return breakGlass(actorOf(clinician), { mrn: MRN, reason: REASON, code }).catch((error: unknown) => error);
+}
+
+describe("break-glass second factor", () => {
+  it("grants nothing for a wrong code: no grant, the chart stays not-found, the refusal is recorded", async () => {
+    const clinician = await makeUser("clinician");
+    const [wrong] = await wrongCodes(clinician.totpSecret!, 1);
+    expect(await attempt(clinician, wrong!)).toBeInstanceOf(InvalidInput);
+    expect(await grantsOf(clinician.id)).toEqual([]);
+    await expect(getChart(actorOf(clinician), patient.patientId!)).rejects.toBeInstanceOf(NotFound);
+    expect((await refusals(clinician.id)).map((e) => e.details.reason)).toEqual(["wrong-code"]);
+
+    // The same clinician with a right code does get in: the refusal above was the code, not the setup.
+    expect(await breakGlass(actorOf(clinician), { mrn: MRN, reason: REASON, code: await generate({ secret: clinician.totpSecret! }) })).toMatchObject({
+      patientId: patient.patientId,
+    });
+    expect(await grantsOf(clinician.id)).toHaveLength(1);
+  });
+
+  it("refuses a code already used to sign in", async () => {
+    const clinician = await makeUser("clinician");
+    const signedIn = await passwordSignIn({ email: clinician.email, password: PASSWORD, portal: "staff" }, request());
+    if (!signedIn.ok) throw new Error("sign-in failed");
+    const code = await generate({ secret: clinician.totpSecret! });
+    expect(await verifySecondFactor(signedIn.sessionId, code, request())).toEqual({ ok: true });
+    expect(await attempt(clinician, code)).toBeInstanceOf(InvalidInput);
+    expect(await grantsOf(clinician.id)).toEqual([]);
+  });
+
+  it(`locks after ${MAX} wrong codes: even the right code is then refused, nothing is granted, an auditor is alerted`, async () => {
+    const clinician = await makeUser("clinician");
+    const wrong = await wrongCodes(clinician.totpSecret!, MAX);
+    const outcomes = [];
+    for (const code of wrong) outcomes.push(await attempt(clinician, code));
+    expect(outcomes.slice(0, MAX - 1).every((e) => e instanceof InvalidInput)).toBe(true);
+    expect(outcomes[MAX - 1]).toBeInstanceOf(TooManyRequests);
+
+    expect(await attempt(clinician, await generate({ secret: clinician.totpSecret! }))).toBeInstanceOf(TooManyRequests);
+    expect(await grantsOf(clinician.id)).toEqual([]);
+    await expect(getChart(actorOf(clinician), patient.patientId!)).rejects.toBeInstanceOf(NotFound);
+    expect((await refusals(clinician.id)).map((e) => e.details.reason)).toEqual([...wrong.map(() => "wrong-code"), "locked"]);
+    expect(await lockouts(clinician.id)).toEqual([{ details: expect.objectContaining({ scope: "second-factor", step: "break-glass" }) }]);
+    expect((await lockoutAlerts()).filter((a) => a.actor_id === clinician.id)).toHaveLength(1);
+
+    // One counter for every use of the second factor: a fresh sign-in cannot pass the code step either.
+    const signedIn = await passwordSignIn({ email: clinician.email, password: PASSWORD, portal: "staff" }, request());
+    if (!signedIn.ok) throw new Error("sign-in failed");
+    expect(await verifySecondFactor(signedIn.sessionId, await generate({ secret: clinician.totpSecret! }), request())).toEqual({ ok: false, reason: "locked" });
+  });
+
+  for (const [name, rightAt] of [["last", 19], ["at #16", 15]] as const) {
+    it(`checks at most ${MAX} of 20 parallel codes and grants nothing, with the right code ${name}`, async () => {
+      const clinician = await makeUser("clinician");
+      const wrong = await wrongCodes(clinician.totpSecret!, 20);
+      const right = await generate({ secret: clinician.totpSecret! });
+      const results = await burst(`mfa:${clinician.id}`, 20, (i) => breakGlass(actorOf(clinician), { mrn: MRN, reason: REASON, code: i === rightAt ? right : wrong[i]! }));
+      expect(results.filter((r) => r.status === "fulfilled")).toEqual([]);
+      const errors = results.map((r) => (r.status === "rejected" ? r.reason : null));
+      expect(errors.every((e) => e instanceof InvalidInput || e instanceof TooManyRequests)).toBe(true);
+      expect(errors[rightAt]).toBeInstanceOf(TooManyRequests);
+      expect(await grantsOf(clinician.id)).toEqual([]);
+      await expect(getChart(actorOf(clinician), patient.patientId!)).rejects.toBeInstanceOf(NotFound);
+
+      const reasons = (await refusals(clinician.id)).map((e) => e.details.reason);
+      expect(reasons).toHaveLength(20);
+      expect(reasons.filter((r) => r === "wrong-code")).toHaveLength(MAX);
+      expect(await lockouts(clinician.id)).toHaveLength(1);
+      expect((await lockoutAlerts()).filter((a) => a.actor_id === clinician.id)).toHaveLength(1);
+      expect(await isKeyLocked(`mfa:${clinician.id}`)).toBe(true);
+    });
+  }
+
+  it("makes one grant when two parallel requests carry the same valid code", async () => {
+    const clinician = await makeUser("clinician");
+    const code = await generate({ secret: clinician.totpSecret! });
+    const results = await burst(`mfa:${clinician.id}`, 2, () => breakGlass(actorOf(clinician), { mrn: MRN, reason: REASON, code }));
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    expect(results.find((r) => r.status === "rejected")?.reason).toBeInstanceOf(InvalidInput);
+    expect(await grantsOf(clinician.id)).toHaveLength(1);
+  });
+});
