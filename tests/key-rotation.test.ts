@@ -59,7 +59,7 @@ async function versions(): Promise<Record<string, number>> {
 
 beforeAll(async () => {
   // This file's own keys sign the database context too (tests/setup/database.ts installed the shared ones).
-  await installContextKey(process.env.DATABASE_URL!);
+  await installContextKey(process.env.MIGRATION_DATABASE_URL!);
   for (let i = 0; i < PATIENTS; i++) await makeUser("patient", { patient: identity({ givenName: "Rotated" }) });
 });
 

@@ -227,5 +227,6 @@ describe("erasure", () => {
     }
     expect(observed[0]).toBe("fullms:0,1,1,completed");
     console.info(`erasure crash rounds: ${observed.join(" | ")}`);
-  });
+    // Six rounds of 60 audited writes and a child process each: minutes on a busy 2-core machine.
+  }, 240_000);
 });

@@ -3,7 +3,7 @@ import type pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { revokeSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
-import { contextSettings } from "@/lib/db/context";
+import { setContextParams } from "@/lib/db/context";
 import { adminQuery, isEmbedded } from "./helpers/db";
 import { actorOf, makeCareTeam, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
 import { asRuntimeConnection, asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
@@ -61,14 +61,14 @@ describe("claiming another identity", () => {
   });
 
   it("a made-up signature, another user's id under one's own signature, or a replayed one are all refused", async () => {
-    const forged = { ...contextSettings({ role: "system", userId: null, patientId: null }), mac: "0".repeat(64) };
+    const macOf = (role: string, userId: string | null) => setContextParams({ role, userId, patientId: null })[4]!;
     const attempts: [string, unknown[]][] = [
-      ["SELECT set_config('app.actor_role', 'system', true), set_config('app.context_mac', $1, true)", [forged.mac]],
+      ["SELECT set_config('app.actor_role', 'system', true), set_config('app.context_mac', $1, true)", ["0".repeat(64)]],
       ["SELECT set_config('app.actor_id', $1, true)", [otherClinician.id]],
       ["SELECT set_config('app.patient_id', $1, true)", [theirs.patientId]],
       // The signature of one actor's context does not carry over to another's values.
       ["SELECT set_config('app.actor_id', $1, true), set_config('app.context_mac', $2, true)",
-        [otherClinician.id, contextSettings({ role: "clinician", userId: clinician.id, patientId: null }).mac]],
+        [otherClinician.id, macOf("clinician", clinician.id)]],
     ];
     for (const [sql, params] of attempts) {
       const seen = asRuntimeConnection(as(clinician), async (client) => {

@@ -1,4 +1,5 @@
 import pg from "pg";
+import { SET_CONTEXT_SQL, setContextParams } from "@/lib/db/context";
 import type { AuditRecord } from "./append";
 import type { Checkpoint } from "./checkpoint";
 
@@ -85,6 +86,8 @@ export class LogReader {
   async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
     await this.client.query("BEGIN TRANSACTION READ ONLY");
     try {
+      // As the system, like every reader of ours: row-level security hides the log from a context-less connection.
+      await this.client.query(SET_CONTEXT_SQL, setContextParams({ role: "system", userId: null, patientId: null }));
       const { rows } = await this.client.query<T>(sql, params);
       await this.client.query("COMMIT");
       return rows;

@@ -24,7 +24,7 @@ function contextKey(provider: KeyProvider = keyProvider()): Buffer {
 }
 
 /** The values set on the transaction, in the order the MAC covers them; '|' cannot occur in any of them. */
-export function contextSettings(context: DbContext): { role: string; actorId: string; patientId: string; patientPsn: string; mac: string } {
+function contextSettings(context: DbContext): { role: string; actorId: string; patientId: string; patientPsn: string; mac: string } {
   if (!/^[a-z]+$/.test(context.role)) throw new Error("context role must be a plain role name");
   for (const id of [context.userId, context.patientId]) if (id !== null && !uuid.test(id)) throw new Error("context ids must be uuids");
   const actorId = context.userId ?? "";
@@ -34,6 +34,19 @@ export function contextSettings(context: DbContext): { role: string; actorId: st
     .update([LABEL, context.role, actorId, patientId, patientPsn].join("|"))
     .digest("hex");
   return { role: context.role, actorId, patientId, patientPsn, mac };
+}
+
+/**
+ * One statement that switches to the unprivileged role and sets the signed context, both transaction-local:
+ * the only way any connection of ours (Prisma's pool, the audit verifier's reader) states who it acts for.
+ */
+export const SET_CONTEXT_SQL = `SELECT set_config('role', 'custodia_app', true), set_config('app.actor_role', $1, true),
+  set_config('app.actor_id', $2, true), set_config('app.patient_id', $3, true), set_config('app.patient_psn', $4, true),
+  set_config('app.context_mac', $5, true)`;
+
+export function setContextParams(context: DbContext): string[] {
+  const c = contextSettings(context);
+  return [c.role, c.actorId, c.patientId, c.patientPsn, c.mac];
 }
 
 /** HMAC pads, so the database computes the MAC with sha256() alone (no pgcrypto needed). */

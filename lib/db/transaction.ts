@@ -1,7 +1,7 @@
 import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { appendAuditEvents, type AuditInput } from "@/lib/audit/append";
 import { prisma } from "./client";
-import { contextSettings } from "./context";
+import { SET_CONTEXT_SQL, setContextParams } from "./context";
 import type { Prisma } from "./generated/client";
 
 export type Tx = Prisma.TransactionClient;
@@ -57,12 +57,7 @@ interface Hooks {
 function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorContext) => Promise<T>): Promise<T> {
   return prisma().$transaction(
     async (tx) => {
-      const c = contextSettings(principal);
-      // One statement: the unprivileged role and the signed context (lib/db/context.ts), both transaction-local.
-      await tx.$queryRaw`SELECT set_config('role', 'custodia_app', true),
-        set_config('app.actor_role', ${c.role}, true), set_config('app.actor_id', ${c.actorId}, true),
-        set_config('app.patient_id', ${c.patientId}, true), set_config('app.patient_psn', ${c.patientPsn}, true),
-        set_config('app.context_mac', ${c.mac}, true)`;
+      await tx.$queryRawUnsafe(SET_CONTEXT_SQL, ...setContextParams(principal));
       const queued: AuditInput[] = [];
       const ctx: ActorContext = {
         tx,

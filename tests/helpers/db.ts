@@ -9,9 +9,9 @@ export function isEmbedded(): boolean {
   return inject("testDb").mode === "embedded";
 }
 
-/** This test file's own database (set up by tests/setup/database.ts). */
+/** This test file's own database as its owner (tests/setup/database.ts); the app connects as the runtime role. */
 export function testDatabaseUrl(): string {
-  const url = process.env.DATABASE_URL;
+  const url = process.env.MIGRATION_DATABASE_URL;
   if (!url) throw new Error("the test database is not set up (tests/setup/database.ts)");
   return url;
 }

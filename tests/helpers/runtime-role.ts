@@ -1,6 +1,6 @@
 import pg from "pg";
 import { inject } from "vitest";
-import { contextSettings } from "@/lib/db/context";
+import { SET_CONTEXT_SQL, setContextParams } from "@/lib/db/context";
 import { RUNTIME_LOGIN_ROLE } from "../setup/global";
 
 export interface SqlContext {
@@ -10,7 +10,7 @@ export interface SqlContext {
 }
 
 function runtimeUrl(): string {
-  const url = new URL(process.env.DATABASE_URL!);
+  const url = new URL(process.env.MIGRATION_DATABASE_URL!);
   // The embedded database has one user: there the session starts as it and switches with SET ROLE below.
   if (inject("testDb").mode === "server") url.username = RUNTIME_LOGIN_ROLE;
   return url.toString();
@@ -27,14 +27,10 @@ export async function asRuntimeConnection<T>(context: SqlContext | null, work: (
   await client.connect();
   try {
     await client.query("BEGIN");
-    await client.query("SET LOCAL ROLE custodia_app");
     if (context) {
-      const c = contextSettings({ role: context.role, userId: context.actorId || null, patientId: context.patientId || null });
-      await client.query(
-        `SELECT set_config('app.actor_role', $1, true), set_config('app.actor_id', $2, true), set_config('app.patient_id', $3, true),
-           set_config('app.patient_psn', $4, true), set_config('app.context_mac', $5, true)`,
-        [c.role, c.actorId, c.patientId, c.patientPsn, c.mac],
-      );
+      await client.query(SET_CONTEXT_SQL, setContextParams({ role: context.role, userId: context.actorId || null, patientId: context.patientId || null }));
+    } else {
+      await client.query("SET LOCAL ROLE custodia_app");
     }
     const result = await work(client);
     await client.query("COMMIT");

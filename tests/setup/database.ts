@@ -8,7 +8,7 @@ import { installContextKey } from "@/lib/db/context";
 import { migrate } from "@/lib/db/migrate";
 import { newKeyProvider } from "@/lib/crypto/keys";
 import { quoteIdent, withDatabase } from "@/lib/db/urls";
-import { testDatabaseName } from "./global";
+import { RUNTIME_LOGIN_ROLE, testDatabaseName } from "./global";
 
 /**
  * One isolated database per test file, in place before the file imports app code (lib/db reads
@@ -33,10 +33,17 @@ async function disconnectApp(): Promise<void> {
   await disconnectPrisma();
 }
 
-function pointAppAt(url: string): void {
-  process.env.DATABASE_URL = url;
+/**
+ * The app connects as production's does: on a server, as a login role that is only a member of custodia_app
+ * (so a missing role switch or context would show), while migrations, the context key and the tests' own
+ * inspection use the owner. The embedded database has a single user for both.
+ */
+function pointAppAt(ownerUrl: string): void {
+  const runtime = new URL(ownerUrl);
+  if (testDb.mode === "server") runtime.username = RUNTIME_LOGIN_ROLE;
+  process.env.DATABASE_URL = runtime.toString();
   // The migrator and any script under test must reach this database too, never one from the outer environment.
-  process.env.MIGRATION_DATABASE_URL = url;
+  process.env.MIGRATION_DATABASE_URL = ownerUrl;
   // Files that live beside a database (signed checkpoints, erasure ledger) belong to this database alone;
   // a file shared with another database would contradict it. A test may still point them elsewhere.
   const own = mkdtempSync(join(tmpdir(), "custodia-test-files-"));
@@ -51,7 +58,7 @@ if (testDb.mode === "server") {
   pointAppAt(withDatabase(testDb.server, name));
   // The template is migrated without keys; each clone gets this run's context key. A fresh provider: a test
   // file may still point the process at keys of its own (it then installs their context key itself).
-  await installContextKey(process.env.DATABASE_URL!, newKeyProvider());
+  await installContextKey(process.env.MIGRATION_DATABASE_URL!, newKeyProvider());
   afterAll(async () => {
     await disconnectApp();
     await admin(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`);
