@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
+import { e2eSettings } from "./e2e/support/settings";
 
 // `npx playwright install` cannot download browsers here: use the system Chromium when present.
 const systemChromium = process.env.PLAYWRIGHT_CHROMIUM ?? "/usr/bin/chromium";
 const executablePath = existsSync(systemChromium) ? systemChromium : undefined;
 
-const PORT = 3100;
-const IDLE_PORT = 3101;
+// Free ports and a database name of this run's own (E2E_PORT, E2E_IDLE_PORT, E2E_DATABASE: see settings.ts).
+const { port: PORT, idlePort: IDLE_PORT } = await e2eSettings();
 
 export default defineConfig({
   testDir: "e2e",

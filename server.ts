@@ -4,22 +4,62 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer } from "node:http";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import next from "next";
-import { config, isProduction } from "@/lib/config";
+import { CLIENT_IP_HEADER } from "@/lib/auth/request-meta";
+import { config, isProduction, publicOrigins, type Config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
-import { CLIENT_IP_HEADER } from "@/lib/auth/request-meta";
+import { withSystem } from "@/lib/db/transaction";
+import { assertDatabaseTransport } from "@/lib/db/transport";
+import { clientAddress, FORWARDING_HEADERS, screenHeaders } from "@/lib/http/edge";
+import { errorTable, type ErrorCode } from "@/lib/http/error-table";
 
 const dev = process.argv.includes("--dev");
-const port = Number(process.env.PORT ?? 3000);
-const hostname = process.env.HOST ?? "127.0.0.1";
+
+/**
+ * Runs before Next sees the request: the client address and forwarding headers are settled here, where
+ * the TCP peer is known, and requests that may not reach a route or server action are refused.
+ */
+async function screen(req: IncomingMessage, res: ServerResponse, cfg: Config, origins: string[]): Promise<boolean> {
+  const ip = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], cfg.trustProxyHops);
+  // Overwrite, never trust, any client-supplied copy of our address header.
+  req.headers[CLIENT_IP_HEADER] = ip ?? "";
+  if (cfg.trustProxyHops === 0) for (const name of FORWARDING_HEADERS) delete req.headers[name];
+  const refusal = screenHeaders(req.method ?? "GET", req.headers, origins);
+  if (!refusal) return true;
+  if (refusal === "cross-origin") await recordCrossOrigin(req, ip);
+  refuse(res, refusal);
+  return false;
+}
+
+/** A forged cross-site request is an attack on a signed-in user: it is recorded, without the path (ids). */
+async function recordCrossOrigin(req: IncomingMessage, ip: string | null): Promise<void> {
+  const userAgent = req.headers["user-agent"]?.slice(0, 512) ?? null;
+  await withSystem({ ip, userAgent, requestId: null }, async ({ audit }) =>
+    audit({
+      action: "request.refused",
+      outcome: "denied",
+      details: { reason: "cross-origin", method: req.method ?? "", origin: (req.headers.origin ?? "").slice(0, 200) },
+    }),
+  );
+}
+
+function refuse(res: ServerResponse, code: ErrorCode): void {
+  const { status, message } = errorTable[code];
+  // The body is not read: close the connection rather than wait for the rest of a large upload.
+  res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", Connection: "close", "Cache-Control": "no-store" });
+  res.end(`${message}\n`);
+}
 
 async function main() {
   // Fail before serving anything: production without its keys must not start (KeyConfigError names them).
   keyProvider().secret("authSecret");
   const cfg = config();
+  const { port, host: hostname } = cfg;
+  const origins = publicOrigins(cfg);
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!cfg.databaseUrl) {
     if (isProduction()) throw new Error("DATABASE_URL is required in production");
@@ -29,6 +69,7 @@ async function main() {
     console.log(`embedded PostgreSQL at ${embedded.url.replace(/\/\/[^@]*@/, "//")}`);
   }
   const databaseUrl = process.env.DATABASE_URL!;
+  assertDatabaseTransport(databaseUrl, cfg);
   await migrate(process.env.MIGRATION_DATABASE_URL ?? databaseUrl, { log: console.log });
   if (!isProduction() && process.env.CUSTODIA_SEED !== "0") {
     // A child process: the seed goes through the server-only service layer, loaded with the
@@ -46,12 +87,24 @@ async function main() {
   const handle = app.getRequestHandler();
   await app.prepare();
   const server = createServer((req, res) => {
-    // Overwrite, never trust, any client-supplied copy of our address header.
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
-    void handle(req, res);
+    screen(req, res, cfg, origins).then(
+      (pass) => (pass ? handle(req, res) : undefined),
+      (error: unknown) => {
+        console.error(error);
+        if (!res.headersSent) res.writeHead(500).end();
+      },
+    );
+  });
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    console.error(error.code === "EADDRINUSE" ? `port ${port} on ${hostname} is already in use: stop what holds it, or set PORT` : error.message);
+    process.exit(1);
   });
   server.listen(port, hostname, () => {
-    console.log(`Custodia (${cfg.env}) ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`);
+    const address = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${(server.address() as AddressInfo).port}`;
+    // Next forwards a server action to the page that holds it by fetching this origin; as under `next start`,
+    // pin it to our own listener so a client-chosen Host header cannot point that request elsewhere.
+    process.env.__NEXT_PRIVATE_ORIGIN = address;
+    console.log(`Custodia (${cfg.env}) ready on ${address}`);
   });
   const shutdown = async () => {
     server.close();

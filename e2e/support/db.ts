@@ -3,9 +3,9 @@ import pg from "pg";
 /** The database the e2e servers share (see serve.mjs), for assertions on what the portal recorded. */
 export function e2eDatabaseUrl(): string {
   const server = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (!server) return "postgresql://postgres@127.0.0.1:54339/postgres?sslmode=disable";
+  if (!server) return `postgresql://postgres@127.0.0.1:${process.env.E2E_EMBEDDED_PORT}/postgres?sslmode=disable`;
   const url = new URL(server);
-  url.pathname = "/custodia_e2e";
+  url.pathname = `/${process.env.E2E_DATABASE}`;
   return url.toString();
 }
 

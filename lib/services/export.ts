@@ -46,7 +46,7 @@ export async function openExport(actor: Actor, format: ExportFormat): Promise<Ex
     const recent = await tx.auditEvent.count({
       where: { actorId: actor.userId, action: "self.export", occurredAt: { gt: new Date(Date.now() - 3_600_000) } },
     });
-    if (recent >= config().exportsPerHour) throw new TooManyRequests("export limit reached; try again later");
+    if (recent >= config().exportsPerHour) throw new TooManyRequests("export-limit");
     const cipher = await patientCipher(tx, patientId);
     const row = await tx.patientIdentity.findUnique({ where: { patientId } });
     if (!cipher || !row) throw new NotFound("patient record");
