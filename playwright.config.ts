@@ -35,10 +35,11 @@ export default defineConfig({
       stdout: "pipe",
     },
     {
-      // Same database and build; a short idle timeout and a low bulk-access limit to watch both trip.
+      // Same database and build; a short idle timeout and a low bulk-access limit to watch both trip, and
+      // one trusted reverse proxy in front (TRUST_PROXY=1) to check which X-Forwarded-For entry is believed.
       command: "node e2e/support/serve.mjs",
       url: `http://127.0.0.1:${IDLE_PORT}/sign-in`,
-      env: { PORT: String(IDLE_PORT), SESSION_IDLE_SECONDS: "4", CUSTODIA_SEED: "0", BULK_ACCESS_MAX_PATIENTS: "10" },
+      env: { PORT: String(IDLE_PORT), SESSION_IDLE_SECONDS: "4", CUSTODIA_SEED: "0", BULK_ACCESS_MAX_PATIENTS: "10", TRUST_PROXY: "1" },
       timeout: 300_000,
       reuseExistingServer: false,
     },

@@ -19,8 +19,10 @@ export async function query<T extends pg.QueryResultRow>(sql: string, params: un
   }
 }
 
-export async function auditEventsSince(seq: number): Promise<{ seq: string; action: string; outcome: string; actor_id: string | null; details: Record<string, unknown> }[]> {
-  return query("SELECT seq::text AS seq, action, outcome, actor_id::text, details FROM audit_event WHERE seq > $1 ORDER BY audit_event.seq", [seq]);
+export async function auditEventsSince(
+  seq: number,
+): Promise<{ seq: string; action: string; outcome: string; actor_id: string | null; ip: string | null; details: Record<string, unknown> }[]> {
+  return query("SELECT seq::text AS seq, action, outcome, actor_id::text, ip, details FROM audit_event WHERE seq > $1 ORDER BY audit_event.seq", [seq]);
 }
 
 export async function lastAuditSeq(): Promise<number> {

@@ -77,7 +77,12 @@ describe("originAllowed: CSRF", () => {
 });
 
 const form = "multipart/form-data; boundary=b";
-const action = { origin: origins[0], "next-action": "40f5", "content-type": form };
+// Next's action ids start with a byte that says which parameters the action uses (see argumentCount).
+const id = (infoByte: string) => `${infoByte}${"3f".repeat(20)}`;
+const oneArgument = id("40"); // cancelRequestAction(form)
+const twoArguments = id("60"); // submitRequestAction(state, form)
+const noArguments = id("00"); // signOutAction()
+const action = { origin: origins[0], "next-action": twoArguments, "content-type": form };
 
 describe("screenHeaders", () => {
   it("refuses a foreign origin before anything else", () => {
@@ -87,12 +92,6 @@ describe("screenHeaders", () => {
   it("refuses a declared body over the limit with body-too-large (413)", () => {
     expect(screenHeaders("POST", { ...action, "content-length": String(BODY_LIMIT_BYTES + 1) }, origins)).toBe("body-too-large");
     expect(screenHeaders("POST", { ...action, "content-length": String(BODY_LIMIT_BYTES) }, origins)).toBeNull();
-  });
-
-  it("refuses a server action whose body is not form data with unsupported-body (415)", () => {
-    for (const type of ["text/plain;charset=UTF-8", "application/json", "application/x-www-form-urlencoded", undefined]) {
-      expect(screenHeaders("POST", { ...action, "content-type": type }, origins), String(type)).toBe("unsupported-body");
-    }
   });
 
   it("lets a same-origin form post and any read through", () => {
@@ -105,39 +104,59 @@ function multipart(fields: Record<string, string>): ArrayBuffer {
   const text = Object.entries(fields)
     .map(([name, value]) => `--b\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`)
     .join("");
-  return new TextEncoder().encode(`${text}--b--\r\n`).buffer as ArrayBuffer;
+  return bytes(`${text}--b--\r\n`);
+}
+
+function bytes(text: string): ArrayBuffer {
+  return new TextEncoder().encode(text).buffer as ArrayBuffer;
 }
 
 describe("screenActionBody", () => {
-  it("accepts what React sends for a form action: the arguments end with the form", async () => {
-    expect(await screenActionBody(action, multipart({ "0": '[{"ok":false},"$K1"]', "1_requestId": "x" }))).toBeNull();
-    expect(await screenActionBody(action, multipart({ "0": '["$K1"]' }))).toBeNull();
-    expect(await screenActionBody(action, multipart({ "0": '["a6d0…","$undefined","$K1f"]' }))).toBeNull();
+  it("accepts what React sends for a form action: as many arguments as the action uses, ending with the form", async () => {
+    expect(await screenActionBody(action, multipart({ _1_kind: "erasure", "0": '[{"ok":false},"$K1"]' }))).toBeNull();
+    expect(await screenActionBody({ ...action, "next-action": oneArgument }, multipart({ "0": '["$K1"]' }))).toBeNull();
+    expect(await screenActionBody({ ...action, "next-action": id("70") }, multipart({ "0": '["a6d0","$undefined","$K1f"]' }))).toBeNull();
+    expect(await screenActionBody({ ...action, "next-action": noArguments, "content-type": "text/plain;charset=UTF-8" }, bytes("[]"))).toBeNull();
+  });
+
+  it("refuses a body that is not form data with unsupported-body (415)", async () => {
+    for (const type of ["text/plain;charset=UTF-8", "application/json", "application/x-www-form-urlencoded", undefined]) {
+      expect(await screenActionBody({ ...action, "content-type": type }, bytes('["a","b"]')), String(type)).toBe("unsupported-body");
+    }
+    expect(await screenActionBody({ ...action, "next-action": noArguments }, multipart({ "0": "[]" }))).toBe("unsupported-body");
   });
 
   it("refuses bytes that are not multipart, or a truncated form", async () => {
-    expect(await screenActionBody(action, new TextEncoder().encode("garbage").buffer as ArrayBuffer)).toBe("malformed-body");
-    expect(await screenActionBody(action, new TextEncoder().encode('--b\r\nContent-Disposition: form-data; name="0"\r\n\r\n["$K1"]').buffer as ArrayBuffer)).toBe("malformed-body");
-    expect(await screenActionBody({ ...action, "content-type": "multipart/form-data" }, multipart({ "0": '["$K1"]' }))).toBe("malformed-body");
+    expect(await screenActionBody(action, bytes("garbage"))).toBe("malformed-body");
+    expect(await screenActionBody(action, bytes('--b\r\nContent-Disposition: form-data; name="0"\r\n\r\n["$K1"]'))).toBe("malformed-body");
+    expect(await screenActionBody({ ...action, "content-type": "multipart/form-data" }, multipart({ "0": '[{},"$K1"]' }))).toBe("malformed-body");
   });
 
-  it("refuses an argument list that is missing, not JSON, or does not end with a form", async () => {
-    expect(await screenActionBody(action, multipart({ "1_kind": "erasure" }))).toBe("malformed-body");
+  it("refuses an argument list that is missing, not JSON, of the wrong length, or not ending with a form", async () => {
+    expect(await screenActionBody(action, multipart({ _1_kind: "erasure" }))).toBe("malformed-body");
     expect(await screenActionBody(action, multipart({ "0": "{not json" }))).toBe("malformed-body");
-    expect(await screenActionBody(action, multipart({ "0": '{"0":"$K1"}' }))).toBe("malformed-body");
+    expect(await screenActionBody(action, multipart({ "0": '{"0":{},"1":"$K1"}' }))).toBe("malformed-body");
     expect(await screenActionBody(action, multipart({ "0": '["a","b"]' }))).toBe("malformed-body");
-    expect(await screenActionBody(action, multipart({ "0": "[]" }))).toBe("malformed-body");
+    // A one-argument action sent (state, form): it would receive the state where it expects the form.
+    expect(await screenActionBody({ ...action, "next-action": oneArgument }, multipart({ "0": '[{"ok":false},"$K1"]' }))).toBe("malformed-body");
+    expect(await screenActionBody(action, multipart({ "0": '["$K1"]' }))).toBe("malformed-body");
+    expect(await screenActionBody({ ...action, "next-action": noArguments, "content-type": "text/plain" }, bytes('["x"]'))).toBe("malformed-body");
+    expect(await screenActionBody({ ...action, "next-action": noArguments, "content-type": "text/plain" }, bytes("[1,"))).toBe("malformed-body");
   });
 
   it("refuses a body over the limit even when no length was declared", async () => {
     expect(await screenActionBody(action, new ArrayBuffer(BODY_LIMIT_BYTES + 1))).toBe("body-too-large");
   });
 
+  it("leaves an id that no build could have issued to Next, which answers it as an unknown action", async () => {
+    expect(await screenActionBody({ ...action, "next-action": "not-an-action" }, bytes("anything"))).toBeNull();
+  });
+
   it("checks only the form encoding of a post without JavaScript (no Next-Action header)", async () => {
     const plain = { origin: origins[0], "content-type": form };
     expect(isServerActionRequest("POST", plain)).toBe(true);
-    expect(await screenActionBody(plain, multipart({ "$ACTION_ID_40f5": "", requestId: "x" }))).toBeNull();
-    expect(await screenActionBody(plain, new TextEncoder().encode("garbage").buffer as ArrayBuffer)).toBe("malformed-body");
+    expect(await screenActionBody(plain, multipart({ [`$ACTION_ID_${oneArgument}`]: "", requestId: "x" }))).toBeNull();
+    expect(await screenActionBody(plain, bytes("garbage"))).toBe("malformed-body");
   });
 
   it("is not applied to ordinary requests", () => {

@@ -1,4 +1,5 @@
 import { isIP } from "node:net";
+import { extractInfoFromServerReferenceId, mightBeServerReferenceId } from "next/dist/shared/lib/server-reference-info";
 import type { ErrorCode } from "./error-table";
 
 /**
@@ -73,36 +74,64 @@ export function originAllowed(method: string, headers: RequestHeaders, origins: 
 export function screenHeaders(method: string, headers: RequestHeaders, origins: readonly string[]): ErrorCode | null {
   if (!originAllowed(method, headers, origins)) return "cross-origin";
   if (SAFE_METHODS.has(method)) return null;
-  const length = Number(single(headers["content-length"]) ?? 0);
-  if (length > BODY_LIMIT_BYTES) return "body-too-large";
-  // Every server action of ours is posted by a form, so its body is multipart form data.
-  if (headers["next-action"] !== undefined && !isMultipart(single(headers["content-type"]))) return "unsupported-body";
+  if (Number(single(headers["content-length"]) ?? 0) > BODY_LIMIT_BYTES) return "body-too-large";
   return null;
+}
+
+/**
+ * How many arguments the browser sends to a server action: Next encodes which parameters the action uses
+ * in the first byte of its id and the client drops the unused trailing ones. Null when that is unknown.
+ */
+function argumentCount(actionId: string): number | null {
+  if (!mightBeServerReferenceId(actionId) || !/^[0-9a-f]+$/.test(actionId)) return null;
+  const { usedArgs, hasRestArgs } = extractInfoFromServerReferenceId(actionId);
+  return hasRestArgs ? null : usedArgs.lastIndexOf(true) + 1;
 }
 
 /** A reference to a FormData argument in React's reply encoding (the form a server action receives). */
 const FORM_REFERENCE = /^\$K[0-9a-f]+$/;
 
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function parseForm(contentType: string, body: ArrayBuffer): Promise<FormData | null> {
+  try {
+    return await new Response(body, { headers: { "content-type": contentType } }).formData();
+  } catch {
+    return null;
+  }
+}
+
 /**
- * The body of a server action, checked before Next decodes it: Next answers a body it cannot decode, or
- * an action that throws on an argument of the wrong type, with a 500. Every action of ours takes the
- * submitted form as its last argument, so a fetch action's argument list (reply field "0") must end with one.
+ * The body of a server action, checked before Next decodes it: Next answers a body it cannot decode, and an
+ * action that throws on an argument of the wrong type, with a 500. Every action of ours is a form action:
+ * it takes no argument at all (the browser then sends the empty list as text), or the submitted form as its
+ * last one (multipart, with the argument list in field "0" ending with a reference to that form). A body of
+ * any other shape was not sent by our pages.
  */
 export async function screenActionBody(headers: RequestHeaders, body: ArrayBuffer): Promise<ErrorCode | null> {
   if (body.byteLength > BODY_LIMIT_BYTES) return "body-too-large";
-  let form: FormData;
-  try {
-    form = await new Response(body, { headers: { "content-type": single(headers["content-type"]) ?? "" } }).formData();
-  } catch {
-    return "malformed-body";
+  const contentType = single(headers["content-type"]) ?? "";
+  const actionId = single(headers["next-action"]);
+  // A form posted without JavaScript names its action inside the form: only its encoding can be checked here.
+  if (actionId === undefined) return isMultipart(contentType) && !(await parseForm(contentType, body)) ? "malformed-body" : null;
+  const expected = argumentCount(actionId);
+  // Not an action id of any build: Next answers it as an unknown action (4xx) without running anything.
+  if (expected === null) return null;
+  if (expected === 0) {
+    if (!contentType.toLowerCase().startsWith("text/plain")) return "unsupported-body";
+    const args = parseJson(new TextDecoder().decode(body));
+    return Array.isArray(args) && args.length === 0 ? null : "malformed-body";
   }
-  if (headers["next-action"] === undefined) return null;
-  const root = form.get("0");
-  if (typeof root !== "string") return "malformed-body";
-  try {
-    const args: unknown = JSON.parse(root);
-    return Array.isArray(args) && typeof args.at(-1) === "string" && FORM_REFERENCE.test(args.at(-1) as string) ? null : "malformed-body";
-  } catch {
-    return "malformed-body";
-  }
+  if (!isMultipart(contentType)) return "unsupported-body";
+  const root = (await parseForm(contentType, body))?.get("0");
+  const args = typeof root === "string" ? parseJson(root) : undefined;
+  if (!Array.isArray(args) || args.length !== expected) return "malformed-body";
+  const last: unknown = args[expected - 1];
+  return typeof last === "string" && FORM_REFERENCE.test(last) ? null : "malformed-body";
 }
