@@ -1,58 +1,21 @@
 /**
  * The portal's process: embedded PostgreSQL when DATABASE_URL is unset, migrations, demo seed outside
- * production, then Next.js behind a plain HTTP server that records the TCP peer address for the audit log.
+ * production, then Next.js behind a plain HTTP server that settles the client address and refuses forged or
+ * oversized requests before Next sees them (lib/http/gate.ts).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
-import { CLIENT_IP_HEADER } from "@/lib/auth/request-meta";
-import { config, isProduction, publicOrigins, type Config } from "@/lib/config";
+import { config, isProduction, publicOrigins } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { migrate } from "@/lib/db/migrate";
-import { withSystem } from "@/lib/db/transaction";
 import { assertDatabaseTransport } from "@/lib/db/transport";
-import { clientAddress, FORWARDING_HEADERS, screenHeaders } from "@/lib/http/edge";
-import { errorTable, type ErrorCode } from "@/lib/http/error-table";
+import { screenRequest } from "@/lib/http/gate";
 
 const dev = process.argv.includes("--dev");
-
-/**
- * Runs before Next sees the request: the client address and forwarding headers are settled here, where
- * the TCP peer is known, and requests that may not reach a route or server action are refused.
- */
-async function screen(req: IncomingMessage, res: ServerResponse, cfg: Config, origins: string[]): Promise<boolean> {
-  const ip = clientAddress(req.socket.remoteAddress, req.headers["x-forwarded-for"], cfg.trustProxyHops);
-  // Overwrite, never trust, any client-supplied copy of our address header.
-  req.headers[CLIENT_IP_HEADER] = ip ?? "";
-  if (cfg.trustProxyHops === 0) for (const name of FORWARDING_HEADERS) delete req.headers[name];
-  const refusal = screenHeaders(req.method ?? "GET", req.headers, origins);
-  if (!refusal) return true;
-  if (refusal === "cross-origin") await recordCrossOrigin(req, ip);
-  refuse(res, refusal);
-  return false;
-}
-
-/** A forged cross-site request is an attack on a signed-in user: it is recorded, without the path (ids). */
-async function recordCrossOrigin(req: IncomingMessage, ip: string | null): Promise<void> {
-  const userAgent = req.headers["user-agent"]?.slice(0, 512) ?? null;
-  await withSystem({ ip, userAgent, requestId: null }, async ({ audit }) =>
-    audit({
-      action: "request.refused",
-      outcome: "denied",
-      details: { reason: "cross-origin", method: req.method ?? "", origin: (req.headers.origin ?? "").slice(0, 200) },
-    }),
-  );
-}
-
-function refuse(res: ServerResponse, code: ErrorCode): void {
-  const { status, message } = errorTable[code];
-  // The body is not read: close the connection rather than wait for the rest of a large upload.
-  res.writeHead(status, { "Content-Type": "text/plain; charset=utf-8", Connection: "close", "Cache-Control": "no-store" });
-  res.end(`${message}\n`);
-}
 
 async function main() {
   // Fail before serving anything: production without its keys must not start (KeyConfigError names them).
@@ -86,14 +49,13 @@ async function main() {
   const app = next({ dev, hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
-  const server = createServer((req, res) => {
-    screen(req, res, cfg, origins).then(
-      (pass) => (pass ? handle(req, res) : undefined),
-      (error: unknown) => {
-        console.error(error);
-        if (!res.headersSent) res.writeHead(500).end();
-      },
-    );
+  const server = createServer(async (req, res) => {
+    try {
+      if (await screenRequest(req, res, cfg, origins)) await handle(req, res);
+    } catch (error) {
+      console.error(error);
+      if (!res.headersSent) res.writeHead(500).end();
+    }
   });
   server.on("error", (error: NodeJS.ErrnoException) => {
     console.error(error.code === "EADDRINUSE" ? `port ${port} on ${hostname} is already in use: stop what holds it, or set PORT` : error.message);

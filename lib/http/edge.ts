@@ -3,7 +3,8 @@ import { extractInfoFromServerReferenceId, mightBeServerReferenceId } from "next
 import type { ErrorCode } from "./error-table";
 
 /**
- * What server.ts and proxy.ts decide before any route or server action runs. Pure functions of the request
+ * What the gate in front of Next (gate.ts, from server.ts) and proxy.ts decide before any route or server
+ * action runs. Pure functions of the request
  * line and headers (and, for proxy.ts, the body), so every rule is unit-tested without a server.
  */
 
