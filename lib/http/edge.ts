@@ -4,8 +4,8 @@ import type { ErrorCode } from "./error-table";
 
 /**
  * What the gate in front of Next (gate.ts, from server.ts) and proxy.ts decide before any route or server
- * action runs. Pure functions of the request
- * line and headers (and, for proxy.ts, the body), so every rule is unit-tested without a server.
+ * action runs. Pure functions of the request line and headers (and, for proxy.ts, the body), so every rule
+ * is unit-tested without a server.
  */
 
 /** Every state-changing request is at most this large: the portal's forms hold a few kilobytes of text. */
