@@ -1,9 +1,16 @@
 import type { NextConfig } from "next";
+import { BODY_LIMIT_BYTES } from "./lib/http/edge";
 
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
-  experimental: { authInterrupts: true },
+  experimental: {
+    authInterrupts: true,
+    // One limit everywhere (lib/http/edge.ts): proxy.ts answers 413 itself; Next's own check (a 500) and
+    // the copy it buffers for the proxy stop one byte past it.
+    serverActions: { bodySizeLimit: BODY_LIMIT_BYTES },
+    proxyClientMaxBodySize: BODY_LIMIT_BYTES + 1,
+  },
   serverExternalPackages: ["@node-rs/argon2", "@electric-sql/pglite", "@electric-sql/pglite-socket", "pg"],
   // Static assets bypass proxy.ts; they still get the headers that do not depend on a nonce.
   async headers() {

@@ -1,12 +1,13 @@
 import { existsSync } from "node:fs";
 import { defineConfig, devices } from "@playwright/test";
+import { e2eSettings } from "./e2e/support/settings";
 
 // `npx playwright install` cannot download browsers here: use the system Chromium when present.
 const systemChromium = process.env.PLAYWRIGHT_CHROMIUM ?? "/usr/bin/chromium";
 const executablePath = existsSync(systemChromium) ? systemChromium : undefined;
 
-const PORT = 3100;
-const IDLE_PORT = 3101;
+// Free ports and a database name of this run's own (E2E_PORT, E2E_IDLE_PORT, E2E_DATABASE: see settings.ts).
+const { port: PORT, idlePort: IDLE_PORT } = await e2eSettings();
 
 export default defineConfig({
   testDir: "e2e",
@@ -34,10 +35,11 @@ export default defineConfig({
       stdout: "pipe",
     },
     {
-      // Same database and build; a short idle timeout and a low bulk-access limit to watch both trip.
+      // Same database and build; a short idle timeout and a low bulk-access limit to watch both trip, and
+      // one trusted reverse proxy in front (TRUST_PROXY=1) to check which X-Forwarded-For entry is believed.
       command: "node e2e/support/serve.mjs",
       url: `http://127.0.0.1:${IDLE_PORT}/sign-in`,
-      env: { PORT: String(IDLE_PORT), SESSION_IDLE_SECONDS: "4", CUSTODIA_SEED: "0", BULK_ACCESS_MAX_PATIENTS: "10" },
+      env: { PORT: String(IDLE_PORT), SESSION_IDLE_SECONDS: "4", CUSTODIA_SEED: "0", BULK_ACCESS_MAX_PATIENTS: "10", TRUST_PROXY: "1" },
       timeout: 300_000,
       reuseExistingServer: false,
     },

@@ -1,12 +1,24 @@
 import { NextResponse, type NextRequest } from "next/server";
 import { PATHNAME_HEADER, REQUEST_ID_HEADER } from "@/lib/auth/request-meta";
+import { isServerActionRequest, screenActionBody } from "@/lib/http/edge";
+import { errorTable } from "@/lib/http/error-table";
 import { contentSecurityPolicy, staticSecurityHeaders } from "@/lib/security/headers";
 
 /**
- * Headers only: authorization is never decided here but in requireActor() inside each page, action and
- * route handler, so a matcher mistake cannot open a hole.
+ * Headers, and the shape of a server action's body: authorization is never decided here but in
+ * requireActor() inside each page, action and route handler, so a matcher mistake cannot open a hole.
+ * Origin and declared size were already screened by server.ts; the body is read here because Next buffers
+ * it for the proxy (bounded by proxyClientMaxBodySize in next.config.ts) and hands the action its own copy.
  */
-export function proxy(request: NextRequest) {
+export async function proxy(request: NextRequest) {
+  const headers = Object.fromEntries(request.headers);
+  if (isServerActionRequest(request.method, headers)) {
+    const refusal = await screenActionBody(headers, await request.arrayBuffer());
+    if (refusal) {
+      const { status, message } = errorTable[refusal];
+      return new NextResponse(`${message}\n`, { status, headers: { "Content-Type": "text/plain; charset=utf-8", ...staticSecurityHeaders } });
+    }
+  }
   const nonce = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
   const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === "development");
   const forwarded = new Headers(request.headers);

@@ -1,25 +1,28 @@
 /**
  * The portal's process: embedded PostgreSQL when DATABASE_URL is unset, migrations, demo seed outside
- * production, then Next.js behind a plain HTTP server that records the TCP peer address for the audit log.
+ * production, then Next.js behind a plain HTTP server that settles the client address and refuses forged or
+ * oversized requests before Next sees them (lib/http/gate.ts).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import next from "next";
-import { config, isProduction } from "@/lib/config";
+import { config, isProduction, publicOrigins } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { prepareDatabase } from "@/lib/db/prepare";
-import { CLIENT_IP_HEADER } from "@/lib/auth/request-meta";
+import { assertDatabaseTransport } from "@/lib/db/transport";
+import { screenRequest } from "@/lib/http/gate";
 
 const dev = process.argv.includes("--dev");
-const port = Number(process.env.PORT ?? 3000);
-const hostname = process.env.HOST ?? "127.0.0.1";
 
 async function main() {
   // Fail before serving anything: production without its keys must not start (KeyConfigError names them).
   keyProvider().secret("authSecret");
   const cfg = config();
+  const { port, host: hostname } = cfg;
+  const origins = publicOrigins(cfg);
   let stopEmbedded: (() => Promise<void>) | undefined;
   if (!cfg.databaseUrl) {
     if (isProduction()) throw new Error("DATABASE_URL is required in production");
@@ -29,6 +32,7 @@ async function main() {
     console.log(`embedded PostgreSQL at ${embedded.url.replace(/\/\/[^@]*@/, "//")}`);
   }
   const databaseUrl = process.env.DATABASE_URL!;
+  assertDatabaseTransport(databaseUrl, cfg);
   await prepareDatabase(process.env.MIGRATION_DATABASE_URL ?? databaseUrl, { log: console.log });
   if (!isProduction() && process.env.CUSTODIA_SEED !== "0") {
     // A child process: the seed goes through the server-only service layer, loaded with the
@@ -45,13 +49,24 @@ async function main() {
   const app = next({ dev, hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
-  const server = createServer((req, res) => {
-    // Overwrite, never trust, any client-supplied copy of our address header.
-    req.headers[CLIENT_IP_HEADER] = req.socket.remoteAddress ?? "";
-    void handle(req, res);
+  const server = createServer(async (req, res) => {
+    try {
+      if (await screenRequest(req, res, cfg, origins)) await handle(req, res);
+    } catch (error) {
+      console.error(error);
+      if (!res.headersSent) res.writeHead(500).end();
+    }
+  });
+  server.on("error", (error: NodeJS.ErrnoException) => {
+    console.error(error.code === "EADDRINUSE" ? `port ${port} on ${hostname} is already in use: stop what holds it, or set PORT` : error.message);
+    process.exit(1);
   });
   server.listen(port, hostname, () => {
-    console.log(`Custodia (${cfg.env}) ready on http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${port}`);
+    const address = `http://${hostname === "0.0.0.0" ? "localhost" : hostname}:${(server.address() as AddressInfo).port}`;
+    // Next forwards a server action to the page that holds it by fetching this origin; as under `next start`,
+    // pin it to our own listener so a client-chosen Host header cannot point that request elsewhere.
+    process.env.__NEXT_PRIVATE_ORIGIN = address;
+    console.log(`Custodia (${cfg.env}) ready on ${address}`);
   });
   const shutdown = async () => {
     server.close();

@@ -2,9 +2,10 @@ import { expect, test } from "@playwright/test";
 import { DEMO_PASSWORD, demoTotpSecret } from "../lib/demo/accounts";
 import { freshTotp } from "./support/auth";
 import { query } from "./support/db";
+import { idleServer } from "./support/settings";
 
 // Runs on the second e2e server, configured with BULK_ACCESS_MAX_PATIENTS=10.
-const BASE = "http://127.0.0.1:3101";
+const BASE = idleServer();
 
 test("a clinician opening more distinct patients than allowed gets HTTP 429 and auditors get an alert", async ({ page }) => {
   const email = "clinician6@custodia.test";
@@ -14,7 +15,7 @@ test("a clinician opening more distinct patients than allowed gets HTTP 429 and 
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByLabel("Authentication code").fill(await freshTotp(demoTotpSecret(email)));
   await page.getByRole("button", { name: "Verify" }).click();
-  await expect(page).toHaveURL(/:3101\/clinician$/);
+  await expect(page).toHaveURL(`${BASE}/clinician`);
 
   const patients = await query<{ id: string }>(
     "SELECT p.patient_id::text AS id FROM care_team_patient p JOIN care_team t ON t.id = p.team_id WHERE t.name = 'South Clinic' ORDER BY 1 LIMIT 12",

@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { signIn, signOut, pageAlert } from "./support/auth";
 import { auditEventsSince, lastAuditSeq } from "./support/db";
+import { idleServer } from "./support/settings";
 
 test("after sign-out, replaying the old session cookie is refused", async ({ page, browser }) => {
   await signIn(page, "patient05@custodia.test");
@@ -18,14 +19,14 @@ test("after sign-out, replaying the old session cookie is refused", async ({ pag
 
 test("an idle session times out on the server", async ({ page }) => {
   // The second e2e server runs with SESSION_IDLE_SECONDS=4.
-  await page.goto("http://127.0.0.1:3101/sign-in");
+  await page.goto(`${idleServer()}/sign-in`);
   await page.getByLabel("Email").fill("patient06@custodia.test");
   await page.getByLabel("Password").fill("Custodia-demo-2026");
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(/:3101\/patient$/);
+  await expect(page).toHaveURL(`${idleServer()}/patient`);
   const since = await lastAuditSeq();
   await page.waitForTimeout(5_500);
-  await page.goto("http://127.0.0.1:3101/patient");
+  await page.goto(`${idleServer()}/patient`);
   await expect(page).toHaveURL(/\/sign-in\?reason=idle/);
   await expect(page.getByText("signed out after a period of inactivity")).toBeVisible();
   expect((await auditEventsSince(since)).map((e) => e.action)).toContain("auth.session_timeout");

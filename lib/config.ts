@@ -1,5 +1,9 @@
 import { z } from "zod";
 
+function isBareOrigin(value: string): boolean {
+  return new URL(value).origin === value.replace(/\/$/, "").toLowerCase();
+}
+
 /**
  * Runtime configuration, read once from the environment and validated.
  * `CUSTODIA_ENV` decides the deployment mode; when unset, a production Node build counts as production,
@@ -18,7 +22,12 @@ const envSchema = z.object({
   LOCKOUT_ADDRESS_MAX_FAILURES: z.coerce.number().int().positive().default(30),
   LOCKOUT_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   LOCKOUT_SECONDS: z.coerce.number().int().positive().default(15 * 60),
-  TRUST_PROXY: z.enum(["0", "1"]).default("0"),
+  // How many reverse proxies stand between the client and server.ts; each appends one X-Forwarded-For entry.
+  TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PUBLIC_ORIGIN: z.url({ protocol: /^https?$/ }).refine(isBareOrigin, "an origin only: scheme, host and port, no path").optional(),
+  DATABASE_ALLOW_LOCAL_PLAINTEXT: z.enum(["0", "1"]).default("0"),
   // At most 8 hours: the database refuses longer grants (0009_second_wall).
   BREAK_GLASS_MINUTES: z.coerce.number().positive().max(480).default(60),
   BULK_ACCESS_MAX_PATIENTS: z.coerce.number().int().positive().default(100),
@@ -39,7 +48,14 @@ export interface Config {
   sessionIdleSeconds: number;
   sessionMaxSeconds: number;
   lockout: { accountMaxFailures: number; addressMaxFailures: number; windowSeconds: number; lockSeconds: number };
-  trustProxy: boolean;
+  /** Reverse proxies in front of server.ts (0: clients connect directly). */
+  trustProxyHops: number;
+  port: number;
+  host: string;
+  /** Set in production; elsewhere derived from PORT (see publicOrigins()). */
+  publicOrigin: string | undefined;
+  /** Production only: a plaintext database connection is allowed to a Unix socket or loopback address. */
+  databaseAllowLocalPlaintext: boolean;
   breakGlassMinutes: number;
   bulkAccess: { maxPatients: number; windowSeconds: number };
   erasureGraceSeconds: number;
@@ -47,7 +63,7 @@ export interface Config {
   exportsPerHour: number;
 }
 
-export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
+export function readConfig(source: Record<string, string | undefined> = process.env): Config {
   const e = envSchema.parse(source);
   return {
     env: e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development"),
@@ -63,7 +79,11 @@ export function readConfig(source: NodeJS.ProcessEnv = process.env): Config {
       windowSeconds: e.LOCKOUT_WINDOW_SECONDS,
       lockSeconds: e.LOCKOUT_SECONDS,
     },
-    trustProxy: e.TRUST_PROXY === "1",
+    trustProxyHops: e.TRUST_PROXY,
+    port: e.PORT,
+    host: e.HOST,
+    publicOrigin: e.PUBLIC_ORIGIN && new URL(e.PUBLIC_ORIGIN).origin,
+    databaseAllowLocalPlaintext: e.DATABASE_ALLOW_LOCAL_PLAINTEXT === "1",
     breakGlassMinutes: e.BREAK_GLASS_MINUTES,
     bulkAccess: { maxPatients: e.BULK_ACCESS_MAX_PATIENTS, windowSeconds: e.BULK_ACCESS_WINDOW_SECONDS },
     erasureGraceSeconds: e.ERASURE_GRACE_SECONDS,
@@ -79,4 +99,26 @@ export function config(): Config {
 
 export function isProduction(): boolean {
   return config().env === "production";
+}
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * The origins whose pages may send state-changing requests (CSRF defence, lib/http/edge.ts). Production
+ * names its one public origin; development and tests accept this server's loopback addresses, since a
+ * developer may open either localhost or 127.0.0.1.
+ */
+export function publicOrigins(cfg: Config = config()): string[] {
+  if (cfg.env === "production") {
+    // Cookies are Secure and HSTS is sent: a production portal is only ever reached over HTTPS.
+    if (!cfg.publicOrigin?.startsWith("https://")) throw new ConfigError("PUBLIC_ORIGIN must be set to the portal's https:// origin in production, e.g. https://portal.example.org");
+    return [cfg.publicOrigin];
+  }
+  if (cfg.publicOrigin) return [cfg.publicOrigin];
+  return ["localhost", "127.0.0.1", "[::1]"].map((host) => `http://${host}:${cfg.port}`);
 }

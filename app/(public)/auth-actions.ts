@@ -6,14 +6,11 @@ import { confirmEnrollment, verifySecondFactor } from "@/lib/auth/mfa";
 import { signIn, signOut } from "@/lib/auth/next-auth";
 import { currentRequestMeta, currentSessionId, requirePendingMfa } from "@/lib/auth/require-actor";
 import { revokeSession } from "@/lib/auth/sessions";
+import { errorTable, type ErrorCode } from "@/lib/http/error-table";
 import { enrollCodeSchema, signInSchema, totpCodeSchema } from "@/lib/validation/auth";
 import type { FormState } from "@/lib/validation/form-state";
 
-const refusalMessages: Record<string, string> = {
-  invalid: "The email or password is incorrect.",
-  locked: "Too many failed attempts. Sign-in is paused for this account or network; try again in 15 minutes.",
-  "wrong-portal": "This account cannot sign in here. Patients use the patient sign-in; staff use the staff sign-in.",
-};
+const refusals: Record<string, ErrorCode> = { invalid: "sign-in-invalid", locked: "sign-in-locked", "wrong-portal": "sign-in-wrong-portal" };
 
 export async function signInAction(_: FormState, form: FormData): Promise<FormState> {
   const input = signInSchema.safeParse(Object.fromEntries(form));
@@ -22,7 +19,7 @@ export async function signInAction(_: FormState, form: FormData): Promise<FormSt
     await signIn("credentials", { ...input.data, redirect: false });
   } catch (error) {
     if (error instanceof CredentialsSignin) {
-      return { ok: false, message: refusalMessages[error.code] ?? refusalMessages.invalid };
+      return { ok: false, message: errorTable[refusals[error.code] ?? "sign-in-invalid"].message };
     }
     throw error;
   }

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { requireActor } from "@/lib/auth/require-actor";
-import { formError } from "@/lib/http/errors";
+import { formError, pageError } from "@/lib/http/errors";
 import { acknowledgeAlert } from "@/lib/services/alerts";
 import { verifyNow } from "@/lib/services/audit-integrity";
 import { patientFilterPseudonym } from "@/lib/services/audit-log";
@@ -24,9 +24,14 @@ export async function filterEventsAction(_: FormState, form: FormData): Promise<
   redirect(`/auditor/events?${query.toString()}`);
 }
 
+/** A plain form button with no state for a message: an unknown or already acknowledged alert is a 404. */
 export async function acknowledgeAlertAction(form: FormData): Promise<void> {
   const actor = await requireActor("auditor");
-  await acknowledgeAlert(actor, Object.fromEntries(form));
+  try {
+    await acknowledgeAlert(actor, Object.fromEntries(form));
+  } catch (error) {
+    pageError(error);
+  }
   revalidatePath("/auditor/alerts");
 }
 

@@ -5,7 +5,7 @@ import type { EnrollState } from "@/app/(public)/auth-actions";
 import { confirmEnrollment } from "@/lib/auth/mfa";
 import { requireActor } from "@/lib/auth/require-actor";
 import { enrollCodeSchema } from "@/lib/validation/auth";
-import { formError } from "@/lib/http/errors";
+import { formError, pageError } from "@/lib/http/errors";
 import { grantConsent, withdrawConsent } from "@/lib/services/consent";
 import { cancelRequest, submitRequest } from "@/lib/services/data-requests";
 import { newRequestSchema } from "@/lib/validation/requests";
@@ -39,9 +39,14 @@ export async function submitRequestAction(_: FormState, form: FormData): Promise
   return { ok: true, message: "Your request has been received." };
 }
 
+/** A plain form button with no state for a message: another patient's or an unknown request is a 404. */
 export async function cancelRequestAction(form: FormData): Promise<void> {
   const actor = await requireActor("patient");
-  await cancelRequest(actor, Object.fromEntries(form));
+  try {
+    await cancelRequest(actor, Object.fromEntries(form));
+  } catch (error) {
+    pageError(error);
+  }
   revalidatePath("/patient/requests");
 }
 

@@ -1,4 +1,5 @@
 import { Alert } from "@/components/ui/alert";
+import { errorTable } from "@/lib/http/error-table";
 
 const notices: Record<string, string> = {
   idle: "You were signed out after a period of inactivity.",
@@ -6,7 +7,7 @@ const notices: Record<string, string> = {
   "signed-out": "You have signed out.",
   revoked: "Your session has ended. Please sign in again.",
   "user-changed": "Your account changed. Please sign in again.",
-  locked: "Too many failed attempts. Try again in 15 minutes.",
+  locked: errorTable["sign-in-locked"].message,
 };
 
 export function SessionNotice({ reason }: { reason: string | undefined }) {

@@ -3,9 +3,9 @@ import pg from "pg";
 /** The database the e2e servers share (see serve.mjs), for assertions on what the portal recorded. */
 export function e2eDatabaseUrl(): string {
   const server = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (!server) return "postgresql://postgres@127.0.0.1:54339/postgres?sslmode=disable";
+  if (!server) return `postgresql://postgres@127.0.0.1:${process.env.E2E_EMBEDDED_PORT}/postgres?sslmode=disable`;
   const url = new URL(server);
-  url.pathname = "/custodia_e2e";
+  url.pathname = `/${process.env.E2E_DATABASE}`;
   return url.toString();
 }
 
@@ -19,8 +19,10 @@ export async function query<T extends pg.QueryResultRow>(sql: string, params: un
   }
 }
 
-export async function auditEventsSince(seq: number): Promise<{ seq: string; action: string; outcome: string; actor_id: string | null; details: Record<string, unknown> }[]> {
-  return query("SELECT seq::text AS seq, action, outcome, actor_id::text, details FROM audit_event WHERE seq > $1 ORDER BY audit_event.seq", [seq]);
+export async function auditEventsSince(
+  seq: number,
+): Promise<{ seq: string; action: string; outcome: string; actor_id: string | null; ip: string | null; details: Record<string, unknown> }[]> {
+  return query("SELECT seq::text AS seq, action, outcome, actor_id::text, ip, details FROM audit_event WHERE seq > $1 ORDER BY audit_event.seq", [seq]);
 }
 
 export async function lastAuditSeq(): Promise<number> {

@@ -1,6 +1,7 @@
 // Starts one portal instance for the end-to-end tests. The primary instance (CUSTODIA_SEED=1) owns a fresh
-// database: a new `custodia_e2e` on the PostgreSQL server named by TEST_DATABASE_URL/DATABASE_URL, or an
-// embedded PGlite in a temporary folder when none is configured. Secondary instances wait for it and share it.
+// database: a new E2E_DATABASE (default custodia_e2e) on the PostgreSQL server named by
+// TEST_DATABASE_URL/DATABASE_URL, or an embedded PGlite in a temporary folder when none is configured.
+// Secondary instances wait for it and share it. Ports come from playwright.config.ts (e2e/support/settings.ts).
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -9,21 +10,23 @@ import pg from "pg";
 
 const primary = process.env.CUSTODIA_SEED === "1";
 const serverUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
-const EMBEDDED_PORT = 54339;
-const PRIMARY_PORT = 3100;
+const EMBEDDED_PORT = Number(process.env.E2E_EMBEDDED_PORT ?? 54339);
+const PRIMARY_PORT = Number(process.env.E2E_PORT ?? 3100);
+// settings.ts allows only a plain lower-case identifier, so the name is safe to place in SQL.
+const DATABASE = process.env.E2E_DATABASE ?? "custodia_e2e";
 
 function e2eDatabaseUrl() {
   if (!serverUrl) return undefined;
   const url = new URL(serverUrl);
-  url.pathname = "/custodia_e2e";
+  url.pathname = `/${DATABASE}`;
   return url.toString();
 }
 
 async function recreateDatabase() {
   const client = new pg.Client({ connectionString: serverUrl });
   await client.connect();
-  await client.query("DROP DATABASE IF EXISTS custodia_e2e WITH (FORCE)");
-  await client.query("CREATE DATABASE custodia_e2e");
+  await client.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+  await client.query(`CREATE DATABASE ${DATABASE}`);
   await client.end();
 }
 
@@ -43,7 +46,7 @@ async function waitForPrimary() {
 const env = { ...process.env, CUSTODIA_ENV: "test", NODE_ENV: "production" };
 // Checkpoints and the erasure ledger belong to this run's fresh database: a fixed folder the primary creates
 // anew, shared by the secondary instance.
-const runFiles = join(tmpdir(), "custodia-e2e-files");
+const runFiles = join(tmpdir(), `custodia-e2e-files-${PRIMARY_PORT}`);
 env.CUSTODIA_CHECKPOINT_DIR = join(runFiles, "checkpoints");
 env.CUSTODIA_ERASURE_LEDGER = join(runFiles, "erasure-ledger.jsonl");
 delete env.TEST_DATABASE_URL;

@@ -1,48 +1,56 @@
-/** Domain errors thrown by services and mapped to HTTP status and user messages in lib/http/errors.ts. */
-export class AccessDenied extends Error {
-  readonly status = 403;
+import type { ErrorCode } from "@/lib/http/error-table";
+
+/**
+ * Domain errors thrown by services. Each carries a code of lib/http/error-table.ts, which alone decides the
+ * HTTP status and the words shown; `userMessage` is set only where the service writes for the person.
+ */
+export abstract class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly userMessage?: string,
+  ) {
+    super(message);
+  }
+}
+
+export class AccessDenied extends DomainError {
   constructor(readonly permission: string) {
-    super(`access denied: ${permission}`);
+    super("access-denied", `access denied: ${permission}`);
     this.name = "AccessDenied";
   }
 }
 
 /** Also used for records outside the actor's scope, so existence is never revealed. */
-export class NotFound extends Error {
-  readonly status = 404;
+export class NotFound extends DomainError {
   constructor(what = "record") {
-    super(`${what} not found`);
+    super("not-found", `${what} not found`);
     this.name = "NotFound";
   }
 }
 
-export class Conflict extends Error {
-  readonly status = 409;
+/** The message is written for the person who tried, e.g. "You already have an erasure request in progress." */
+export class Conflict extends DomainError {
   constructor(message: string) {
-    super(message);
+    super("conflict", message, message);
     this.name = "Conflict";
   }
 }
 
-export class InvalidInput extends Error {
-  readonly status = 400;
+export class InvalidInput extends DomainError {
   constructor(
     message: string,
     readonly fieldErrors: Record<string, string[]> = {},
   ) {
-    super(message);
+    super("invalid-input", message, message);
     this.name = "InvalidInput";
   }
 }
 
-export class TooManyRequests extends Error {
-  readonly status = 429;
-  constructor(
-    message = "too many requests",
-    /** Shown to the user; defaults to the bulk-access wording, the first limit that used this error. */
-    readonly userMessage = "Too many patient records opened in a short time. Access is paused and an auditor has been alerted.",
-  ) {
-    super(message);
+/** Which limit was reached decides what the person is told (only the bulk-access guard alerts an auditor). */
+export class TooManyRequests extends DomainError {
+  constructor(readonly limit: Extract<ErrorCode, "bulk-access-limit" | "export-limit" | "break-glass-locked">) {
+    super(limit, `too many requests: ${limit}`);
     this.name = "TooManyRequests";
   }
 }

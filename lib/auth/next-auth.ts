@@ -4,6 +4,7 @@ import Credentials from "next-auth/providers/credentials";
 import { config, isProduction } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { signInSchema } from "@/lib/validation/auth";
+import { authCookies } from "./cookies";
 import { requestMetaFrom } from "./request-meta";
 import { passwordSignIn } from "./sign-in";
 
@@ -29,6 +30,7 @@ export const { auth, signIn, signOut } = NextAuth(() => ({
   secret: keyProvider().secret("authSecret").toString("base64url"),
   trustHost: true,
   useSecureCookies: isProduction(),
+  cookies: authCookies(isProduction()),
   session: { strategy: "jwt", maxAge: config().sessionMaxSeconds },
   pages: { signIn: "/sign-in" },
   // A refused sign-in is an expected outcome, already in the audit log: keep it out of the error log.

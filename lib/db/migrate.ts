@@ -2,6 +2,8 @@ import { createHash, randomUUID } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pg from "pg";
+import { config } from "@/lib/config";
+import { assertDatabaseTransport } from "./transport";
 
 /**
  * Applies prisma/migrations/<name>/migration.sql in lexical order, each in its own transaction together with
@@ -88,6 +90,7 @@ function describeFailure(m: Migration, error: unknown): string {
 }
 
 export async function migrate(databaseUrl: string, options: MigrateOptions = {}): Promise<{ applied: string[] }> {
+  assertDatabaseTransport(databaseUrl, config());
   const migrations = readMigrations(options.dir);
   const client = new pg.Client({ connectionString: databaseUrl });
   // A dropped connection then fails the pending query instead of crashing the process with an 'error' event.

@@ -1,16 +1,29 @@
 import { forbidden, notFound } from "next/navigation";
-import { AccessDenied, Conflict, InvalidInput, NotFound, TooManyRequests } from "@/lib/access/errors";
-import type { FormState } from "@/lib/validation/form-state";
 import { ZodError } from "zod";
+import { DomainError, InvalidInput } from "@/lib/access/errors";
+import type { FormState } from "@/lib/validation/form-state";
+import { errorTable } from "./error-table";
 
-/** The one place where domain errors become HTTP statuses and plain, actionable messages. */
-export function describeError(error: unknown): { status: number; message: string; errors?: Record<string, string[]> } | null {
-  if (error instanceof AccessDenied) return { status: 403, message: "You are not allowed to do that. The attempt was recorded." };
-  if (error instanceof NotFound) return { status: 404, message: "Not found, or not yours to see." };
-  if (error instanceof TooManyRequests) return { status: 429, message: error.userMessage };
-  if (error instanceof Conflict) return { status: 409, message: error.message };
-  if (error instanceof InvalidInput) return { status: 400, message: error.message, errors: error.fieldErrors };
-  if (error instanceof ZodError) return { status: 400, message: "Some fields are not valid.", errors: error.flatten().fieldErrors as Record<string, string[]> };
+export interface DescribedError {
+  status: number;
+  message: string;
+  errors?: Record<string, string[]>;
+}
+
+/** Domain errors become the status and words of lib/http/error-table.ts; anything else is a bug (null). */
+export function describeError(error: unknown): DescribedError | null {
+  if (error instanceof DomainError) {
+    const entry = errorTable[error.code];
+    return {
+      status: entry.status,
+      message: error.userMessage ?? entry.message,
+      ...(error instanceof InvalidInput ? { errors: error.fieldErrors } : {}),
+    };
+  }
+  if (error instanceof ZodError) {
+    const entry = errorTable["invalid-input"];
+    return { status: entry.status, message: entry.message, errors: error.flatten().fieldErrors as Record<string, string[]> };
+  }
   return null;
 }
 
@@ -27,9 +40,13 @@ export function formError(error: unknown): FormState {
   return { ok: false, message: described.message, errors: described.errors };
 }
 
-/** For pages: out-of-scope and forbidden render Next's 404/403 pages. */
+/**
+ * For pages, and for form actions that have no state to carry a message: out-of-scope and forbidden become
+ * Next's 404/403 responses. An id that does not parse names nothing the actor may see: also 404.
+ */
 export function pageError(error: unknown): never {
-  if (error instanceof NotFound) notFound();
-  if (error instanceof AccessDenied) forbidden();
+  const status = describeError(error)?.status;
+  if (status === 404 || error instanceof ZodError) notFound();
+  if (status === 403) forbidden();
   throw error;
 }

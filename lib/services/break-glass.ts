@@ -12,8 +12,6 @@ import { sealSystem } from "@/lib/crypto/secret";
 import { withSystem } from "@/lib/db/transaction";
 import { breakGlassSchema, type BreakGlassInput } from "@/lib/validation/patient";
 
-const lockedMessage = "Too many wrong authentication codes. Emergency access is paused for this account and an auditor has been alerted.";
-
 /**
  * Emergency access to one patient outside the care team (HIPAA 164.312(a)(2)(ii)): a written reason,
  * a fresh TOTP code, a grant that expires on its own, an alert for the auditors, all in the audit log.
@@ -62,7 +60,7 @@ export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ 
     });
     return { patientId, expiresAt: expiresAt.toISOString() };
   });
-  if (result === "locked") throw new TooManyRequests("break-glass locked after wrong codes", lockedMessage);
+  if (result === "locked") throw new TooManyRequests("break-glass-locked");
   if (result === "wrong-code") throw new InvalidInput("The authentication code is not valid", { code: ["Enter a new code from your app"] });
   if (result === "unknown") throw new NotFound("patient");
   return result;

@@ -52,7 +52,7 @@ export async function openExport(actor: Actor, format: ExportFormat): Promise<Ex
     });
     if (recent >= config().exportsPerHour) {
       onRollback(() => recordRefusedExport(actor, patientId, format));
-      throw new TooManyRequests("export limit reached; try again later");
+      throw new TooManyRequests("export-limit");
     }
     const cipher = await patientCipher(tx, patientId);
     const row = await tx.patientIdentity.findUnique({ where: { patientId } });

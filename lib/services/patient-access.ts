@@ -47,7 +47,7 @@ async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: strin
     WHERE actor_id = ${actor.userId}::uuid AND accessed_at > now() - make_interval(secs => ${windowSeconds})`;
   if (!row?.seen && Number(row?.others ?? 0) >= maxPatients) {
     ctx.onRollback(() => recordBulkAccess(actor, patientId, maxPatients, windowSeconds));
-    throw new TooManyRequests("too many distinct patient records opened in a short time");
+    throw new TooManyRequests("bulk-access-limit");
   }
   await ctx.tx.$executeRaw`INSERT INTO record_access (actor_id, patient_id) VALUES (${actor.userId}::uuid, ${patientId}::uuid)
     ON CONFLICT DO NOTHING`;

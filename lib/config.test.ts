@@ -1,0 +1,31 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, publicOrigins, readConfig } from "./config";
+
+describe("public origin (CSRF reference)", () => {
+  it("production refuses to run without its https origin", () => {
+    expect(() => publicOrigins(readConfig({ CUSTODIA_ENV: "production" }))).toThrow(ConfigError);
+    expect(() => publicOrigins(readConfig({ CUSTODIA_ENV: "production", PUBLIC_ORIGIN: "http://portal.example.org" }))).toThrow(/https/);
+    expect(publicOrigins(readConfig({ CUSTODIA_ENV: "production", PUBLIC_ORIGIN: "https://Portal.Example.org/" }))).toEqual(["https://portal.example.org"]);
+  });
+
+  it("accepts an origin only, not a page address", () => {
+    for (const value of ["https://portal.example.org/sign-in", "https://portal.example.org/?a=1", "ftp://portal.example.org", "portal.example.org"]) {
+      expect(() => readConfig({ PUBLIC_ORIGIN: value }), value).toThrow();
+    }
+  });
+
+  it("outside production defaults to this server's loopback addresses", () => {
+    expect(publicOrigins(readConfig({ CUSTODIA_ENV: "test", PORT: "3100" }))).toEqual(["http://localhost:3100", "http://127.0.0.1:3100", "http://[::1]:3100"]);
+    expect(publicOrigins(readConfig({ CUSTODIA_ENV: "development", PUBLIC_ORIGIN: "http://portal.test:8080" }))).toEqual(["http://portal.test:8080"]);
+  });
+});
+
+describe("TRUST_PROXY", () => {
+  it("is the number of reverse proxies in front, 0 by default", () => {
+    expect(readConfig({}).trustProxyHops).toBe(0);
+    expect(readConfig({ TRUST_PROXY: "1" }).trustProxyHops).toBe(1);
+    expect(readConfig({ TRUST_PROXY: "2" }).trustProxyHops).toBe(2);
+    expect(() => readConfig({ TRUST_PROXY: "yes" })).toThrow();
+    expect(() => readConfig({ TRUST_PROXY: "-1" })).toThrow();
+  });
+});
