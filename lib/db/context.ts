@@ -18,9 +18,16 @@ export interface DbContext {
 const LABEL = "custodia-db-context/v1";
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/** Derived from AUTH_SECRET (HKDF, own label): the key that already decides who a request is. */
+const derived = new WeakMap<KeyProvider, Buffer>();
+
+/** Derived from AUTH_SECRET (HKDF, own label): the key that already decides who a request is. Once per provider. */
 function contextKey(provider: KeyProvider = keyProvider()): Buffer {
-  return Buffer.from(hkdfSync("sha256", provider.secret("authSecret"), Buffer.alloc(0), LABEL, 32));
+  let key = derived.get(provider);
+  if (!key) {
+    key = Buffer.from(hkdfSync("sha256", provider.secret("authSecret"), Buffer.alloc(0), LABEL, 32));
+    derived.set(provider, key);
+  }
+  return key;
 }
 
 /** The values set on the transaction, in the order the MAC covers them; '|' cannot occur in any of them. */
