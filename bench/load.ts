@@ -17,8 +17,8 @@ interface Kind {
   /** The audit action one successful response writes, once. */
   audit: string;
   role: "clinician" | "patient" | "auditor";
-  /** Resolves true when the response carried the PHI (or audit log) it was asked for. */
-  request(session: Session): Promise<boolean>;
+  /** "ok" when the response carried the PHI (or audit log) it was asked for, else what came instead. */
+  request(session: Session): Promise<string>;
 }
 
 interface Session {
@@ -31,10 +31,10 @@ interface Session {
 
 const pick = <T>(items: T[]): T => items[Math.floor(Math.random() * items.length)]!;
 
-async function get(base: string, path: string, cookie = ""): Promise<boolean> {
+async function get(base: string, path: string, cookie = ""): Promise<string> {
   const response = await fetch(`${base}${path}`, { redirect: "manual", headers: { cookie } });
   await response.arrayBuffer();
-  return response.status === 200;
+  return response.status === 200 ? "ok" : String(response.status);
 }
 
 const kinds: Kind[] = [
@@ -46,7 +46,9 @@ const kinds: Kind[] = [
     request: async (s) => {
       const response = await callAction(s.base, "/clinician", "searchPatientsAction", { by: "mrn", mrn: pick(s.mrns) }, s.jar);
       // A refused search also answers 200 (the form shows the error): only {ok:true} carried results.
-      return response.status === 200 && (await response.text()).includes('"ok":true');
+      const text = await response.text();
+      if (response.status !== 200) return String(response.status);
+      return text.includes('"ok":true') ? "ok" : "refused";
     },
   },
   { name: "my record", audit: "self.record.read", role: "patient", request: (s) => get(s.base, "/patient/record", s.jar.header()) },
@@ -56,16 +58,20 @@ const kinds: Kind[] = [
 interface Tally {
   times: number[];
   ok: number;
-  errors: number;
+  /** Failed requests by what came instead: a status code, "refused" (a search's form error) or "network". */
+  failures: Map<string, number>;
 }
 
-async function loop(until: number, tally: Tally, request: () => Promise<boolean>): Promise<void> {
+const tally = (): Tally => ({ times: [], ok: 0, failures: new Map() });
+const failed = (t: Tally) => [...t.failures.values()].reduce((n, k) => n + k, 0);
+
+async function loop(until: number, into: Tally, request: () => Promise<string>): Promise<void> {
   while (Date.now() < until) {
     const start = performance.now();
-    const ok = await request().catch(() => false);
-    tally.times.push(performance.now() - start);
-    if (ok) tally.ok += 1;
-    else tally.errors += 1;
+    const outcome = await request().catch(() => "network");
+    into.times.push(performance.now() - start);
+    if (outcome === "ok") into.ok += 1;
+    else into.failures.set(outcome, (into.failures.get(outcome) ?? 0) + 1);
   }
 }
 
@@ -117,8 +123,8 @@ export async function run(): Promise<SummaryRow[]> {
 
     // After the sign-ins: their home pages write audit rows of their own.
     const [{ seq: startSeq } = { seq: "0" }] = await query<{ seq: string }>(db.url, "SELECT coalesce(max(seq), 0)::text AS seq FROM audit_event");
-    const tallies = new Map(kinds.map((k) => [k.name, { times: [], ok: 0, errors: 0 } as Tally]));
-    const floor: Tally = { times: [], ok: 0, errors: 0 };
+    const tallies = new Map(kinds.map((k) => [k.name, tally()]));
+    const floor = tally();
     const began = performance.now();
     const until = Date.now() + seconds * 1000;
     await Promise.all([
@@ -130,10 +136,12 @@ export async function run(): Promise<SummaryRow[]> {
       "SELECT action, count(*) AS n FROM audit_event WHERE seq > $1 AND action = ANY($2) GROUP BY action",
       [startSeq, kinds.map((k) => k.audit)])).map((r) => [r.action, Number(r.n)]));
 
-    const row = (name: string, t: Tally) => [name, String(t.times.length), String(t.errors), ms(percentile(t.times, 50)), ms(percentile(t.times, 95)), ms(percentile(t.times, 99)), `${(t.times.length / elapsed).toFixed(1)}/s`];
+    const errors = (t: Tally) => (t.failures.size === 0 ? "0" : `${failed(t)} (${[...t.failures].map(([what, n]) => `${what}×${n}`).join(", ")})`);
+    const row = (name: string, t: Tally) => [name, String(t.times.length), errors(t), ms(percentile(t.times, 50)), ms(percentile(t.times, 95)), ms(percentile(t.times, 99)), `${(t.times.length / elapsed).toFixed(1)}/s`];
     const phi = kinds.map((k) => tallies.get(k.name)!);
     const phiTimes = phi.flatMap((t) => t.times);
-    const all: Tally = { times: phiTimes, ok: phi.reduce((n, t) => n + t.ok, 0), errors: phi.reduce((n, t) => n + t.errors, 0) };
+    const all: Tally = { times: phiTimes, ok: phi.reduce((n, t) => n + t.ok, 0), failures: new Map() };
+    for (const [what, n] of phi.flatMap((t) => [...t.failures])) all.failures.set(what, (all.failures.get(what) ?? 0) + n);
     console.log(`\nLoad: ${users} virtual users, ${elapsed.toFixed(1)} s, closed loop (no think time)`);
     printTable(["page kind", "requests", "errors", "p50", "p95", "p99", "throughput"], [
       ...kinds.map((k) => row(k.name, tallies.get(k.name)!)),
@@ -152,10 +160,10 @@ export async function run(): Promise<SummaryRow[]> {
       if (rows !== served) mismatches += 1;
       return [k.name, k.audit, String(served), String(rows), rows === served ? "match" : "MISMATCH"];
     }));
-    const errors = all.errors + floor.errors;
-    if (errors > 0 || mismatches > 0) {
+    const failures = failed(all) + failed(floor);
+    if (failures > 0 || mismatches > 0) {
       // The figures above still print; the exit code tells a script that the run is not clean.
-      console.error(`load: ${errors} failed requests, ${mismatches} audit mismatches`);
+      console.error(`load: ${failures} failed requests, ${mismatches} audit mismatches`);
       process.exitCode = 1;
     }
     return [{ benchmark: "load", measure: `PHI p50 vs /sign-in p50, ${users} users`, ours: ms(phiP50), baseline: ms(floorP50), ratio: phiP50 / floorP50 }];
