@@ -24,7 +24,6 @@ interface Kind {
 interface Session {
   base: string;
   jar: CookieJar;
-  email: string;
   chartIds: string[];
   mrns: string[];
 }
@@ -112,7 +111,6 @@ export async function run(): Promise<SummaryRow[]> {
         sessions.set(email, {
           base: portal.base,
           jar: await signIn(portal.base, email),
-          email,
           chartIds: teams.filter((t) => t.name === team).map((t) => t.patient_id),
           mrns: Array.from({ length: PATIENT_COUNT }, (_, n) => n + 1).filter((n) => demoPatientTeam(n) === team).map(demoMrn),
         });
