@@ -15,6 +15,7 @@ const benchmarks: Record<string, () => Promise<{ run(): Promise<SummaryRow[] | v
   "chart-read": () => import("./chart-read"),
   export: () => import("./export"),
   audit: () => import("./audit"),
+  load: () => import("./load"),
 };
 
 const asked = process.argv.slice(2);

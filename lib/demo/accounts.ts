@@ -35,6 +35,15 @@ export function patientEmail(n: number): string {
   return `patient${String(n).padStart(2, "0")}@custodia.test`;
 }
 
+/** Patient n's MRN and care team as the seed assigns them; the load benchmark searches the same MRNs. */
+export function demoMrn(n: number): string {
+  return `MRN-${String(100_000 + n * 7919).slice(-6)}`;
+}
+
+export function demoPatientTeam(n: number): NonNullable<DemoAccount["team"]> {
+  return n <= PATIENT_COUNT / 2 ? "North Clinic" : "South Clinic";
+}
+
 export const staffAccounts: DemoAccount[] = [
   staff("admin@custodia.test", "admin", "Ada Admin"),
   staff("auditor1@custodia.test", "auditor", "Audrey Auditor"),

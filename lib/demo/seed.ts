@@ -6,7 +6,7 @@ import { addCareTeamMember, assignPatientToTeam, createCareTeam } from "@/lib/se
 import { addClinicalRecord, registerPatient } from "@/lib/services/patients";
 import { createUser } from "@/lib/services/users";
 import type { ClinicalContent } from "@/lib/validation/patient";
-import { DEMO_PASSWORD, PATIENT_COUNT, patientEmail, patientTotpSecret, staffAccounts } from "./accounts";
+import { DEMO_PASSWORD, demoMrn, demoPatientTeam, PATIENT_COUNT, patientEmail, patientTotpSecret, staffAccounts } from "./accounts";
 
 export class SeedRefused extends Error {}
 
@@ -53,13 +53,13 @@ export async function seedDemo(log: (msg: string) => void = () => {}): Promise<"
         familyName,
         sex,
         birthDate: faker.date.birthdate({ mode: "age", min: 1, max: 95 }).toISOString().slice(0, 10),
-        mrn: `MRN-${String(100_000 + n * 7919).slice(-6)}`,
+        mrn: demoMrn(n),
         ssn: `9${faker.string.numeric(2)}-${faker.string.numeric(2)}-${faker.string.numeric(4)}`,
         address: `${faker.location.streetAddress()}, ${faker.location.city()}`,
         phone: faker.phone.number({ style: "national" }),
         email: patientEmail(n),
       });
-      await assignPatientToTeam(ctx, teamIds[n <= PATIENT_COUNT / 2 ? "North Clinic" : "South Clinic"]!, patientId);
+      await assignPatientToTeam(ctx, teamIds[demoPatientTeam(n)]!, patientId);
       await createUser(ctx, {
         email: patientEmail(n),
         displayName: `${givenName} ${familyName}`,
