@@ -98,7 +98,7 @@ async function main() {
     // Next forwards a server action to the page that holds it by fetching this origin; as under `next start`,
     // pin it to our own listener so a client-chosen Host header cannot point that request elsewhere.
     process.env.__NEXT_PRIVATE_ORIGIN = address;
-    log().info({ env: cfg.env, address }, `Custodia (${cfg.env}) ready on ${address}`);
+    log().info({ env: cfg.env, listen: address }, `Custodia (${cfg.env}) ready on ${address}`);
   });
   const shutdown = async () => {
     server.close();

@@ -2,13 +2,16 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { randomUUID } from "node:crypto";
 import { noRequest } from "@/lib/access/actor";
+import { config } from "@/lib/config";
 import { disconnectPrisma, poolStats } from "@/lib/db/client";
 import { withSystem } from "@/lib/db/transaction";
+import { screenRequest } from "@/lib/http/gate";
 import { serveOps } from "@/lib/ops/endpoints";
 import { createMetrics } from "@/lib/ops/metrics";
 import { auditBacklog, checkReadiness, migrationState, type MigrationState } from "@/lib/ops/readiness";
-import { testDatabaseUrl } from "./helpers/db";
+import { adminQuery, testDatabaseUrl } from "./helpers/db";
 import { exchange } from "./helpers/exchange";
 import { asRuntimeRole } from "./helpers/runtime-role";
 
@@ -122,5 +125,22 @@ describe("metrics from the real pool", () => {
     const waiting = Number(/custodia_db_pool_waiting (\d+)/.exec(during)?.[1]);
     expect(waiting).toBeGreaterThanOrEqual(1);
     expect(await metrics.registry.metrics()).toContain("custodia_db_pool_waiting 0");
+  });
+});
+
+describe("the request id", () => {
+  it("server.ts's request id is the one the audit event of a refused forged request carries", async () => {
+    const requestId = randomUUID();
+    const { req, res, reply } = exchange("POST", "/patient/consent", {
+      peer: "203.0.113.5",
+      headers: { origin: "http://evil.example", "x-request-id": requestId },
+    });
+    expect(await screenRequest(req, res, config(), ["http://localhost:3000"])).toBe(false);
+    expect(reply.status).toBe(403);
+    const events = await adminQuery<{ action: string; request_id: string | null; ip: string | null }>(
+      "SELECT action, request_id, ip FROM audit_event WHERE request_id = $1",
+      [requestId],
+    );
+    expect(events).toEqual([{ action: "request.refused", request_id: requestId, ip: "203.0.113.5" }]);
   });
 });
