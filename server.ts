@@ -20,7 +20,7 @@ import { screenRequest } from "@/lib/http/gate";
 import { serveOps } from "@/lib/ops/endpoints";
 import { log, requestFields } from "@/lib/ops/log";
 import { createMetrics } from "@/lib/ops/metrics";
-import { auditBacklog, checkReadiness, migrationState } from "@/lib/ops/readiness";
+import { auditBacklog, checkReadiness, watchMigrations } from "@/lib/ops/readiness";
 import { routeKind } from "@/lib/ops/request";
 
 const dev = process.argv.includes("--dev");
@@ -43,9 +43,10 @@ async function main() {
   assertDatabaseTransport(databaseUrl, cfg);
   const ownerUrl = process.env.MIGRATION_DATABASE_URL ?? databaseUrl;
   await prepareDatabase(ownerUrl, { log: (msg) => log().info(msg) });
-  // Read once, with the owner's connection (the runtime role has no grant on _prisma_migrations): another
-  // instance migrating the shared database later shows up as this build being behind at its next start.
-  const migrations = await migrationState(ownerUrl);
+  // With the owner's connection: the runtime role has no grant on _prisma_migrations. Read now, so a start
+  // that cannot read it fails here rather than at the first probe.
+  const migrations = watchMigrations(ownerUrl, 30_000);
+  await migrations();
   if (!isProduction() && process.env.CUSTODIA_SEED !== "0") {
     // A child process: the seed goes through the server-only service layer, loaded with the
     // react-server export condition that this Next.js host process must not use.
@@ -63,7 +64,7 @@ async function main() {
   await app.prepare();
   const metrics = createMetrics({ pool: poolStats, backlog: auditBacklog });
   const ops = {
-    readiness: () => checkReadiness({ migrations, backlog: auditBacklog, maxLagSeconds: cfg.readyMaxSealerLagSeconds }),
+    readiness: async () => checkReadiness({ migrations: await migrations(), backlog: auditBacklog, maxLagSeconds: cfg.readyMaxSealerLagSeconds }),
     metrics,
     metricsToken: cfg.metricsToken,
     trustProxyHops: cfg.trustProxyHops,

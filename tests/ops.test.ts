@@ -10,7 +10,7 @@ import { withSystem } from "@/lib/db/transaction";
 import { screenRequest } from "@/lib/http/gate";
 import { serveOps } from "@/lib/ops/endpoints";
 import { createMetrics } from "@/lib/ops/metrics";
-import { auditBacklog, checkReadiness, migrationState, type MigrationState } from "@/lib/ops/readiness";
+import { auditBacklog, checkReadiness, migrationState, watchMigrations, type MigrationState } from "@/lib/ops/readiness";
 import { adminQuery, testDatabaseUrl } from "./helpers/db";
 import { exchange } from "./helpers/exchange";
 import { asRuntimeRole } from "./helpers/runtime-role";
@@ -81,6 +81,30 @@ describe("readiness against the real database", () => {
     const migrations = await migrationState(testDatabaseUrl(), dir);
     expect(migrations).toEqual({ current: false, pending: [], unknown: [newest] });
     expect((await readyz(migrations)).status).toBe(503);
+  });
+
+  it("a newer build migrating the shared database makes a running instance not ready at its next re-read", async () => {
+    const watched = watchMigrations(testDatabaseUrl(), 0);
+    expect((await watched()).current).toBe(true);
+    await adminQuery(
+      "INSERT INTO _prisma_migrations (id, checksum, migration_name, finished_at, applied_steps_count) VALUES ($1, $2, '9999_newer_build', now(), 1)",
+      [randomUUID(), "0".repeat(64)],
+    );
+    cleanups.push(() => adminQuery("DELETE FROM _prisma_migrations WHERE migration_name = '9999_newer_build'").then(() => undefined));
+    const state = await watched();
+    expect(state).toEqual({ current: false, pending: [], unknown: ["9999_newer_build"] });
+    expect((await readyz(state)).status).toBe(503);
+  });
+
+  it("the migration state is re-read no more often than asked; one that cannot be read at all fails the start", async () => {
+    const dir = migrationsCopy();
+    const watched = watchMigrations(testDatabaseUrl(), 60_000, dir);
+    expect((await watched()).current).toBe(true);
+    mkdirSync(join(dir, "9999_future"));
+    writeFileSync(join(dir, "9999_future", "migration.sql"), "SELECT 1;");
+    expect((await watched()).current).toBe(true);
+    const unreadable = watchMigrations("postgresql://postgres@127.0.0.1:1/postgres", 0);
+    await expect(unreadable()).rejects.toThrow();
   });
 
   it("the runtime role cannot read the migration history, which is why it is read with the owner at start-up", async () => {

@@ -31,6 +31,27 @@ export async function migrationState(ownerUrl: string, dir?: string): Promise<Mi
   }
 }
 
+/**
+ * The migration state, re-read at most every `maxAgeMs`: a newer build that migrates the shared database
+ * during a rolling deploy makes this instance not ready, since its queries were written for the old schema.
+ * A failed re-read keeps the last state; an unreachable database is reported by the backlog check.
+ */
+export function watchMigrations(ownerUrl: string, maxAgeMs: number, dir?: string): () => Promise<MigrationState> {
+  let last: { state: MigrationState; at: number } | null = null;
+  let pending: Promise<MigrationState> | null = null;
+  return () => {
+    if (last && Date.now() - last.at < maxAgeMs) return Promise.resolve(last.state);
+    pending ??= migrationState(ownerUrl, dir)
+      .then((state) => (last = { state, at: Date.now() }).state)
+      .catch((error: unknown) => {
+        if (last) return last.state;
+        throw error;
+      })
+      .finally(() => (pending = null));
+    return pending;
+  };
+}
+
 export function compareMigrations(applied: string[], onDisk: string[]): MigrationState {
   const done = new Set(applied);
   const known = new Set(onDisk);
