@@ -4,7 +4,7 @@ import { REQUEST_ID_HEADER } from "@/lib/auth/request-meta";
 import { logPath, routeKind } from "./request";
 
 /**
- * The process log: one JSON object a line on stdout, for a collector. It must stay free of PHI and secrets
+ * The process log: one JSON object a line (stdout; errors on stderr). It must stay free of PHI and secrets
  * (HIPAA 164.312(b) puts the audit trail, not the log, in charge of who saw what): requests are logged as
  * a fixed set of fields (requestFields), and any field named like personal data or a credential is
  * replaced at every depth before a line is written, so a careless `log.info({ patient })` leaks nothing.
