@@ -4,6 +4,8 @@ import { BODY_LIMIT_BYTES } from "./lib/http/edge";
 const nextConfig: NextConfig = {
   poweredByHeader: false,
   reactStrictMode: true,
+  // server.ts logs every request without its query string (lib/ops/log.ts); Next's dev log would print it.
+  logging: { incomingRequests: false },
   experimental: {
     authInterrupts: true,
     // One limit everywhere (lib/http/edge.ts): proxy.ts answers 413 itself; Next's own check (a 500) and

@@ -25,12 +25,23 @@ export async function proxy(request: NextRequest) {
   forwarded.set("x-nonce", nonce);
   // Next reads the nonce for its own scripts from the request-side policy header.
   forwarded.set("Content-Security-Policy", csp);
-  forwarded.set(REQUEST_ID_HEADER, crypto.randomUUID());
+  forwarded.set(REQUEST_ID_HEADER, requestId(request.headers));
   forwarded.set(PATHNAME_HEADER, request.nextUrl.pathname);
   const response = NextResponse.next({ request: { headers: forwarded } });
   response.headers.set("Content-Security-Policy", csp);
   for (const [name, value] of Object.entries(staticSecurityHeaders)) response.headers.set(name, value);
   return response;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/**
+ * server.ts assigns every request its id, overwriting any client copy, and logs under it; keeping it here
+ * puts the same id into the audit events. Without server.ts in front (another host) a fresh one is made.
+ */
+function requestId(headers: Headers): string {
+  const id = headers.get(REQUEST_ID_HEADER);
+  return id && UUID.test(id) ? id : crypto.randomUUID();
 }
 
 export const config = {

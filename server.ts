@@ -4,16 +4,24 @@
  * oversized requests before Next sees them (lib/http/gate.ts).
  */
 import { spawn } from "node:child_process";
+import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
 import { config, isProduction, publicOrigins } from "@/lib/config";
+import { REQUEST_ID_HEADER } from "@/lib/auth/request-meta";
 import { keyProvider } from "@/lib/crypto/keys";
+import { poolStats } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { assertDatabaseTransport } from "@/lib/db/transport";
 import { screenRequest } from "@/lib/http/gate";
+import { serveOps } from "@/lib/ops/endpoints";
+import { log, requestFields } from "@/lib/ops/log";
+import { createMetrics } from "@/lib/ops/metrics";
+import { auditBacklog, checkReadiness, watchMigrations } from "@/lib/ops/readiness";
+import { routeKind } from "@/lib/ops/request";
 
 const dev = process.argv.includes("--dev");
 
@@ -29,11 +37,16 @@ async function main() {
     const embedded = await startEmbeddedPostgres({});
     process.env.DATABASE_URL = embedded.url;
     stopEmbedded = embedded.stop;
-    console.log(`embedded PostgreSQL at ${embedded.url.replace(/\/\/[^@]*@/, "//")}`);
+    log().info({ database: embedded.url.replace(/\/\/[^@]*@/, "//") }, "embedded PostgreSQL started");
   }
   const databaseUrl = process.env.DATABASE_URL!;
   assertDatabaseTransport(databaseUrl, cfg);
-  await prepareDatabase(process.env.MIGRATION_DATABASE_URL ?? databaseUrl, { log: console.log });
+  const ownerUrl = process.env.MIGRATION_DATABASE_URL ?? databaseUrl;
+  await prepareDatabase(ownerUrl, { log: (msg) => log().info(msg) });
+  // With the owner's connection: the runtime role has no grant on _prisma_migrations. Read now, so a start
+  // that cannot read it fails here rather than at the first probe.
+  const migrations = watchMigrations(ownerUrl, 30_000);
+  await migrations();
   if (!isProduction() && process.env.CUSTODIA_SEED !== "0") {
     // A child process: the seed goes through the server-only service layer, loaded with the
     // react-server export condition that this Next.js host process must not use.
@@ -49,16 +62,36 @@ async function main() {
   const app = next({ dev, hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
+  const metrics = createMetrics({ pool: poolStats, backlog: auditBacklog });
+  const ops = {
+    readiness: async () => checkReadiness({ migrations: await migrations(), backlog: auditBacklog, maxLagSeconds: cfg.readyMaxSealerLagSeconds }),
+    metrics,
+    metricsToken: cfg.metricsToken,
+    trustProxyHops: cfg.trustProxyHops,
+  };
   const server = createServer(async (req, res) => {
+    // Ours, never the client's: proxy.ts passes it on to the app, which writes it into every audit event.
+    const requestId = randomUUID();
+    req.headers[REQUEST_ID_HEADER] = requestId;
+    res.setHeader("X-Request-Id", requestId);
+    const started = process.hrtime.bigint();
+    const kind = routeKind(req.method ?? "GET", req.url, req.headers);
+    res.once("finish", () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.observeRequest(kind, res.statusCode, seconds);
+      // Probes and assets every second would drown the requests that matter: they are counted, not logged.
+      if (kind !== "health" && kind !== "static") log().info({ ...requestFields(req), status: res.statusCode, ms: Math.round(seconds * 1000) }, "request");
+    });
     try {
+      if (await serveOps(req, res, ops)) return;
       if (await screenRequest(req, res, cfg, origins)) await handle(req, res);
     } catch (error) {
-      console.error(error);
+      log().error({ ...requestFields(req), err: error }, "request failed");
       if (!res.headersSent) res.writeHead(500).end();
     }
   });
   server.on("error", (error: NodeJS.ErrnoException) => {
-    console.error(error.code === "EADDRINUSE" ? `port ${port} on ${hostname} is already in use: stop what holds it, or set PORT` : error.message);
+    log().fatal(error.code === "EADDRINUSE" ? `port ${port} on ${hostname} is already in use: stop what holds it, or set PORT` : error.message);
     process.exit(1);
   });
   server.listen(port, hostname, () => {
@@ -66,7 +99,7 @@ async function main() {
     // Next forwards a server action to the page that holds it by fetching this origin; as under `next start`,
     // pin it to our own listener so a client-chosen Host header cannot point that request elsewhere.
     process.env.__NEXT_PRIVATE_ORIGIN = address;
-    console.log(`Custodia (${cfg.env}) ready on ${address}`);
+    log().info({ env: cfg.env, listen: address }, `Custodia (${cfg.env}) ready on ${address}`);
   });
   const shutdown = async () => {
     server.close();
@@ -78,6 +111,6 @@ async function main() {
 }
 
 main().catch((error: unknown) => {
-  console.error(error instanceof Error ? error.message : error);
+  log().fatal({ err: error }, "start-up failed");
   process.exit(1);
 });

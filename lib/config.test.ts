@@ -29,3 +29,13 @@ describe("TRUST_PROXY", () => {
     expect(() => readConfig({ TRUST_PROXY: "-1" })).toThrow();
   });
 });
+
+describe("operations settings", () => {
+  it("METRICS_TOKEN must be long enough not to be guessed; the sealer lag bound is positive", () => {
+    expect(readConfig({}).metricsToken).toBeUndefined();
+    expect(readConfig({ METRICS_TOKEN: "m".repeat(32) }).metricsToken).toBe("m".repeat(32));
+    expect(() => readConfig({ METRICS_TOKEN: "short" })).toThrow(/32 characters/);
+    expect(readConfig({}).readyMaxSealerLagSeconds).toBe(60);
+    expect(() => readConfig({ READY_MAX_SEALER_LAG_SECONDS: "0" })).toThrow();
+  });
+});

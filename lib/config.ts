@@ -35,6 +35,9 @@ const envSchema = z.object({
   ERASURE_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(30 * 24 * 60 * 60),
   RETENTION_YEARS: z.coerce.number().positive().default(10),
   EXPORTS_PER_HOUR: z.coerce.number().int().positive().default(10),
+  // Long enough not to be guessed: it is compared on every scrape, without lockout.
+  METRICS_TOKEN: z.string().min(32, "METRICS_TOKEN must be at least 32 characters").optional(),
+  READY_MAX_SEALER_LAG_SECONDS: z.coerce.number().positive().default(60),
 });
 
 export type AppEnv = "production" | "development" | "test";
@@ -61,6 +64,10 @@ export interface Config {
   erasureGraceSeconds: number;
   retentionYears: number;
   exportsPerHour: number;
+  /** Bearer token for GET /metrics; without it only loopback may scrape, and only with TRUST_PROXY=0. */
+  metricsToken: string | undefined;
+  /** /readyz fails while the oldest unsealed audit event is older than this. */
+  readyMaxSealerLagSeconds: number;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -89,6 +96,8 @@ export function readConfig(source: Record<string, string | undefined> = process.
     erasureGraceSeconds: e.ERASURE_GRACE_SECONDS,
     retentionYears: e.RETENTION_YEARS,
     exportsPerHour: e.EXPORTS_PER_HOUR,
+    metricsToken: e.METRICS_TOKEN,
+    readyMaxSealerLagSeconds: e.READY_MAX_SEALER_LAG_SECONDS,
   };
 }
 

@@ -5,6 +5,7 @@ import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem, type ActorContext, type Tx } from "@/lib/db/transaction";
+import { log } from "@/lib/ops/log";
 
 /**
  * Signed checkpoints over the audit chain. The HMAC chain stops anyone without the HMAC key; a checkpoint,
@@ -120,7 +121,7 @@ export async function checkpointAfterAppend(ctx: ActorContext, seq: bigint, hash
     } catch (error) {
       // The audited work has committed; failing its request now would invite a retry that does it twice.
       // The checkpoint stays in the database, and writeCheckpointNow() (npm run audit:verify -- --checkpoint) re-anchors.
-      console.error(`audit checkpoint ${cp.seq} was not copied to ${checkpointFile()}: ${error instanceof Error ? error.message : String(error)}`);
+      log().error({ seq: String(cp.seq), file: checkpointFile(), err: error }, "audit checkpoint not copied to its file");
     }
   });
 }

@@ -3,6 +3,7 @@ import NextAuth, { CredentialsSignin } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { config, isProduction } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
+import { log } from "@/lib/ops/log";
 import { signInSchema } from "@/lib/validation/auth";
 import { authCookies } from "./cookies";
 import { requestMetaFrom } from "./request-meta";
@@ -37,7 +38,7 @@ export const { auth, signIn, signOut } = NextAuth(() => ({
   logger: {
     error(error) {
       if (error instanceof CredentialsSignin) return;
-      console.error(error);
+      log().error({ err: error }, "authentication error");
     },
   },
   providers: [

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { CLIENT_IP_HEADER } from "@/lib/auth/request-meta";
+import { CLIENT_IP_HEADER, REQUEST_ID_HEADER } from "@/lib/auth/request-meta";
 import type { Config } from "@/lib/config";
 import { withSystem } from "@/lib/db/transaction";
+import { log, requestFields } from "@/lib/ops/log";
 import { clientAddress, FORWARDING_HEADERS, screenHeaders } from "./edge";
 import { errorTable, type ErrorCode } from "./error-table";
 
@@ -17,7 +18,7 @@ export async function screenRequest(req: IncomingMessage, res: ServerResponse, c
   const refusal = screenHeaders(req.method ?? "GET", req.headers, origins);
   if (!refusal) return true;
   // The refusal stands even if its record cannot be written (database down): log that instead.
-  if (refusal === "cross-origin") await recordCrossOrigin(req, ip).catch((error: unknown) => console.error("could not record a refused request", error));
+  if (refusal === "cross-origin") await recordCrossOrigin(req, ip).catch((error: unknown) => log().error({ ...requestFields(req), err: error }, "could not record a refused request"));
   refuse(res, refusal);
   return false;
 }
@@ -25,7 +26,9 @@ export async function screenRequest(req: IncomingMessage, res: ServerResponse, c
 /** A forged cross-site request is an attack on a signed-in user: it is recorded, without the path (ids). */
 async function recordCrossOrigin(req: IncomingMessage, ip: string | null): Promise<void> {
   const userAgent = req.headers["user-agent"]?.slice(0, 512) ?? null;
-  await withSystem({ ip, userAgent, requestId: null }, async ({ audit }) =>
+  // Assigned by server.ts before the gate runs, so the refusal's log line and audit event share it.
+  const requestId = req.headers[REQUEST_ID_HEADER];
+  await withSystem({ ip, userAgent, requestId: typeof requestId === "string" ? requestId : null }, async ({ audit }) =>
     audit({
       action: "request.refused",
       outcome: "denied",
