@@ -9,6 +9,7 @@ import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import next from "next";
+import { startSealer } from "@/lib/audit/sealer";
 import { config, isProduction, publicOrigins } from "@/lib/config";
 import { REQUEST_ID_HEADER } from "@/lib/auth/request-meta";
 import { keyProvider } from "@/lib/crypto/keys";
@@ -59,6 +60,8 @@ async function main() {
     if (code !== 0) throw new Error("seeding the demo data failed");
   }
 
+  // Every instance runs the loop; the database lock lets one seal at a time, and another takes over if it dies.
+  const stopSealer = startSealer(cfg.auditSealIntervalMs);
   const app = next({ dev, hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -103,6 +106,7 @@ async function main() {
   });
   const shutdown = async () => {
     server.close();
+    await stopSealer();
     await stopEmbedded?.();
     process.exit(0);
   };

@@ -38,6 +38,7 @@ const envSchema = z.object({
   // Long enough not to be guessed: it is compared on every scrape, without lockout.
   METRICS_TOKEN: z.string().min(32, "METRICS_TOKEN must be at least 32 characters").optional(),
   READY_MAX_SEALER_LAG_SECONDS: z.coerce.number().positive().default(60),
+  AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
 
 export type AppEnv = "production" | "development" | "test";
@@ -68,6 +69,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** /readyz fails while the oldest unsealed audit event is older than this. */
   readyMaxSealerLagSeconds: number;
+  /** How often the audit sealer chains committed events: the window in which a fresh event is unsealed. */
+  auditSealIntervalMs: number;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -98,6 +101,7 @@ export function readConfig(source: Record<string, string | undefined> = process.
     exportsPerHour: e.EXPORTS_PER_HOUR,
     metricsToken: e.METRICS_TOKEN,
     readyMaxSealerLagSeconds: e.READY_MAX_SEALER_LAG_SECONDS,
+    auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
   };
 }
 
