@@ -7,7 +7,7 @@ import { GENESIS_HASH, sealHash, writerMac } from "./hashes";
 import { contentOf, EVENT_COLUMNS, type StoredEvent } from "./log-reader";
 
 // One sealer at a time across every instance: the lock lives as long as one sealing transaction.
-const SEALER_LOCK_KEY = 7_364_291_002n;
+export const SEALER_LOCK_KEY = 7_364_291_002n;
 const BATCH = 5000;
 
 /** Outcome of one sealing pass: null when another instance holds the sealer's lock. */
