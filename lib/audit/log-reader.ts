@@ -84,6 +84,9 @@ export function checkpointOf(row: StoredCheckpoint): Checkpoint {
  * the verifier fixes the end it checks up front instead.
  */
 export class LogReader {
+  // One transaction at a time on the one connection, even when the verifier prefetches the next batch.
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(private readonly client: pg.Client) {}
 
   static async open(url: string): Promise<LogReader> {
@@ -93,7 +96,13 @@ export class LogReader {
     return new LogReader(client);
   }
 
-  async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = this.queue.then(() => this.run<T>(sql, params));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async run<T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
     await this.client.query("BEGIN TRANSACTION READ ONLY");
     try {
       // As the system, like every reader of ours: row-level security hides the log from a context-less connection.
@@ -107,7 +116,8 @@ export class LogReader {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.queue;
     return this.client.end();
   }
 }

@@ -16,7 +16,16 @@ export function expectedHash(key: Buffer, prevHash: string, row: StoredEvent, at
   return sealHash(key, prevHash, at, row.writer_mac, writerMacValid(key, row));
 }
 
-/** A row the sealer chained as inserted without the application's key (a "v1" MAC included: never valid for it). */
-export function sealedAsForgery(key: Buffer, prevHash: string, row: StoredEvent): boolean {
-  return sealHash(key, prevHash, row.chain_seq, row.writer_mac, false) === row.hash;
+/**
+ * The verifier's per-row check, two HMACs for a healthy row: "ok" when the row links to `prevHash` as sealed
+ * from genuine content, "forged" when the sealer chained it as written without the application's key (a "v1"
+ * MAC included: never valid for a sealed row), "broken" when the link does not hold (classify.ts says why).
+ */
+export function checkLink(key: Buffer, prevHash: string, row: StoredEvent): "ok" | "forged" | "broken" {
+  if (row.prev_hash !== prevHash) return "broken";
+  const genuine = row.writer_mac === LEGACY_WRITER_MAC
+    ? legacyChainHash(key, prevHash, legacyRecordOf(row))
+    : writerMacValid(key, row) ? sealHash(key, prevHash, row.chain_seq, row.writer_mac, true) : null;
+  if (genuine === row.hash) return "ok";
+  return sealHash(key, prevHash, row.chain_seq, row.writer_mac, false) === row.hash ? "forged" : "broken";
 }

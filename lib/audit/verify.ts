@@ -8,7 +8,7 @@ import { checkpointFile, checkpointKeyId, checkpointSignatureValid, headFile, re
 import { classify, type TamperKind } from "./classify";
 import { GENESIS_HASH } from "./hashes";
 import { CHECKPOINT_COLUMNS, checkpointOf, EVENT_COLUMNS, LogReader, type StoredCheckpoint, type StoredEvent } from "./log-reader";
-import { expectedHash, sealedAsForgery } from "./row-hash";
+import { checkLink } from "./row-hash";
 
 export type { TamperKind } from "./classify";
 
@@ -70,7 +70,7 @@ export async function verifyAuditLog(options: VerifyOptions = {}): Promise<Verif
   const db = await LogReader.open(url);
   let result: VerifyResult;
   try {
-    result = await new Verification(db, external, options.batchSize ?? 2000).run();
+    result = await new Verification(db, external, options.batchSize ?? 5000).run();
   } finally {
     await db.close();
   }
@@ -106,25 +106,20 @@ class Verification {
     // One statement, so the end and "checkpoints beyond it" come from one snapshot: a checkpoint commits with its events.
     const [bounds] = await this.db.query<StoredCheckpoint & { end_seq: string; unsealed: string }>(
       `SELECT e.end_seq::text AS end_seq, e.unsealed::text AS unsealed, c.* FROM
-         (SELECT coalesce(max(chain_seq), 0) AS end_seq, count(*) FILTER (WHERE chain_seq IS NULL) AS unsealed FROM audit_event) e
+         (SELECT coalesce(max(chain_seq), 0) AS end_seq, (SELECT count(*) FROM audit_event WHERE chain_seq IS NULL) AS unsealed FROM audit_event) e
        LEFT JOIN LATERAL (SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE seq > e.end_seq ORDER BY seq LIMIT 1) c ON true`,
     );
     const end = Number(bounds?.end_seq ?? 0);
     let expected = 1;
     let prevHash = GENESIS_HASH;
+    // Pipelined: the next batch is read while this one is hashed.
+    let next = expected <= end ? this.fetch(expected, end) : null;
     while (expected <= end) {
-      const rows = await this.db.query<StoredEvent>(
-        `SELECT ${EVENT_COLUMNS} FROM audit_event WHERE chain_seq >= $1 AND chain_seq <= $2 ORDER BY audit_event.chain_seq LIMIT $3`,
-        [expected, end, this.batchSize],
-      );
+      const { rows, internal } = await next!;
       // The end row exists and the log is append-only, so only a concurrent tamper can leave this empty.
       if (rows.length === 0) return fail(expected, "deleted", `the rows from seq ${expected} to ${end} vanished while being verified`);
       const last = Number(rows.at(-1)!.chain_seq);
-      const stored = await this.db.query<StoredCheckpoint>(
-        `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE seq >= $1 AND seq <= $2`,
-        [expected, last],
-      );
-      const internal = new Map(stored.map((row) => [Number(row.seq), checkpointOf(row)]));
+      next = last < end ? this.fetch(last + 1, end) : null;
       for (const [i, row] of rows.entries()) {
         const seq = Number(row.chain_seq);
         if (seq !== expected) {
@@ -133,10 +128,11 @@ class Verification {
         }
         const checkpoints = this.checkpointsAt(seq, internal.get(seq));
         const forged = checkpoints.find((c) => !c.valid);
-        if (row.prev_hash === prevHash && sealedAsForgery(this.key, prevHash, row)) {
+        const link = checkLink(this.key, prevHash, row);
+        if (link === "forged") {
           return fail(seq, "inserted", `seq ${seq} (event ${row.seq}) was written without the application's key and sealed as a forgery`);
         }
-        if (row.prev_hash !== prevHash || expectedHash(this.key, prevHash, row) !== row.hash) {
+        if (link === "broken") {
           const next = rows[i + 1] ?? (await this.rowAfter(seq));
           const vouchedFor = new Set([...checkpoints.filter((c) => c.valid).map((c) => c.cp.hash), ...(next ? [next.prev_hash] : [])]);
           const finding = await classify(this.db, this.key, row, prevHash, vouchedFor);
@@ -169,6 +165,25 @@ class Verification {
       ok: true, events: end, lastSeq: end, lastHash: prevHash, checkpoints: this.anchored.size, ignoredCheckpoints: this.ignored,
       unsealed: Number(bounds?.unsealed ?? 0),
     };
+  }
+
+  /** A batch of sealed rows from `from` and the database's checkpoints among them; never rejects unobserved. */
+  private fetch(from: number, end: number): Promise<{ rows: StoredEvent[]; internal: Map<number, Checkpoint> }> {
+    const batch = (async () => {
+      const rows = await this.db.query<StoredEvent>(
+        `SELECT ${EVENT_COLUMNS} FROM audit_event WHERE chain_seq >= $1 AND chain_seq <= $2 ORDER BY audit_event.chain_seq LIMIT $3`,
+        [from, end, this.batchSize],
+      );
+      const last = rows.length > 0 ? Number(rows.at(-1)!.chain_seq) : from;
+      const stored = await this.db.query<StoredCheckpoint>(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE seq >= $1 AND seq <= $2`,
+        [from, last],
+      );
+      return { rows, internal: new Map(stored.map((row) => [Number(row.seq), checkpointOf(row)])) };
+    })();
+    // A verification that stops early leaves the prefetched batch unread.
+    batch.catch(() => undefined);
+    return batch;
   }
 
   private checkpointsAt(seq: number, internal: Checkpoint | undefined) {
