@@ -27,11 +27,6 @@ async function chainOf(tag: string) {
   );
 }
 
-async function unsealed(): Promise<number> {
-  const [row] = await adminQuery<{ n: string }>("SELECT count(*)::text AS n FROM audit_event WHERE chain_seq IS NULL");
-  return Number(row!.n);
-}
-
 /** A system-context transaction of the runtime role, left open; killed from outside like a crashed process. */
 async function openTransaction(): Promise<{ pid: number; client: pg.Client }> {
   const client = new pg.Client({ connectionString: testDatabaseUrl() });
