@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { z } from "zod";
 
 function isBareOrigin(value: string): boolean {
@@ -39,6 +40,8 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(32, "METRICS_TOKEN must be at least 32 characters").optional(),
   READY_MAX_SEALER_LAG_SECONDS: z.coerce.number().positive().default(60),
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  BACKUP_DIR: z.string().min(1).optional(),
+  BACKUP_KEEP_DAILY: z.coerce.number().int().positive().default(35),
 });
 
 export type AppEnv = "production" | "development" | "test";
@@ -71,6 +74,10 @@ export interface Config {
   readyMaxSealerLagSeconds: number;
   /** How often the audit sealer chains committed events: the window in which a fresh event is unsealed. */
   auditSealIntervalMs: number;
+  /** Where encrypted backups and their manifests are written; off the database host in production. */
+  backupDir: string;
+  /** Retention: the newest backup of each of the newest N days is kept, every other one pruned. */
+  backupKeepDaily: number;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -102,6 +109,8 @@ export function readConfig(source: Record<string, string | undefined> = process.
     metricsToken: e.METRICS_TOKEN,
     readyMaxSealerLagSeconds: e.READY_MAX_SEALER_LAG_SECONDS,
     auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
+    backupDir: e.BACKUP_DIR ?? join(e.CUSTODIA_DATA_DIR, "backups"),
+    backupKeepDaily: e.BACKUP_KEEP_DAILY,
   };
 }
 

@@ -1,0 +1,136 @@
+import { randomBytes } from "node:crypto";
+import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { pipeline } from "node:stream/promises";
+import pg from "pg";
+import { noRequest } from "@/lib/access/actor";
+import { sealAll } from "@/lib/audit/sealer";
+import { config } from "@/lib/config";
+import { keyProvider } from "@/lib/crypto/keys";
+import { withSystem } from "@/lib/db/transaction";
+import { readDatabaseFacts } from "./facts";
+import { FILE_SUFFIX, PARTIAL_SUFFIX, syncDir, writeManifest, type Manifest } from "./manifest";
+import { spawnPgTool } from "./pg-tools";
+import { pruneBackups } from "./prune";
+import { backupKeyId, EncryptStream } from "./stream-cipher";
+
+// Held for the whole run by the snapshot transaction: of two concurrent backups, one wins.
+const BACKUP_LOCK_KEY = 7_364_291_012n;
+
+export class BackupRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BackupRefusedError";
+  }
+}
+
+/** The owner connection of a PostgreSQL server; the embedded database cannot be dumped (see README, Backups). */
+export function ownerUrl(): string {
+  const cfg = config();
+  if (!cfg.databaseUrl || !cfg.migrationDatabaseUrl) {
+    throw new BackupRefusedError(
+      "backups need PostgreSQL: set DATABASE_URL (and MIGRATION_DATABASE_URL for the owner). The embedded database " +
+        "(PGlite) cannot be dumped with pg_dump: it reports a newer server version than the installed pg_dump accepts, " +
+        "and serves every connection as one session.",
+    );
+  }
+  return cfg.migrationDatabaseUrl;
+}
+
+function newBackupId(now: Date): string {
+  return `${now.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")}-${randomBytes(3).toString("hex")}`;
+}
+
+/**
+ * `npm run backup`: seals the audit log, opens one snapshot as the owner, records the database's facts from
+ * it, and streams `pg_dump --format=custom --snapshot` of that same snapshot through the chunked cipher into
+ * `<BACKUP_DIR>/<id>.cbk.partial`. Only a complete, synced file is renamed and given a manifest; a killed
+ * run leaves a .partial, removed by the next run. Then prunes by retention. Audited either way.
+ */
+export async function createBackup(now = new Date()): Promise<Manifest> {
+  const owner = ownerUrl();
+  const dir = config().backupDir;
+  const id = newBackupId(now);
+  try {
+    const manifest = await dumpEncrypted(owner, dir, id, now);
+    await withSystem(noRequest, async ({ audit }) => {
+      audit({
+        action: "backup.create",
+        resourceType: "backup",
+        resourceId: id,
+        details: { size: manifest.size, keyId: manifest.keyId, migrationVersion: manifest.migrationVersion, auditHead: manifest.audit.head?.chainSeq ?? null },
+      });
+    });
+    await pruneBackups(now);
+    return manifest;
+  } catch (error) {
+    await withSystem(noRequest, async ({ audit }) => {
+      audit({ action: "backup.create", outcome: "error", resourceType: "backup", resourceId: id, details: { error: String((error as Error).message).slice(0, 500) } });
+    }).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function dumpEncrypted(owner: string, dir: string, id: string, now: Date): Promise<Manifest> {
+  const key = keyProvider().secret("backup");
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // The chain head recorded below is then the whole log as of the snapshot, less events committed since.
+  await sealAll();
+  const client = new pg.Client({ connectionString: owner });
+  client.on("error", () => undefined);
+  await client.connect();
+  const partial = join(dir, `${id}${FILE_SUFFIX}${PARTIAL_SUFFIX}`);
+  try {
+    await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+    const [{ won } = { won: false }] = (await client.query<{ won: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS won", [BACKUP_LOCK_KEY.toString()])).rows;
+    if (!won) throw new BackupRefusedError("another backup is running; this one was not started");
+    removeLeftovers(dir);
+    const [{ snapshot } = { snapshot: "" }] = (await client.query<{ snapshot: string }>("SELECT pg_export_snapshot() AS snapshot")).rows;
+    const facts = await readDatabaseFacts(client);
+    const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password"]);
+    dump.child.stdin!.end();
+    const cipher = new EncryptStream(key, id);
+    const out = createWriteStream(partial, { flags: "wx", mode: 0o600 });
+    await Promise.all([pipeline(dump.child.stdout!, cipher, out), dump.finished]);
+    const fd = openSync(partial, "r");
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    const file = `${id}${FILE_SUFFIX}`;
+    renameSync(partial, join(dir, file));
+    const sums = cipher.digests();
+    const manifest: Manifest = {
+      format: "custodia-backup/v1",
+      id,
+      createdAt: now.toISOString(),
+      file,
+      size: sums.ciphertextBytes,
+      plaintextSize: sums.plaintextBytes,
+      sha256: { ciphertext: sums.ciphertextSha256, plaintext: sums.plaintextSha256 },
+      keyId: backupKeyId(key),
+      migrationVersion: facts.migrations.at(-1) ?? null,
+      migrations: facts.migrations,
+      audit: { head: facts.auditHead, lastCheckpoint: facts.lastCheckpoint },
+      rowCounts: facts.rowCounts,
+      rlsForced: facts.rlsForced,
+      policies: facts.policies,
+      appGrants: facts.appGrants,
+    };
+    writeManifest(dir, manifest);
+    syncDir(dir);
+    return manifest;
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  } finally {
+    await client.query("ROLLBACK").catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+}
+
+/** Partial files of runs that were killed: safe to remove while this run holds the backup lock. */
+function removeLeftovers(dir: string): void {
+  for (const name of readdirSync(dir)) if (name.endsWith(PARTIAL_SUFFIX)) rmSync(join(dir, name), { force: true });
+}
