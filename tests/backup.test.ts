@@ -1,9 +1,9 @@
 import { spawn } from "node:child_process";
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { createBackup } from "@/lib/backup/create";
+import { BACKUP_LOCK_KEY, createBackup } from "@/lib/backup/create";
 import { runDrill } from "@/lib/backup/drill";
 import { readDatabaseFacts } from "@/lib/backup/facts";
 import { manifestPath, readManifest, type Manifest } from "@/lib/backup/manifest";
@@ -180,6 +180,63 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       await expect(restoreBackup({ id: manifest.id, into: target.url })).rejects.toThrow(/already has tables/);
       expect((await auditActions("backup.restore")).map((e) => e.outcome)).toContain("allowed");
     });
+  });
+
+  describe("runs", () => {
+    // A folder of their own: retention keeps one backup per day, so these runs would prune the one tested above.
+    const runsDir = `${backupDir}-runs`;
+    beforeAll(() => vi.stubEnv("BACKUP_DIR", runsDir));
+    afterAll(() => {
+      vi.unstubAllEnvs();
+      rmSync(runsDir, { recursive: true, force: true });
+    });
+
+    it("one backup at a time: a run that finds another running is refused, and audited", async () => {
+      await withAdminClient(async (holder) => {
+        await holder.query("SELECT pg_advisory_lock($1)", [BACKUP_LOCK_KEY.toString()]);
+        await expect(createBackup()).rejects.toThrow(/another backup is running/);
+      });
+      expect((await auditActions("backup.create")).at(-1)?.outcome).toBe("error");
+      const runs = await Promise.allSettled([createBackup(), createBackup()]);
+      expect(runs.filter((r) => r.status === "fulfilled").length).toBeGreaterThanOrEqual(1);
+      for (const r of runs) if (r.status === "rejected") expect(String(r.reason)).toMatch(/another backup is running/);
+    }, 60_000);
+
+    it("removes the partial file of a killed run, and never leaves a manifest without its file", async () => {
+      const leftover = join(runsDir, "20260101T000000Z-abcdef.cbk.partial");
+      writeFileSync(leftover, "half a dump");
+      await createBackup();
+      expect(existsSync(leftover)).toBe(false);
+      for (const name of readdirSync(runsDir).filter((n) => n.endsWith(".manifest.json"))) {
+        expect(existsSync(join(runsDir, readManifest(runsDir, name.replace(".manifest.json", "")).file))).toBe(true);
+      }
+    }, 60_000);
+
+    it("keeps the newest backup of each of the newest BACKUP_KEEP_DAILY days, and audits what it prunes", async () => {
+      const dir = `${backupDir}-retention`;
+      const day = 86_400_000;
+      const now = Date.now();
+      vi.stubEnv("BACKUP_DIR", dir);
+      vi.stubEnv("BACKUP_KEEP_DAILY", "2");
+      try {
+        const oldest = await createBackup(new Date(now - 2 * day));
+        const earlier = await createBackup(new Date(now - day - 3_600_000));
+        const later = await createBackup(new Date(now - day));
+        const newest = await createBackup(new Date(now));
+        const kept = readdirSync(dir).sort();
+        expect(kept).toEqual([later, newest].flatMap((m) => [m.file, `${m.id}.manifest.json`]).sort());
+        const events = await adminQuery<{ details: { removed: string[] } }>("SELECT details FROM audit_event WHERE action = 'backup.prune'");
+        const removed = events.flatMap((e) => e.details.removed);
+        expect(removed).toContain(oldest.id);
+        expect(removed).toContain(earlier.id);
+        expect(removed).not.toContain(later.id);
+        expect(removed).not.toContain(newest.id);
+      } finally {
+        vi.stubEnv("BACKUP_DIR", runsDir);
+        vi.stubEnv("BACKUP_KEEP_DAILY", undefined);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 120_000);
   });
 
   describe("drill", () => {

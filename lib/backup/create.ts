@@ -15,7 +15,7 @@ import { pruneBackups } from "./prune";
 import { backupKeyId, EncryptStream } from "./stream-cipher";
 
 // Held for the whole run by the snapshot transaction: of two concurrent backups, one wins.
-const BACKUP_LOCK_KEY = 7_364_291_012n;
+export const BACKUP_LOCK_KEY = 7_364_291_012n;
 
 export class BackupRefusedError extends Error {
   constructor(message: string) {
