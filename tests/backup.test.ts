@@ -19,6 +19,8 @@ import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./help
 const backupDir = vi.hoisted(() => {
   const dir = `${process.env.TMPDIR ?? "/tmp"}/custodia-backup-test-${process.pid}-${Date.now()}`;
   process.env.BACKUP_DIR = dir;
+  // Checkpoints every few events, so the manifest and the drill have signed checkpoints to hold the log against.
+  process.env.AUDIT_CHECKPOINT_EVERY = "7";
   return dir;
 });
 
@@ -85,6 +87,11 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
     expect(manifest.migrationVersion).toMatch(/^\d{4}_/);
     const [head] = await adminQuery<{ chain_seq: string; hash: string }>("SELECT chain_seq::text, hash FROM audit_event WHERE chain_seq = $1", [manifest.audit.head!.chainSeq]);
     expect(head?.hash).toBe(manifest.audit.head!.hash);
+    const [{ max } = { max: "" }] = await adminQuery<{ max: string }>("SELECT max(chain_seq)::text AS max FROM audit_event");
+    // Sealed before the dump: the head is the whole log but the backup's own event, written after it.
+    expect(BigInt(manifest.audit.head!.chainSeq)).toBeGreaterThan(60n);
+    expect(BigInt(max)).toBeGreaterThanOrEqual(BigInt(manifest.audit.head!.chainSeq));
+    expect(BigInt(manifest.audit.lastCheckpoint!.seq)).toBeLessThanOrEqual(BigInt(manifest.audit.head!.chainSeq));
     expect(manifest.rowCounts.patient).toBeGreaterThanOrEqual(1);
     expect(manifest.rowCounts.clinical_record).toBeGreaterThanOrEqual(60);
     expect(manifest.rlsForced).toContain("patient_identity");
@@ -178,6 +185,10 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const dek = unwrapDataKey(patient.patientId!, row!.dek_wrapped);
       expect(decryptField(dek, row!.given_name_enc, { table: "patient_identity", column: "given_name_enc", rowId: patient.patientId! })).toBe(MARKER);
       await expect(restoreBackup({ id: manifest.id, into: target.url })).rejects.toThrow(/already has tables/);
+      // --force on a database that is not the live one replaces its tables with the backup's.
+      await withAdminClient((c) => c.query("DELETE FROM care_team_patient"), target.url);
+      await restoreBackup({ id: manifest.id, into: target.url, force: true });
+      expect((await withAdminClient(readDatabaseFacts, target.url)).rowCounts).toEqual(manifest.rowCounts);
       expect((await auditActions("backup.restore")).map((e) => e.outcome)).toContain("allowed");
     });
   });
@@ -249,6 +260,30 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const after = await adminQuery<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'custodia_drill_%'");
       expect(after).toEqual(before);
       expect((await auditActions("backup.drill")).at(-1)).toEqual({ outcome: "allowed", resource_id: manifest.id });
+    }, 120_000);
+
+    async function failsWith(edit: (m: Manifest) => void, check: string, detail: RegExp): Promise<void> {
+      const path = manifestPath(backupDir, manifest.id);
+      const text = readFileSync(path, "utf8");
+      const edited = JSON.parse(text) as Manifest;
+      edit(edited);
+      writeFileSync(path, JSON.stringify(edited));
+      try {
+        const report = await runDrill();
+        expect(report.ok).toBe(false);
+        expect(report.checks.filter((c) => !c.ok).map((c) => c.name)).toEqual([check]);
+        expect(report.checks.find((c) => c.name === check)?.detail).toMatch(detail);
+      } finally {
+        writeFileSync(path, text);
+      }
+    }
+
+    it("fails the audit check when the manifest's chain head is not in the restored log", async () => {
+      await failsWith((m) => (m.audit.head!.hash = "0".repeat(64)), "audit chain", /the manifest's head \(seq \d+\) is a different event/);
+    }, 120_000);
+
+    it("fails the checksum check, and restores nothing, when the file's checksum differs", async () => {
+      await failsWith((m) => (m.sha256.ciphertext = "f".repeat(64)), "checksums", /SHA-256 of the file differs/);
     }, 120_000);
 
     it("fails, exit 1, naming the row-count check, when the manifest's row count was edited", async () => {

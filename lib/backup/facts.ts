@@ -28,7 +28,7 @@ export async function readDatabaseFacts(client: pg.Client): Promise<DatabaseFact
     `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL ORDER BY migration_name`,
   )).map((r) => r.migration_name);
   const [head] = await q<{ chain_seq: string; hash: string }>(client,
-    `SELECT chain_seq::text AS chain_seq, hash FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1`,
+    `SELECT chain_seq::text AS chain_seq, hash FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY audit_event.chain_seq DESC LIMIT 1`,
   );
   const [checkpoint] = await q<StoredCheckpoint>(client, `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint ORDER BY seq DESC LIMIT 1`);
   const tables = await q<{ name: string; forced: boolean; policies: number }>(client,
