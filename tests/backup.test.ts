@@ -304,3 +304,17 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
     }, 120_000);
   });
 });
+
+describe("backups without PostgreSQL", () => {
+  it("are refused with the reason, before anything is written", async () => {
+    vi.stubEnv("DATABASE_URL", undefined);
+    vi.stubEnv("MIGRATION_DATABASE_URL", undefined);
+    try {
+      await expect(createBackup()).rejects.toThrow(/backups need PostgreSQL: set DATABASE_URL.*embedded database \(PGlite\) cannot be dumped/);
+      await expect(runDrill()).rejects.toThrow(/backups need PostgreSQL/);
+      expect(existsSync(backupDir) ? readdirSync(backupDir).filter((n) => n.endsWith(".partial")) : []).toEqual([]);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
