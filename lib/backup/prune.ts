@@ -1,3 +1,4 @@
+import "server-only";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { noRequest } from "@/lib/access/actor";
