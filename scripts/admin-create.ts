@@ -1,6 +1,7 @@
 /**
- * `npm run admin:create -- --email you@hospital.org [--name "Full Name"] [--additional]`: creates the first
- * administrator of an installation (production included: this is how one starts without the demo seed).
+ * `npm run admin:create -- --email you@hospital.org [--name "Full Name"] [--role …] [--additional]`: creates
+ * the first administrator of an installation (production included: this is how one starts without the demo
+ * seed); --role clinician|auditor creates other staff until invitations exist. The role is checked by zod.
  * The password is read from standard input (one line, for automation) or asked for twice at a terminal,
  * never from the command line, where it would land in the shell history and the process list.
  */
@@ -11,7 +12,8 @@ import { disconnectPrisma } from "@/lib/db/client";
 import { createAdministrator } from "@/lib/services/admin-bootstrap";
 import { withDatabase } from "./with-database";
 
-const usage = 'usage: npm run admin:create -- --email <address> [--name "Full Name"] [--additional]  (password on stdin or at the prompt)';
+const usage =
+  'usage: npm run admin:create -- --email <address> [--name "Full Name"] [--role admin|clinician|auditor] [--additional]  (password on stdin or at the prompt)';
 
 function askHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -57,7 +59,7 @@ async function readPassword(): Promise<string> {
 
 let values;
 try {
-  ({ values } = parseArgs({ options: { email: { type: "string" }, name: { type: "string" }, additional: { type: "boolean", default: false } } }));
+  ({ values } = parseArgs({ options: { email: { type: "string" }, name: { type: "string" }, role: { type: "string", default: "admin" }, additional: { type: "boolean", default: false } } }));
 } catch {
   console.error(usage);
   process.exit(2);
@@ -66,18 +68,18 @@ if (!values.email) {
   console.error(usage);
   process.exit(2);
 }
-const { email, name, additional } = values;
+const { email, name, role, additional } = values;
 
 try {
   const password = await readPassword();
   await withDatabase(async () => {
     try {
-      await createAdministrator({ email, displayName: name ?? "Administrator", password, additional: additional ?? false });
+      await createAdministrator({ email, displayName: name ?? "Administrator", password, role, additional: additional ?? false });
     } finally {
       await disconnectPrisma();
     }
   });
-  console.log(`Administrator ${email} created.`);
+  console.log(`${role === "admin" ? "Administrator" : `Account (${role})`} ${email} created.`);
   console.log("Sign in at /staff/sign-in. At the first sign-in you will scan a QR code with an authenticator app (TOTP)");
   console.log("and receive recovery codes, shown once: keep them somewhere safe.");
 } catch (error) {

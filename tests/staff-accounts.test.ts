@@ -86,7 +86,19 @@ describe("npm run admin:create", () => {
     expect(again.output).toMatch(/already has 1 active administrator/);
     const additional = await adminCreate(["--email", "second@hospital.test", "--additional"], "another long passphrase here\n");
     expect(additional.code).toBe(0);
+    const duplicate = await adminCreate(["--email", "SECOND@hospital.test", "--additional"], "another long passphrase here\n");
+    expect(duplicate.output).toMatch(/already exists/);
   }, 120_000);
+
+  it("creates other staff with --role, never a patient, and without an alert", async () => {
+    const nurse = await adminCreate(["--email", "nurse@hospital.test", "--role", "clinician"], "a nurse with a long passphrase\n");
+    expect(nurse.code).toBe(0);
+    const [row] = await adminQuery<{ id: string; role: string }>("SELECT id::text, role FROM app_user WHERE role = 'clinician'");
+    expect(await alertsAbout(row!.id)).toEqual([]);
+    const patient = await adminCreate(["--email", "patient@hospital.test", "--role", "patient"], "a patient with a long passphrase\n");
+    expect(patient.code).toBe(1);
+    expect(await adminQuery("SELECT 1 FROM app_user WHERE role = 'patient'")).toHaveLength(0);
+  }, 60_000);
 });
 
 describe("staff accounts in the admin console", () => {

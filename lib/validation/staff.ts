@@ -31,6 +31,7 @@ export const adminCreateSchema = z.object({
   email: z.email("Give a valid e-mail address").max(254),
   displayName: z.string().trim().min(1).max(200),
   password: newPasswordSchema,
+  role: staffRoleSchema.default("admin"),
   additional: z.boolean(),
 });
 export type AdminCreateInput = z.input<typeof adminCreateSchema>;
