@@ -240,6 +240,15 @@ describe("staff accounts in the admin console", () => {
       expect(sessions).toHaveLength(0);
       expect((await userRow(attacker.id)).role).toBe(role);
     }
+    // An administrator's own row is out of reach in the admin context too (the app's self guard, again in SQL).
+    const admin = await makeUser("admin");
+    const other = await makeUser("clinician");
+    await adminQuery("UPDATE app_user SET disabled_at = now() WHERE id = $1", [admin.id]);
+    const own = await asRuntimeRole("UPDATE app_user SET disabled_at = NULL, mfa_enrolled_at = NULL WHERE id = $1 RETURNING id", [admin.id], { role: "admin", actorId: admin.id });
+    expect(own).toHaveLength(0);
+    expect((await userRow(admin.id)).disabled_at).not.toBeNull();
+    const theirs = await asRuntimeRole("UPDATE app_user SET role = 'auditor' WHERE id = $1 RETURNING id", [other.id], { role: "admin", actorId: admin.id });
+    expect(theirs).toHaveLength(1);
   });
 });
 
