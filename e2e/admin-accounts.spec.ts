@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { signIn } from "./support/auth";
 import { query } from "./support/db";
@@ -5,6 +6,11 @@ import { query } from "./support/db";
 // Nurse Nia North in the demo seed; put back as she was at the end, since the e2e servers share one database.
 const clinician = "clinician3@custodia.test";
 const clinicianName = "Nurse Nia North";
+
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).analyze();
+  return results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
+}
 
 function staffCard(admin: Page) {
   return admin.getByRole("region", { name: clinicianName });
@@ -17,6 +23,7 @@ test("disabling an account or changing its role stops the open session on its ve
   await signIn(admin, "admin@custodia.test");
   await admin.getByRole("link", { name: "Staff" }).click();
   await expect(admin.getByRole("heading", { name: "Staff accounts" })).toBeVisible();
+  expect(await seriousViolations(admin)).toEqual([]);
 
   await test.step("disable: the clinician's next click lands on the sign-in page", async () => {
     await signIn(nurse, clinician);
@@ -53,6 +60,7 @@ test("every signed-in user reaches their sessions and password from the menu", a
   await page.getByRole("link", { name: "Account" }).click();
   await expect(page.getByRole("heading", { name: "Account and security" })).toBeVisible();
   await expect(page.getByRole("cell", { name: /This device/ })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
   await page.getByLabel("Current password").fill("Custodia-demo-2026");
   await page.getByLabel("New password", { exact: true }).fill("qwerty123456");
   await page.getByLabel("New password again").fill("qwerty123456");
