@@ -1,6 +1,6 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { signIn } from "./support/auth";
+import { signIn, submitPassword } from "./support/auth";
 import { query } from "./support/db";
 
 // Nurse Nia North in the demo seed; put back as she was at the end, since the e2e servers share one database.
@@ -16,7 +16,7 @@ function staffCard(admin: Page) {
   return admin.getByRole("region", { name: clinicianName });
 }
 
-test("disabling an account or changing its role stops the open session on its very next request", async ({ page: admin, browser }) => {
+test("disabling an account, changing its role or resetting its MFA stops the open session on its very next request", async ({ page: admin, browser }) => {
   const clinicianContext = await browser.newContext();
   const nurse = await clinicianContext.newPage();
 
@@ -47,6 +47,27 @@ test("disabling an account or changing its role stops the open session on its ve
     await staffCard(admin).getByLabel("Role", { exact: true }).selectOption("clinician");
     await staffCard(admin).getByRole("button", { name: "Change role" }).click();
     await expect(staffCard(admin).getByRole("definition").filter({ hasText: /^Clinician$/ })).toBeVisible();
+  });
+
+  await test.step("MFA reset: the same, and her next sign-in enrols a new authenticator", async () => {
+    const card = staffCard(admin);
+    const userId = await card.locator("input[name=userId]").first().getAttribute("value");
+    const [saved] = await query<{ mfa_secret_enc: string; mfa_enrolled_at: Date }>("SELECT mfa_secret_enc, mfa_enrolled_at FROM app_user WHERE id = $1", [userId]);
+    await signIn(nurse, clinician);
+    await card.getByText("Reset two-step verification").click();
+    await card.getByLabel("Reason (recorded in the audit log)").fill("Lost her phone; identity checked at the desk");
+    await card.getByRole("button", { name: "Reset and end their sessions" }).click();
+    await expect(card.getByRole("definition").filter({ hasText: /^Not set up/ })).toBeVisible();
+    await nurse.getByRole("link", { name: "My patients" }).click();
+    await expect(nurse).toHaveURL(/\/staff\/sign-in\?reason=user-changed/);
+    await submitPassword(nurse, clinician);
+    await expect(nurse).toHaveURL(/\/mfa\/enroll$/);
+    // Her demo authenticator back, as the seed made it (the ciphertext is bound to her row, so it still opens).
+    await query("UPDATE app_user SET mfa_secret_enc = $1, mfa_enrolled_at = $2, mfa_pending_secret_enc = NULL WHERE id = $3", [
+      saved!.mfa_secret_enc,
+      saved!.mfa_enrolled_at,
+      userId,
+    ]);
   });
 
   await test.step("an administrator is offered no change to their own account", async () => {
