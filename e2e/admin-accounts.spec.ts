@@ -17,6 +17,8 @@ function staffCard(admin: Page) {
 }
 
 test("disabling an account, changing its role or resetting its MFA stops the open session on its very next request", async ({ page: admin, browser }) => {
+  // She signs in three times and each sign-in waits for a fresh 30 s TOTP step.
+  test.setTimeout(180_000);
   const clinicianContext = await browser.newContext();
   const nurse = await clinicianContext.newPage();
 
