@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
 import { ZodError } from "zod";
-import { AccessDenied, Conflict, InvalidInput } from "@/lib/access/errors";
+import { AccessDenied, Conflict, InvalidInput, NotFound } from "@/lib/access/errors";
 import { verifySecondFactor } from "@/lib/auth/mfa";
 import { checkSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
@@ -167,6 +167,11 @@ describe("staff accounts in the admin console", () => {
     expect(after).toMatchObject({ role: "auditor", disabled_at: null, mfa_secret_enc: before.mfa_secret_enc });
     expect(after.mfa_enrolled_at).toEqual(before.mfa_enrolled_at);
     await expect(changeRole(actorOf(admin), { userId: clinician.id, role: "patient" } as never)).rejects.toBeInstanceOf(ZodError);
+    // Patients are not staff: their accounts answer not-found here, so a patient cannot be promoted either.
+    const patient = await makeUser("patient");
+    await expect(changeRole(actorOf(admin), { userId: patient.id, role: "admin" })).rejects.toBeInstanceOf(NotFound);
+    await expect(resetMfa(actorOf(admin), { userId: patient.id, reason: "Reset a patient's factor" })).rejects.toBeInstanceOf(NotFound);
+    expect((await userRow(patient.id)).role).toBe("patient");
   });
 
   it("disables an account: its session is refused at once, sign-in fails; re-enabling lets it sign in again", async () => {
