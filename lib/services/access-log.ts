@@ -1,10 +1,11 @@
 import "server-only";
-import type { Actor } from "@/lib/access/actor";
+import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { NotFound } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem } from "@/lib/crypto/secret";
-import { withActor, withSystem } from "@/lib/db/transaction";
+import type { AuditEvent } from "@/lib/db/generated/client";
+import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 
 export interface AccessEntry {
   at: string;
@@ -34,17 +35,30 @@ export async function myAccessLog(actor: Actor): Promise<AccessEntry[]> {
   if (!actor.patientId) throw new NotFound("patient record");
   const psn = pseudonym(actor.patientId);
   const events = await withActor(actor, async ({ tx, audit }) => {
-    const rows = await tx.auditEvent.findMany({
-      where: { patientPseudonym: psn, actorRole: { in: ["clinician", "admin", "auditor"] } },
-      orderBy: { seq: "desc" },
-      take: 500,
-    });
+    const rows = await staffEventsPage(tx, psn, null, 500);
     audit({ action: "self.access_log.read", patientId: actor.patientId!, details: { returned: rows.length } });
     return rows;
   });
+  return describeAccess(actor.request, events);
+}
+
+type StaffEvent = Pick<AuditEvent, "seq" | "occurredAt" | "actorId" | "actorRole" | "action" | "details">;
+
+/** Query: staff events about the patient with this pseudonym, newest first, before event `before`. No authorization. */
+export function staffEventsPage(tx: Tx, psn: string, before: bigint | null, limit: number): Promise<StaffEvent[]> {
+  return tx.auditEvent.findMany({
+    where: { patientPseudonym: psn, actorRole: { in: ["clinician", "admin", "auditor"] }, ...(before ? { seq: { lt: before } } : {}) },
+    select: { seq: true, occurredAt: true, actorId: true, actorRole: true, action: true, details: true },
+    orderBy: { seq: "desc" },
+    take: limit,
+  });
+}
+
+/** The events in words, with the staff member's name. */
+export async function describeAccess(request: RequestMeta, events: StaffEvent[]): Promise<AccessEntry[]> {
   // Staff names are not the patient's to read from the accounts table; a system lookup maps ids to names.
   const ids = [...new Set(events.map((e) => e.actorId).filter((id): id is string => id !== null))];
-  const names = await withSystem(actor.request, async ({ tx }) => {
+  const names = ids.length === 0 ? new Map<string, string>() : await withSystem(request, async ({ tx }) => {
     const users = await tx.user.findMany({ where: { id: { in: ids } }, select: { id: true, displayNameEnc: true } });
     return new Map(users.map((u) => [u.id, openSystem(u.displayNameEnc, { table: "app_user", column: "display_name_enc", rowId: u.id })]));
   });
