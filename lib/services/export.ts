@@ -9,7 +9,7 @@ import { snapshotStream } from "@/lib/db/snapshot-stream";
 import { withActor, type Tx } from "@/lib/db/transaction";
 import type { ExportIdentity } from "@/lib/fhir/resources";
 import { clinicalKindSchema, type ClinicalContent } from "@/lib/validation/patient";
-import { describeAccess, staffEventsPage, type AccessEntry } from "./access-log";
+import { inWords, staffEventsPage, staffNamesFor, type AccessEntry } from "./access-log";
 import { consentEntries, type ConsentHistoryEntry } from "./consent";
 import { requestViews, type RequestView } from "./data-requests";
 import { patientCipher } from "./patient-keys";
@@ -70,7 +70,12 @@ export async function openExport(actor: Actor, format: ExportFormat): Promise<Ex
     // No resourceId: the patient is named by the event's pseudonym only, never by the raw id.
     audit({ action: "self.export", resourceType: "patient", patientId, details: { format } });
   });
-  return { parts: () => snapshotStream<ExportPart>(actor, (tx, emit) => readExport(actor, tx, patientId, emit), SNAPSHOT_MAX_MS) };
+  return {
+    parts: async function* () {
+      const names = await staffNamesFor(actor.request, pseudonym(patientId));
+      yield* snapshotStream<ExportPart>(actor, (tx, emit) => readExport(actor, tx, patientId, names, emit), SNAPSHOT_MAX_MS);
+    },
+  };
 }
 
 async function recordRefusedExport(actor: Actor, patientId: string, format: ExportFormat): Promise<void> {
@@ -80,7 +85,13 @@ async function recordRefusedExport(actor: Actor, patientId: string, format: Expo
   );
 }
 
-async function readExport(actor: Actor, tx: Tx, patientId: string, emit: (part: ExportPart) => Promise<void>): Promise<void> {
+async function readExport(
+  actor: Actor,
+  tx: Tx,
+  patientId: string,
+  staffNames: Map<string, string>,
+  emit: (part: ExportPart) => Promise<void>,
+): Promise<void> {
   const cipher = await patientCipher(tx, patientId);
   const row = await tx.patientIdentity.findUnique({ where: { patientId } });
   if (!cipher || !row) throw new NotFound("patient record");
@@ -119,7 +130,7 @@ async function readExport(actor: Actor, tx: Tx, patientId: string, emit: (part: 
   const psn = pseudonym(patientId);
   for (let before: bigint | null = null; ; ) {
     const events = await staffEventsPage(tx, psn, before, PAGE);
-    if (events.length > 0) await emit({ part: "access", entries: await describeAccess(actor.request, events) });
+    if (events.length > 0) await emit({ part: "access", entries: inWords(staffNames, events) });
     if (events.length < PAGE) return;
     before = events.at(-1)!.seq;
   }
