@@ -35,7 +35,7 @@ async function recordOutOfScope(actor: Actor, patientId: string): Promise<void> 
 /**
  * Seed design's bulk-access guard: more than N distinct patients in the window is the signature of
  * scraping, not care. Counted in PostgreSQL so it holds across app instances, in one round trip:
- * bulk_access_admit (migration 0012) takes the per-clinician lock, so parallel opens queue instead of all
+ * bulk_access_admit (migration 0013) takes the per-clinician lock, so parallel opens queue instead of all
  * counting the same committed rows, then counts and records the open.
  */
 async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: string): Promise<void> {
