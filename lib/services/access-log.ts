@@ -21,6 +21,7 @@ const describe: Record<string, string> = {
   "patient.search": "Found you by search",
   "record.create": "Added to your record",
   "record.amend": "Amended your record",
+  "record.read": "Opened an entry of your record to amend it",
   "break_glass.grant": "Emergency (break-glass) access to your record",
   "access.denied": "Was refused access to your record",
   "access.bulk_refused": "Was refused access to your record (too many records opened)",
