@@ -1,3 +1,4 @@
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { navigation } from "../components/shell/navigation";
 import { signIn } from "./support/auth";
@@ -13,11 +14,21 @@ async function expectNoHorizontalOverflow(page: Page, path: string) {
   expect(scrollWidth, `${path} is ${scrollWidth}px wide on a ${innerWidth}px screen`).toBeLessThanOrEqual(innerWidth);
 }
 
+async function expectNoSeriousAxeViolations(page: Page, path: string) {
+  const results = await new AxeBuilder({ page }).analyze();
+  const serious = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id);
+  expect(serious, path).toEqual([]);
+}
+
+/** Each page: fits the screen, passes axe, and leaves a screenshot in test-results/ (git-ignored) to look at. */
 async function visitAll(page: Page, paths: string[]) {
   for (const path of paths) {
     await page.goto(path);
     await expect(page.locator("h1").first()).toBeVisible();
     await expectNoHorizontalOverflow(page, path);
+    await expectNoSeriousAxeViolations(page, path);
+    const name = path.replace(/^\//, "").replace(/\//g, "-") || "home";
+    await page.screenshot({ path: `test-results/screenshots/phone/${name}.png`, fullPage: true });
   }
 }
 
@@ -60,6 +71,7 @@ test("clinician pages fit a phone, the chart included", async ({ page }) => {
   await page.getByRole("table", { name: "Patients of my care teams" }).getByRole("link").first().click();
   await expect(page).toHaveURL(/\/clinician\/patients\//);
   await expectNoHorizontalOverflow(page, "chart");
+  await expectNoSeriousAxeViolations(page, "chart");
 });
 
 test("auditor pages fit a phone; events show patient and outcome", async ({ page }) => {
@@ -72,6 +84,7 @@ test("auditor pages fit a phone; events show patient and outcome", async ({ page
   await firstRow.getByRole("link").click();
   await expect(page.getByRole("heading", { name: /Event \d+/ })).toBeVisible();
   await expectNoHorizontalOverflow(page, "event detail");
+  await expectNoSeriousAxeViolations(page, "event detail");
 });
 
 test("admin pages fit a phone", async ({ page }) => {

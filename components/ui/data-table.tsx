@@ -10,9 +10,11 @@ export interface Column<T> {
  * One table for every list of rows. From the md breakpoint up it is an ordinary table; on a phone each row
  * becomes a stacked card whose cells carry their column name (the data-label pseudo-element), so no column
  * falls off-screen and the page never grows wider than the viewport. The explicit roles keep the table
- * semantics that Chromium drops once a table's display is changed.
+ * semantics that Chromium drops once a table's display is changed. With no rows it renders nothing: the
+ * caller says what an empty list means and what to do about it.
  */
 export function DataTable<T>({ caption, rows, columns, rowKey }: { caption: string; rows: T[]; columns: Column<T>[]; rowKey: (row: T, index: number) => string }) {
+  if (rows.length === 0) return null;
   return (
     <table role="table" className="block w-full text-left text-sm md:table">
       <caption className="sr-only">{caption}</caption>
