@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 import { roleSchema } from "@/lib/access/roles";
 
 export const newUserSchema = z.object({
