@@ -14,6 +14,8 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
   MIGRATION_DATABASE_URL: z.string().url().optional(),
+  // Connections per instance: N instances open up to N × this many (README, "Running several instances").
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().max(200).default(10),
   CUSTODIA_DATA_DIR: z.string().default(".data"),
   CUSTODIA_KEY_DIR: z.string().default(".keys"),
   SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(15 * 60),
@@ -38,6 +40,7 @@ const envSchema = z.object({
   // Long enough not to be guessed: it is compared on every scrape, without lockout.
   METRICS_TOKEN: z.string().min(32, "METRICS_TOKEN must be at least 32 characters").optional(),
   READY_MAX_SEALER_LAG_SECONDS: z.coerce.number().positive().default(60),
+  AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
 });
 
 export type AppEnv = "production" | "development" | "test";
@@ -46,6 +49,7 @@ export interface Config {
   env: AppEnv;
   databaseUrl: string | undefined;
   migrationDatabaseUrl: string | undefined;
+  databasePoolSize: number;
   dataDir: string;
   keyDir: string;
   sessionIdleSeconds: number;
@@ -68,6 +72,8 @@ export interface Config {
   metricsToken: string | undefined;
   /** /readyz fails while the oldest unsealed audit event is older than this. */
   readyMaxSealerLagSeconds: number;
+  /** How often the audit sealer chains committed events: the window in which a fresh event is unsealed. */
+  auditSealIntervalMs: number;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -76,6 +82,7 @@ export function readConfig(source: Record<string, string | undefined> = process.
     env: e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development"),
     databaseUrl: e.DATABASE_URL,
     migrationDatabaseUrl: e.MIGRATION_DATABASE_URL ?? e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     dataDir: e.CUSTODIA_DATA_DIR,
     keyDir: e.CUSTODIA_KEY_DIR,
     sessionIdleSeconds: e.SESSION_IDLE_SECONDS,
@@ -98,6 +105,7 @@ export function readConfig(source: Record<string, string | undefined> = process.
     exportsPerHour: e.EXPORTS_PER_HOUR,
     metricsToken: e.METRICS_TOKEN,
     readyMaxSealerLagSeconds: e.READY_MAX_SEALER_LAG_SECONDS,
+    auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
   };
 }
 

@@ -6,6 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { exportCheckpoints, writeCheckpointNow } from "@/lib/audit/checkpoint";
+import { sealAll } from "@/lib/audit/sealer";
 import { verifyAuditLog } from "@/lib/audit/verify";
 import { disconnectPrisma } from "@/lib/db/client";
 import { withDatabase } from "./with-database";
@@ -20,6 +21,8 @@ const { values } = parseArgs({
 
 await withDatabase(async () => {
   try {
+    // What has committed is sealed first (or waited for, when a running server is sealing), so all of it is checked.
+    await sealAll();
     const result = await verifyAuditLog({ checkpointFile: values["checkpoint-file"] });
     if (result.ok) {
       console.log(`ok: ${result.events} events, last seq ${result.lastSeq}, ${result.checkpoints} checkpoints verified`);

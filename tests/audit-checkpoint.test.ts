@@ -3,6 +3,7 @@ import { createPublicKey, generateKeyPairSync, sign, verify } from "node:crypto"
 import { appendFileSync, readFileSync, rmSync } from "node:fs";
 import { afterAll, describe, expect, it, vi } from "vitest";
 import { checkpointFile, checkpointKeyId, checkpointMessage, exportCheckpointPublicKey, readCheckpointFile, writeCheckpointNow, type Checkpoint } from "@/lib/audit/checkpoint";
+import { sealAll } from "@/lib/audit/sealer";
 import { verifyAuditLog } from "@/lib/audit/verify";
 import { withSystem } from "@/lib/db/transaction";
 import { adminQuery, withAdminClient } from "./helpers/db";
@@ -26,6 +27,7 @@ async function appendEvents(transactions: number, perTransaction: number): Promi
       for (let i = 0; i < perTransaction; i++) audit({ action: "test.checkpointed", details: { t, i } });
     });
   }
+  await sealAll();
 }
 
 async function stored(): Promise<Checkpoint[]> {
@@ -36,7 +38,7 @@ async function stored(): Promise<Checkpoint[]> {
 }
 
 async function hashAt(seq: string): Promise<string> {
-  const [row] = await adminQuery<{ hash: string }>("SELECT hash FROM audit_event WHERE seq = $1", [seq]);
+  const [row] = await adminQuery<{ hash: string }>("SELECT hash FROM audit_event WHERE chain_seq = $1", [seq]);
   return row!.hash;
 }
 
@@ -51,7 +53,7 @@ function runVerifier(args: string[] = []): Promise<{ code: number | null; output
 }
 
 describe("signed audit checkpoints", () => {
-  it("sign the head every N events, in the same transaction, and are copied to the external file after commit", async () => {
+  it("sign the chain every N events as the sealer chains them, and are copied to the external file after commit", async () => {
     await appendEvents(5, 5);
     const checkpoints = await stored();
     expect(checkpoints.map((c) => c.seq)).toEqual(["10", "20"]);
@@ -78,6 +80,7 @@ describe("signed audit checkpoints", () => {
         throw new Error("boom");
       }),
     ).rejects.toThrow("boom");
+    await sealAll();
     expect(await stored()).toEqual(before);
     expect(readCheckpointFile()).toEqual(before);
   });
@@ -92,7 +95,8 @@ describe("signed audit checkpoints", () => {
   });
 
   it("can be written on demand for the current head", async () => {
-    const [head] = await adminQuery<{ seq: string; hash: string }>("SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1");
+    await sealAll();
+    const [head] = await adminQuery<{ seq: string; hash: string }>("SELECT chain_seq AS seq, hash FROM audit_event ORDER BY chain_seq DESC NULLS LAST LIMIT 1");
     const cp = await writeCheckpointNow();
     expect(cp).toMatchObject({ seq: head!.seq, hash: head!.hash });
     expect((await stored()).at(-1)).toEqual(cp);
@@ -134,13 +138,13 @@ describe("npm run audit:verify", () => {
         await client.query("ALTER TABLE audit_event ENABLE TRIGGER USER");
         await client.query("COMMIT");
       });
-    await tamper("UPDATE audit_event SET outcome = 'denied' WHERE seq = 7");
+    await tamper("UPDATE audit_event SET outcome = 'denied' WHERE chain_seq = 7");
     try {
       const { code, output } = await runVerifier();
       expect(output).toMatch(/^FAILED at seq 7: modified \(.+\)$/m);
       expect(code).toBe(1);
     } finally {
-      await tamper("UPDATE audit_event SET outcome = 'allowed' WHERE seq = 7");
+      await tamper("UPDATE audit_event SET outcome = 'allowed' WHERE chain_seq = 7");
     }
   });
 });

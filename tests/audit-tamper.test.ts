@@ -2,7 +2,8 @@ import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
-import { readCheckpointFile } from "@/lib/audit/checkpoint";
+import { headFile, readCheckpointFile } from "@/lib/audit/checkpoint";
+import { sealAll } from "@/lib/audit/sealer";
 import { verifyAuditLog, type VerifyResult } from "@/lib/audit/verify";
 import { disconnectPrisma } from "@/lib/db/client";
 import { withSystem } from "@/lib/db/transaction";
@@ -29,10 +30,11 @@ async function appendEvents(count: number, tag: string): Promise<void> {
       for (let i = start; i < Math.min(start + PER_TRANSACTION, count); i++) audit({ action: `test.${tag}`, resourceId: String(i), details: { tag, i } });
     });
   }
+  await sealAll();
 }
 
 async function head(): Promise<number> {
-  const [row] = await adminQuery<{ seq: string | null }>("SELECT max(seq)::text AS seq FROM audit_event");
+  const [row] = await adminQuery<{ seq: string | null }>("SELECT max(chain_seq)::text AS seq FROM audit_event");
   return Number(row!.seq ?? 0);
 }
 
@@ -51,10 +53,10 @@ async function asSuperuser(statements: Statement[]): Promise<void> {
   });
 }
 
-/** Tampers, verifies without recording, then puts seqs from..to of both tables back exactly as they were. */
+/** Tampers, verifies without recording, then puts chain positions from..to of both tables back exactly as they were. */
 async function verifyTampered(from: number, to: number, ...tamper: Statement[]): Promise<VerifyResult> {
   const [saved] = await adminQuery<{ events: unknown[]; checkpoints: unknown[] }>(
-    `SELECT (SELECT coalesce(jsonb_agg(to_jsonb(e)), '[]') FROM audit_event e WHERE seq BETWEEN $1 AND $2) AS events,
+    `SELECT (SELECT coalesce(jsonb_agg(to_jsonb(e)), '[]') FROM audit_event e WHERE chain_seq BETWEEN $1 AND $2) AS events,
       (SELECT coalesce(jsonb_agg(to_jsonb(c)), '[]') FROM audit_checkpoint c WHERE seq BETWEEN $1 AND $2) AS checkpoints`,
     [from, to],
   );
@@ -63,7 +65,7 @@ async function verifyTampered(from: number, to: number, ...tamper: Statement[]):
     return await verifyAuditLog({ record: false });
   } finally {
     await asSuperuser([
-      ["DELETE FROM audit_event WHERE seq BETWEEN $1 AND $2", [from, to]],
+      ["DELETE FROM audit_event WHERE chain_seq BETWEEN $1 AND $2", [from, to]],
       ["DELETE FROM audit_checkpoint WHERE seq BETWEEN $1 AND $2", [from, to]],
       ["INSERT INTO audit_event SELECT * FROM jsonb_populate_recordset(null::audit_event, $1)", [JSON.stringify(saved!.events)]],
       ["INSERT INTO audit_checkpoint SELECT * FROM jsonb_populate_recordset(null::audit_checkpoint, $1)", [JSON.stringify(saved!.checkpoints)]],
@@ -71,14 +73,15 @@ async function verifyTampered(from: number, to: number, ...tamper: Statement[]):
   }
 }
 
-const CONTENT = "occurred_at, actor_id, actor_role, action, resource_type, resource_id, patient_pseudonym, outcome, ip, user_agent, request_id, details, prev_hash, hash";
+// The content with its writer MAC and chain link: everything but the event id and its chain position.
+const CONTENT = "occurred_at, actor_id, actor_role, action, resource_type, resource_id, patient_pseudonym, outcome, ip, user_agent, request_id, details, writer_mac, prev_hash, hash";
 const copyRow = (from: number, to: number): Statement => [
-  `UPDATE audit_event t SET (${CONTENT}) = (SELECT ${CONTENT} FROM audit_event s WHERE s.seq = $1) WHERE t.seq = $2`,
+  `UPDATE audit_event t SET (${CONTENT}) = (SELECT ${CONTENT} FROM audit_event s WHERE s.chain_seq = $1) WHERE t.chain_seq = $2`,
   [from, to],
 ];
 // One statement: the subquery reads both rows as they were before either is overwritten.
 const swapRows = (a: number, b: number): Statement => [
-  `UPDATE audit_event t SET (${CONTENT}) = (SELECT ${CONTENT} FROM audit_event s WHERE s.seq = $1::bigint + $2::bigint - t.seq) WHERE t.seq IN ($1, $2)`,
+  `UPDATE audit_event t SET (${CONTENT}) = (SELECT ${CONTENT} FROM audit_event s WHERE s.chain_seq = $1::bigint + $2::bigint - t.chain_seq) WHERE t.chain_seq IN ($1, $2)`,
   [a, b],
 ];
 
@@ -104,6 +107,7 @@ describe("audit log verification", () => {
         }),
       ),
     );
+    await sealAll();
     expect(await verifyAuditLog({ record: false })).toMatchObject({ ok: true, events: await head() });
   });
 });
@@ -112,23 +116,23 @@ describe("tamper detection, by the database superuser with the triggers off", ()
   const bad = (firstBadSeq: number, kind: string) => ({ ok: false, firstBadSeq, kind });
 
   it("an edited field: modified, at its seq", async () => {
-    expect(await verifyTampered(5000, 5000, ["UPDATE audit_event SET action = 'test.forged' WHERE seq = 5000"])).toMatchObject(bad(5000, "modified"));
+    expect(await verifyTampered(5000, 5000, ["UPDATE audit_event SET action = 'test.forged' WHERE chain_seq = 5000"])).toMatchObject(bad(5000, "modified"));
   });
 
   it("a sub-millisecond shift of occurred_at: modified", async () => {
-    const shift: Statement = ["UPDATE audit_event SET occurred_at = occurred_at + interval '1 microsecond' WHERE seq = 2500"];
+    const shift: Statement = ["UPDATE audit_event SET occurred_at = occurred_at + interval '1 microsecond' WHERE chain_seq = 2500"];
     expect(await verifyTampered(2500, 2500, shift)).toMatchObject(bad(2500, "modified"));
   });
 
   it("a deleted row: deleted, at the first missing seq", async () => {
-    expect(await verifyTampered(7000, 7000, ["DELETE FROM audit_event WHERE seq = 7000"])).toMatchObject(bad(7000, "deleted"));
+    expect(await verifyTampered(7000, 7000, ["DELETE FROM audit_event WHERE chain_seq = 7000"])).toMatchObject(bad(7000, "deleted"));
   });
 
   it("a forged row appended with a wrong HMAC: inserted", async () => {
     const end = await head();
     const forge: Statement = [
-      `INSERT INTO audit_event (seq, occurred_at, action, outcome, details, prev_hash, hash)
-       SELECT seq + 1, now(), 'auth.sign_in', 'allowed', '{}', hash, $1 FROM audit_event WHERE seq = $2`,
+      `INSERT INTO audit_event (chain_seq, occurred_at, action, outcome, details, writer_mac, prev_hash, hash)
+       SELECT chain_seq + 1, now(), 'auth.sign_in', 'allowed', '{}', $1, hash, $1 FROM audit_event WHERE chain_seq = $2`,
       [randomBytes(32).toString("hex"), end],
     ];
     expect(await verifyTampered(end + 1, end + 1, forge)).toMatchObject(bad(end + 1, "inserted"));
@@ -147,10 +151,18 @@ describe("tamper detection, by the database superuser with the triggers off", ()
     const end = await head();
     const keep = end - 1500;
     const truncate: Statement[] = [
-      ["DELETE FROM audit_event WHERE seq > $1", [keep]],
+      ["DELETE FROM audit_event WHERE chain_seq > $1", [keep]],
       ["DELETE FROM audit_checkpoint WHERE seq > $1", [keep]],
     ];
     expect(await verifyTampered(keep + 1, end, ...truncate)).toMatchObject(bad(keep + 1, "truncated"));
+  });
+
+  it("the newest events deleted after the last checkpoint: truncated, caught by the head published at sealing", async () => {
+    const end = await head();
+    expect(readCheckpointFile().every((cp) => Number(cp.seq) < end)).toBe(true);
+    const result = await verifyTampered(end - 2, end, ["DELETE FROM audit_event WHERE chain_seq >= $1", [end - 2]]);
+    expect(result).toMatchObject(bad(end - 2, "truncated"));
+    expect(result.ok || result.detail).toContain(headFile());
   });
 
   it("a checkpoint with a forged signature: reported at its seq", async () => {
@@ -168,13 +180,14 @@ describe("tamper detection, by the database superuser with the triggers off", ()
       details: `details = details || '{"tampered": true}'`,
       occurred_at: "occurred_at = occurred_at + $2::double precision * interval '1 microsecond'",
       outcome: "outcome = CASE outcome WHEN 'allowed' THEN 'denied' ELSE 'allowed' END",
+      writer_mac: "writer_mac = md5(writer_mac)",
       prev_hash: "prev_hash = md5(prev_hash) || md5(hash)",
       hash: "hash = md5(hash) || md5(prev_hash)",
     };
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: end }), fc.constantFrom(...Object.keys(mutations)), fc.integer({ min: 1, max: 3_600_000_000 }), async (seq, column, micros) => {
         const params = column === "occurred_at" ? [seq, micros] : [seq];
-        const result = await verifyTampered(seq, seq, [`UPDATE audit_event SET ${mutations[column]} WHERE seq = $1`, params]);
+        const result = await verifyTampered(seq, seq, [`UPDATE audit_event SET ${mutations[column]} WHERE chain_seq = $1`, params]);
         expect(result).toMatchObject({ ok: false, firstBadSeq: seq });
         // The last row has no successor to vouch for its hash: a forgery there looks the same as an edit.
         if (seq < end) expect(result).toMatchObject({ kind: "modified" });
@@ -244,7 +257,7 @@ async function emulateRestore(end: number): Promise<OlderCopy> {
     carryOn: async () => {
       const now = await head();
       await asSuperuser([
-        ["DELETE FROM audit_event WHERE seq > $1", [back]],
+        ["DELETE FROM audit_event WHERE chain_seq > $1", [back]],
         ["DELETE FROM audit_checkpoint WHERE seq > $1", [back]],
       ]);
       await appendEvents(now - back + 500, "restored");

@@ -220,7 +220,7 @@ describe("the catalog", () => {
       `SELECT p.proname, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'public' AND p.prosecdef`,
     );
-    expect(definers.map((d) => d.proname).sort()).toEqual(["app_context_valid", "audit_chain_head"]);
+    expect(definers.map((d) => d.proname).sort()).toEqual(["app_context_valid"]);
     for (const d of definers) expect(d.config ?? [], d.proname).toContainEqual(expect.stringMatching(/^search_path=pg_catalog, public, pg_temp$/));
   });
 

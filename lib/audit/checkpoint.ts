@@ -1,10 +1,10 @@
 import { createHash, sign, verify, type KeyObject } from "node:crypto";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
-import { withSystem, type ActorContext, type Tx } from "@/lib/db/transaction";
+import { withSystem, type Tx } from "@/lib/db/transaction";
 import { log } from "@/lib/ops/log";
 
 /**
@@ -29,8 +29,8 @@ function positiveFromEnv(name: string, fallback: number): number {
   return value;
 }
 
-/** Read on every append, like config(): tests and operators change the cadence through the environment. */
-function cadence(): { every: number; minutes: number } {
+/** Read on every sealing pass, like config(): tests and operators change the cadence through the environment. */
+export function checkpointCadence(): { every: number; minutes: number } {
   return { every: positiveFromEnv("AUDIT_CHECKPOINT_EVERY", 1000), minutes: positiveFromEnv("AUDIT_CHECKPOINT_MINUTES", 60) };
 }
 
@@ -41,6 +41,14 @@ export function checkpointFile(): string {
 }
 
 /** The exact bytes signed: plain text, so an outside auditor can check a checkpoint with any Ed25519 tool. */
+/**
+ * The newest sealed head, signed and replaced after every sealing pass: a deleted tail contradicts it within
+ * one pass, where the checkpoint lines only catch it at the next N events or M minutes.
+ */
+export function headFile(): string {
+  return join(dirname(checkpointFile()), "audit-head.json");
+}
+
 export function checkpointMessage(cp: Pick<Checkpoint, "seq" | "hash" | "signedAt">): Buffer {
   return Buffer.from(`custodia-audit-checkpoint/v1\n${cp.seq}\n${cp.hash}\n${cp.signedAt}`);
 }
@@ -63,7 +71,7 @@ export function checkpointSignatureValid(cp: Checkpoint, publicKey = keyProvider
   }
 }
 
-function signCheckpoint(seq: bigint, hash: string): Checkpoint {
+export function signCheckpoint(seq: bigint, hash: string): Checkpoint {
   const { privateKey, publicKey } = keyProvider().auditSigningKey();
   const unsigned = { seq: seq.toString(), hash, signedAt: new Date().toISOString() };
   return { ...unsigned, signature: sign(null, checkpointMessage(unsigned), privateKey).toString("base64"), keyId: checkpointKeyId(publicKey) };
@@ -73,7 +81,7 @@ function toCheckpoint(row: { seq: bigint; hash: string; signedAt: Date; signatur
   return { seq: row.seq.toString(), hash: row.hash, signedAt: row.signedAt.toISOString(), signature: row.signature, keyId: row.keyId };
 }
 
-async function storeCheckpoint(tx: Tx, seq: bigint, hash: string): Promise<Checkpoint> {
+export async function storeCheckpoint(tx: Tx, seq: bigint, hash: string): Promise<Checkpoint> {
   const signed = signCheckpoint(seq, hash);
   await tx.$executeRaw`INSERT INTO audit_checkpoint (seq, hash, signed_at, signature, key_id)
     VALUES (${seq}, ${hash}, ${signed.signedAt}::timestamptz, ${signed.signature}, ${signed.keyId})
@@ -83,13 +91,14 @@ async function storeCheckpoint(tx: Tx, seq: bigint, hash: string): Promise<Check
 }
 
 /** O_APPEND and one small write per line: concurrent app instances never interleave inside a line. */
-function appendCheckpointLine(cp: Checkpoint): void {
+function appendCheckpointLines(checkpoints: Checkpoint[]): void {
+  if (checkpoints.length === 0) return;
   const file = checkpointFile();
   // A configured path outside the app bundle; turbopackIgnore keeps the build from tracing the whole project.
   mkdirSync(dirname(/*turbopackIgnore: true*/ file), { recursive: true, mode: 0o700 });
   const fd = openSync(/*turbopackIgnore: true*/ file, "a", 0o600);
   try {
-    writeSync(fd, `${JSON.stringify(cp)}\n`);
+    for (const cp of checkpoints) writeSync(fd, `${JSON.stringify(cp)}\n`);
     // The file is the evidence against a later restore: it must survive a crash right after the commit.
     fsyncSync(fd);
   } finally {
@@ -97,42 +106,53 @@ function appendCheckpointLine(cp: Checkpoint): void {
   }
 }
 
-async function checkpointDue(tx: Tx, seq: bigint): Promise<boolean> {
-  // With no checkpoint yet the clock starts at the first event, so a young log is not signed on every append.
-  const [last] = await tx.$queryRaw<{ seq: bigint | null; since: Date | null }[]>`
-    SELECT (SELECT seq FROM audit_checkpoint ORDER BY seq DESC LIMIT 1) AS seq,
-      coalesce((SELECT signed_at FROM audit_checkpoint ORDER BY seq DESC LIMIT 1),
-               (SELECT first_at FROM audit_chain_head())) AS since`;
-  const { every, minutes } = cadence();
-  if (seq - (last?.seq ?? 0n) >= BigInt(Math.ceil(every))) return true;
-  return last?.since != null && Date.now() - last.since.getTime() >= minutes * 60_000;
+/** Written aside and renamed over: a reader sees the old head or the new one, never half of either. */
+function replaceHead(head: Checkpoint): void {
+  const file = headFile();
+  const temporary = `${file}.${process.pid}.tmp`;
+  mkdirSync(dirname(/*turbopackIgnore: true*/ file), { recursive: true, mode: 0o700 });
+  const fd = openSync(/*turbopackIgnore: true*/ temporary, "w", 0o600);
+  try {
+    writeSync(fd, `${JSON.stringify(head)}\n`);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(/*turbopackIgnore: true*/ temporary, /*turbopackIgnore: true*/ file);
 }
 
 /**
- * Called by appendAuditEvents under its lock, with the head it just wrote: signs it in the same transaction
- * when N events or M minutes have passed since the last checkpoint, and copies it to the file after commit.
+ * Copies committed checkpoints and the new head outside the database. Called after commit: the audited work
+ * is done, and failing now would invite a retry; the checkpoints stay in the database, the next pass publishes
+ * a newer head, and writeCheckpointNow() (npm run audit:verify -- --checkpoint) re-anchors the file.
  */
-export async function checkpointAfterAppend(ctx: ActorContext, seq: bigint, hash: string): Promise<void> {
-  if (!(await checkpointDue(ctx.tx, seq))) return;
-  const cp = await storeCheckpoint(ctx.tx, seq, hash);
-  ctx.onCommit(async () => {
-    try {
-      appendCheckpointLine(cp);
-    } catch (error) {
-      // The audited work has committed; failing its request now would invite a retry that does it twice.
-      // The checkpoint stays in the database, and writeCheckpointNow() (npm run audit:verify -- --checkpoint) re-anchors.
-      log().error({ seq: String(cp.seq), file: checkpointFile(), err: error }, "audit checkpoint not copied to its file");
-    }
-  });
+export function publishCheckpoints(checkpoints: Checkpoint[], head: Checkpoint | null): void {
+  try {
+    appendCheckpointLines(checkpoints);
+    if (head) replaceHead(head);
+  } catch (error) {
+    log().error({ head: head?.seq, file: checkpointFile(), err: error }, "audit checkpoint not copied outside the database");
+  }
+}
+
+/** The published head, if any; a damaged file is evidence of tampering, not an absent head. */
+export function readHeadFile(file = headFile()): Checkpoint | null {
+  if (!existsSync(/*turbopackIgnore: true*/ file)) return null;
+  try {
+    return JSON.parse(readFileSync(/*turbopackIgnore: true*/ file, "utf8")) as Checkpoint;
+  } catch {
+    throw new Error(`${file} is not a checkpoint: the file was damaged or edited`);
+  }
 }
 
 /** Signs the current head now (before a backup, after a verification); null for an empty log. */
 export async function writeCheckpointNow(request: RequestMeta = noRequest): Promise<Checkpoint | null> {
   return withSystem(request, async (ctx) => {
-    const [head] = await ctx.tx.$queryRaw<{ seq: bigint; hash: string }[]>`SELECT seq, hash FROM audit_event ORDER BY seq DESC LIMIT 1`;
+    const [head] = await ctx.tx.$queryRaw<{ seq: bigint; hash: string }[]>`
+      SELECT chain_seq AS seq, hash FROM audit_event WHERE chain_seq IS NOT NULL ORDER BY chain_seq DESC LIMIT 1`;
     if (!head) return null;
     const cp = await storeCheckpoint(ctx.tx, head.seq, head.hash);
-    ctx.onCommit(async () => appendCheckpointLine(cp));
+    ctx.onCommit(async () => appendCheckpointLines([cp]));
     return cp;
   });
 }

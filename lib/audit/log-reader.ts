@@ -1,11 +1,14 @@
 import pg from "pg";
 import { SET_CONTEXT_SQL, setContextParams } from "@/lib/db/context";
-import type { AuditRecord } from "./append";
 import type { Checkpoint } from "./checkpoint";
+import type { EventContent, LegacyRecord } from "./hashes";
 
-/** An audit_event row as stored. Timestamps are read as text to the microsecond: a JS Date would hide a sub-millisecond edit. */
+/** A sealed audit_event row as stored. Timestamps are read as text to the microsecond: a JS Date would hide a sub-millisecond edit. */
 export interface StoredEvent {
+  /** The event's id. */
   seq: string;
+  /** Its position in the chain. */
+  chain_seq: string;
   occurred_at: string;
   actor_id: string | null;
   actor_role: string | null;
@@ -13,19 +16,22 @@ export interface StoredEvent {
   resource_type: string | null;
   resource_id: string | null;
   patient_pseudonym: string | null;
-  outcome: AuditRecord["outcome"];
+  outcome: EventContent["outcome"];
   ip: string | null;
   user_agent: string | null;
   request_id: string | null;
-  details: AuditRecord["details"];
+  details: EventContent["details"];
+  writer_mac: string;
   prev_hash: string;
   hash: string;
 }
 
 const utcMicros = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
 
-export const EVENT_COLUMNS = `seq, ${utcMicros("occurred_at")} AS occurred_at, actor_id::text AS actor_id,
-  actor_role, action, resource_type, resource_id, patient_pseudonym, outcome, ip, user_agent, request_id, details, prev_hash, hash`;
+/** Ids as text (exact past 2^53); ORDER BY must then name the table's column (`audit_event.seq`), not the text alias. */
+export const EVENT_COLUMNS = `seq::text AS seq, chain_seq::text AS chain_seq, ${utcMicros("occurred_at")} AS occurred_at,
+  actor_id::text AS actor_id, actor_role, action, resource_type, resource_id, patient_pseudonym, outcome, ip, user_agent,
+  request_id, details, writer_mac, prev_hash, hash`;
 
 export const CHECKPOINT_COLUMNS = `seq, hash, ${utcMicros("signed_at")} AS signed_at, signature, key_id`;
 
@@ -37,10 +43,9 @@ function isoOf(micros: string): string {
   return micros.endsWith("000") ? `${micros.slice(0, -3)}Z` : `${micros}Z`;
 }
 
-/** The record as appendAuditEvents hashed it, placed at `seq` (another position, when testing for reordering). */
-export function recordOf(row: StoredEvent, seq = row.seq): AuditRecord {
+/** The content as its writer MAC'd it. */
+export function contentOf(row: Omit<StoredEvent, "seq" | "chain_seq" | "prev_hash" | "hash">): EventContent {
   return {
-    seq,
     occurredAt: isoOf(row.occurred_at),
     actorId: row.actor_id,
     actorRole: row.actor_role,
@@ -54,6 +59,11 @@ export function recordOf(row: StoredEvent, seq = row.seq): AuditRecord {
     requestId: row.request_id,
     details: row.details,
   };
+}
+
+/** A format-v1 row's record, placed at chain position `at`. */
+export function legacyRecordOf(row: StoredEvent, at = row.chain_seq): LegacyRecord {
+  return { seq: at, ...contentOf(row) };
 }
 
 export interface StoredCheckpoint {
@@ -74,6 +84,9 @@ export function checkpointOf(row: StoredCheckpoint): Checkpoint {
  * the verifier fixes the end it checks up front instead.
  */
 export class LogReader {
+  // One transaction at a time on the one connection, even when the verifier prefetches the next batch.
+  private queue: Promise<unknown> = Promise.resolve();
+
   private constructor(private readonly client: pg.Client) {}
 
   static async open(url: string): Promise<LogReader> {
@@ -83,7 +96,13 @@ export class LogReader {
     return new LogReader(client);
   }
 
-  async query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  query<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+    const result = this.queue.then(() => this.run<T>(sql, params));
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async run<T extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<T[]> {
     await this.client.query("BEGIN TRANSACTION READ ONLY");
     try {
       // As the system, like every reader of ours: row-level security hides the log from a context-less connection.
@@ -97,7 +116,8 @@ export class LogReader {
     }
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
+    await this.queue;
     return this.client.end();
   }
 }

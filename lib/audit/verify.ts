@@ -3,11 +3,12 @@ import type { KeyObject } from "node:crypto";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem } from "@/lib/db/transaction";
-import { chainHash, GENESIS_HASH } from "./append";
 import type { JsonValue } from "./canonical";
-import { checkpointFile, checkpointKeyId, checkpointSignatureValid, readCheckpointFile, type Checkpoint } from "./checkpoint";
+import { checkpointFile, checkpointKeyId, checkpointSignatureValid, headFile, readCheckpointFile, readHeadFile, type Checkpoint } from "./checkpoint";
 import { classify, type TamperKind } from "./classify";
-import { CHECKPOINT_COLUMNS, checkpointOf, EVENT_COLUMNS, LogReader, recordOf, type StoredCheckpoint, type StoredEvent } from "./log-reader";
+import { GENESIS_HASH } from "./hashes";
+import { CHECKPOINT_COLUMNS, checkpointOf, EVENT_COLUMNS, LogReader, type StoredCheckpoint, type StoredEvent } from "./log-reader";
+import { checkLink } from "./row-hash";
 
 export type { TamperKind } from "./classify";
 
@@ -21,6 +22,8 @@ export type VerifyResult =
       checkpoints: number;
       /** Lines of the file signed by another key (a benchmark or another deployment writing there): no evidence either way. */
       ignoredCheckpoints: number;
+      /** Events committed but not yet chained by the sealer: not covered by this verification. */
+      unsealed: number;
     }
   | { ok: false; firstBadSeq: number; kind: TamperKind; detail: string };
 
@@ -29,6 +32,8 @@ export interface VerifyOptions {
   databaseUrl?: string;
   /** The external checkpoints to hold the log against; defaults to checkpointFile(). */
   checkpointFile?: string;
+  /** The published head to hold the log's end against; defaults to headFile(). */
+  headFile?: string;
   batchSize?: number;
   /** Append the "audit.verify" event (default); off only where the log must stay as it is, e.g. tamper drills. */
   record?: boolean;
@@ -36,13 +41,19 @@ export interface VerifyOptions {
   onBehalfOf?: string | null;
 }
 
+/** A checkpoint from outside the database and where it was found. */
+interface External {
+  cp: Checkpoint;
+  where: string;
+}
+
 type Failure = Extract<VerifyResult, { ok: false }>;
 const fail = (firstBadSeq: number, kind: TamperKind, detail: string): Failure => ({ ok: false, firstBadSeq, kind, detail });
 
 /**
- * Verifies the whole audit log, streaming it in keyset batches: contiguous seq from 1, each prev_hash linking
- * to the row before, each HMAC, and every signed checkpoint (in the table and in the external file) valid and
- * matching the log. Reports the first bad seq and what most likely happened there (see classify.ts).
+ * Verifies the whole sealed audit log, streaming it in keyset batches: contiguous chain_seq from 1, each
+ * prev_hash linking to the row before, each link HMAC and writer MAC, and every signed checkpoint (in the table,
+ * in the external file and the published head) valid and matching the log. Positions reported are chain_seq. Reports the first bad seq and what most likely happened there (see classify.ts).
  * Must not be called inside a transaction: it reads on its own connection, then records the outcome.
  */
 export async function verifyAuditLog(options: VerifyOptions = {}): Promise<VerifyResult> {
@@ -50,11 +61,16 @@ export async function verifyAuditLog(options: VerifyOptions = {}): Promise<Verif
   if (!url) throw new Error("verifyAuditLog: no database (DATABASE_URL is not set)");
   // Read before the log's end is fixed: each line was written after its events committed, so none may lie beyond it.
   const file = options.checkpointFile ?? checkpointFile();
-  const external = readCheckpointFile(file);
+  const head = options.headFile ?? (options.checkpointFile ? null : headFile());
+  const publishedHead = head ? readHeadFile(head) : null;
+  const external = [
+    ...readCheckpointFile(file).map((cp) => ({ cp, where: `in ${file}` })),
+    ...(publishedHead ? [{ cp: publishedHead, where: `in ${head}` }] : []),
+  ];
   const db = await LogReader.open(url);
   let result: VerifyResult;
   try {
-    result = await new Verification(db, external, file, options.batchSize ?? 2000).run();
+    result = await new Verification(db, external, options.batchSize ?? 5000).run();
   } finally {
     await db.close();
   }
@@ -70,54 +86,53 @@ export async function verifyAuditLog(options: VerifyOptions = {}): Promise<Verif
 class Verification {
   private readonly key = keyProvider().secret("auditHmac");
   private readonly publicKey: KeyObject = keyProvider().auditSigningKey().publicKey;
-  private readonly external = new Map<number, Checkpoint[]>();
+  private readonly external = new Map<number, External[]>();
   private readonly ignored: number;
   private readonly anchored = new Set<number>();
   private lastAnchored = 0;
 
   constructor(
     private readonly db: LogReader,
-    externalList: Checkpoint[],
-    private readonly file: string,
+    externalList: External[],
     private readonly batchSize: number,
   ) {
     const keyId = checkpointKeyId(this.publicKey);
-    const ours = externalList.filter((cp) => cp.keyId === keyId);
+    const ours = externalList.filter((e) => e.cp.keyId === keyId);
     this.ignored = externalList.length - ours.length;
-    for (const cp of ours) this.external.set(Number(cp.seq), [...(this.external.get(Number(cp.seq)) ?? []), cp]);
+    for (const e of ours) this.external.set(Number(e.cp.seq), [...(this.external.get(Number(e.cp.seq)) ?? []), e]);
   }
 
   async run(): Promise<VerifyResult> {
     // One statement, so the end and "checkpoints beyond it" come from one snapshot: a checkpoint commits with its events.
-    const [bounds] = await this.db.query<StoredCheckpoint & { end_seq: string }>(
-      `SELECT e.end_seq::text AS end_seq, c.* FROM (SELECT coalesce(max(seq), 0) AS end_seq FROM audit_event) e
+    const [bounds] = await this.db.query<StoredCheckpoint & { end_seq: string; unsealed: string }>(
+      `SELECT e.end_seq::text AS end_seq, e.unsealed::text AS unsealed, c.* FROM
+         (SELECT coalesce(max(chain_seq), 0) AS end_seq, (SELECT count(*) FROM audit_event WHERE chain_seq IS NULL) AS unsealed FROM audit_event) e
        LEFT JOIN LATERAL (SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE seq > e.end_seq ORDER BY seq LIMIT 1) c ON true`,
     );
     const end = Number(bounds?.end_seq ?? 0);
     let expected = 1;
     let prevHash = GENESIS_HASH;
+    // Pipelined: the next batch is read while this one is hashed.
+    let next = expected <= end ? this.fetch(expected, end) : null;
     while (expected <= end) {
-      const rows = await this.db.query<StoredEvent>(
-        `SELECT ${EVENT_COLUMNS} FROM audit_event WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
-        [expected, end, this.batchSize],
-      );
+      const { rows, internal } = await next!;
       // The end row exists and the log is append-only, so only a concurrent tamper can leave this empty.
       if (rows.length === 0) return fail(expected, "deleted", `the rows from seq ${expected} to ${end} vanished while being verified`);
-      const last = Number(rows.at(-1)!.seq);
-      const stored = await this.db.query<StoredCheckpoint>(
-        `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE seq >= $1 AND seq <= $2`,
-        [expected, last],
-      );
-      const internal = new Map(stored.map((row) => [Number(row.seq), checkpointOf(row)]));
+      const last = Number(rows.at(-1)!.chain_seq);
+      next = last < end ? this.fetch(last + 1, end) : null;
       for (const [i, row] of rows.entries()) {
-        const seq = Number(row.seq);
+        const seq = Number(row.chain_seq);
         if (seq !== expected) {
           const missing = seq - 1 > expected ? `seqs ${expected} to ${seq - 1} are` : `seq ${expected} is`;
           return fail(expected, "deleted", `${missing} missing: the log jumps from ${expected - 1} to ${seq}`);
         }
         const checkpoints = this.checkpointsAt(seq, internal.get(seq));
         const forged = checkpoints.find((c) => !c.valid);
-        if (row.prev_hash !== prevHash || chainHash(this.key, prevHash, recordOf(row)) !== row.hash) {
+        const link = checkLink(this.key, prevHash, row);
+        if (link === "forged") {
+          return fail(seq, "inserted", `seq ${seq} (event ${row.seq}) was written without the application's key and sealed as a forgery`);
+        }
+        if (link === "broken") {
           const next = rows[i + 1] ?? (await this.rowAfter(seq));
           const vouchedFor = new Set([...checkpoints.filter((c) => c.valid).map((c) => c.cp.hash), ...(next ? [next.prev_hash] : [])]);
           const finding = await classify(this.db, this.key, row, prevHash, vouchedFor);
@@ -146,13 +161,35 @@ class Verification {
         ? fail(end + 1, "truncated", `a checkpoint signed at ${beyond.cp.signedAt} ${beyond.where} vouches for seq ${beyond.cp.seq}, but the log ends at ${end}`)
         : fail(Number(beyond.cp.seq), "modified", `the checkpoint at seq ${beyond.cp.seq} ${beyond.where} has an invalid signature`);
     }
-    return { ok: true, events: end, lastSeq: end, lastHash: prevHash, checkpoints: this.anchored.size, ignoredCheckpoints: this.ignored };
+    return {
+      ok: true, events: end, lastSeq: end, lastHash: prevHash, checkpoints: this.anchored.size, ignoredCheckpoints: this.ignored,
+      unsealed: Number(bounds?.unsealed ?? 0),
+    };
+  }
+
+  /** A batch of sealed rows from `from` and the database's checkpoints among them; never rejects unobserved. */
+  private fetch(from: number, end: number): Promise<{ rows: StoredEvent[]; internal: Map<number, Checkpoint> }> {
+    const batch = (async () => {
+      const rows = await this.db.query<StoredEvent>(
+        `SELECT ${EVENT_COLUMNS} FROM audit_event WHERE chain_seq >= $1 AND chain_seq <= $2 ORDER BY audit_event.chain_seq LIMIT $3`,
+        [from, end, this.batchSize],
+      );
+      const last = rows.length > 0 ? Number(rows.at(-1)!.chain_seq) : from;
+      const stored = await this.db.query<StoredCheckpoint>(
+        `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE seq >= $1 AND seq <= $2`,
+        [from, last],
+      );
+      return { rows, internal: new Map(stored.map((row) => [Number(row.seq), checkpointOf(row)])) };
+    })();
+    // A verification that stops early leaves the prefetched batch unread.
+    batch.catch(() => undefined);
+    return batch;
   }
 
   private checkpointsAt(seq: number, internal: Checkpoint | undefined) {
     const found = [
       ...(internal ? [{ cp: internal, where: "in the database" }] : []),
-      ...(this.external.get(seq) ?? []).map((cp) => ({ cp, where: `in ${this.file}` })),
+      ...(this.external.get(seq) ?? []),
     ];
     return found.map((c) => ({ ...c, valid: c.cp.seq === String(seq) && checkpointSignatureValid(c.cp, this.publicKey) }));
   }
@@ -161,14 +198,14 @@ class Verification {
     const externalSeq = Math.min(...[...this.external.keys()].filter((seq) => seq > end));
     const candidates = [
       ...(internal ? [{ cp: internal, where: "in the database" }] : []),
-      ...(this.external.get(externalSeq) ?? []).map((cp) => ({ cp, where: `in ${this.file}` })),
+      ...(this.external.get(externalSeq) ?? []),
     ].sort((a, b) => Number(a.cp.seq) - Number(b.cp.seq));
     const first = candidates[0];
     return first && { ...first, valid: checkpointSignatureValid(first.cp, this.publicKey) };
   }
 
   private async rowAfter(seq: number): Promise<StoredEvent | undefined> {
-    const [next] = await this.db.query<StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM audit_event WHERE seq > $1 ORDER BY seq LIMIT 1`, [seq]);
+    const [next] = await this.db.query<StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM audit_event WHERE chain_seq > $1 ORDER BY audit_event.chain_seq LIMIT 1`, [seq]);
     return next;
   }
 }

@@ -68,15 +68,14 @@ export interface AuditBacklog {
 }
 
 /**
- * Audit events not yet sealed. Today every event is chained inside its own transaction (seq and hash are
- * NOT NULL), so this is always empty; once a sealer chains events after commit, an unsealed event has no
- * seq yet, and this one query is what readiness and the metrics watch. Also proves the database answers.
+ * Audit events committed but not yet chained by the sealer (lib/audit/sealer.ts): what readiness and the
+ * metrics watch (a partial index keeps it cheap). Also proves the database answers.
  */
 export async function auditBacklog(): Promise<AuditBacklog> {
   const [row] = await withSystem(noRequest, ({ tx }) =>
     tx.$queryRaw<{ depth: bigint; lag: number | null }[]>`
       SELECT count(*) AS depth, EXTRACT(EPOCH FROM now() - min(occurred_at))::float8 AS lag
-      FROM audit_event WHERE seq IS NULL`,
+      FROM audit_event WHERE chain_seq IS NULL`,
   );
   return { depth: Number(row?.depth ?? 0), lagSeconds: Math.max(0, row?.lag ?? 0) };
 }

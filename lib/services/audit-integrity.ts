@@ -1,6 +1,7 @@
 import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
+import { sealAll } from "@/lib/audit/sealer";
 import { verifyAuditLog, type VerifyResult } from "@/lib/audit/verify";
 import { withActor } from "@/lib/db/transaction";
 
@@ -28,5 +29,7 @@ export async function integrityStatus(actor: Actor): Promise<IntegrityStatus> {
 /** "Verify now": the full verifier over the whole log and the external checkpoints; the run is itself logged. */
 export async function verifyNow(actor: Actor): Promise<VerifyResult> {
   await authorize(actor, "audit.verify");
+  // Up to the moment of asking: what has committed is sealed first, so the answer covers it.
+  await sealAll();
   return verifyAuditLog({ request: actor.request, onBehalfOf: actor.userId });
 }

@@ -2,15 +2,15 @@ import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { NotFound } from "@/lib/access/errors";
-import type { AuditOutcome, AuditRecord } from "@/lib/audit/append";
+import type { AuditOutcome, EventContent } from "@/lib/audit/hashes";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { Prisma } from "@/lib/db/generated/client";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { auditFilterSchema, type AuditFilter } from "@/lib/validation/audit";
 
-/** An event as the auditor sees it: the chained record itself, plus its hash. */
-export type AuditEventView = AuditRecord & { hash: string };
+/** An event as the auditor sees it: its id, its content, and its place in the chain once sealed (null before). */
+export type AuditEventView = EventContent & { seq: string; chainSeq: string | null; hash: string | null };
 
 export const PAGE_SIZE = 50;
 
@@ -52,7 +52,8 @@ interface Row {
   user_agent: string | null;
   request_id: string | null;
   details: unknown;
-  hash: string;
+  chain_seq: bigint | null;
+  hash: string | null;
 }
 
 function viewOf(r: Row): AuditEventView {
@@ -69,7 +70,8 @@ function viewOf(r: Row): AuditEventView {
     ip: r.ip,
     userAgent: r.user_agent,
     requestId: r.request_id,
-    details: r.details as AuditRecord["details"],
+    details: r.details as EventContent["details"],
+    chainSeq: r.chain_seq?.toString() ?? null,
     hash: r.hash,
   };
 }
@@ -78,7 +80,7 @@ async function page(tx: Tx, where: Prisma.Sql, before: bigint | undefined, limit
   // Keyset pagination on the primary key: constant cost per page however deep, unlike OFFSET.
   const cursor = before ? Prisma.sql`AND seq < ${before}` : Prisma.empty;
   return tx.$queryRaw<Row[]>`SELECT seq, occurred_at, actor_id::text, actor_role, action, resource_type, resource_id,
-      patient_pseudonym, outcome, ip, user_agent, request_id, details, hash
+      patient_pseudonym, outcome, ip, user_agent, request_id, details, chain_seq, hash
     FROM audit_event WHERE ${where} ${cursor} ORDER BY seq DESC LIMIT ${limit}`;
 }
 

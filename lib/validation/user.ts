@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 import { roleSchema } from "@/lib/access/roles";
 import { newPasswordSchema } from "./password";
 

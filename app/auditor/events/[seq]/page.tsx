@@ -20,7 +20,8 @@ export default async function AuditEventPage({ params }: PageProps<"/auditor/eve
     ["Client address", event.ip ?? "—"],
     ["User agent", event.userAgent ?? "—"],
     ["Request id", event.requestId ?? "—"],
-    ["Chain hash", event.hash],
+    ["Chain position", event.chainSeq ?? "not sealed yet (within seconds)"],
+    ["Chain hash", event.hash ?? "—"],
   ];
   return (
     <div className="space-y-6">

@@ -5,7 +5,7 @@ import { exportAuditEvents, type AuditEventView } from "@/lib/services/audit-log
 
 const columns: (keyof AuditEventView)[] = [
   "seq", "occurredAt", "actorId", "actorRole", "action", "resourceType", "resourceId",
-  "patientPseudonym", "outcome", "ip", "userAgent", "requestId", "details", "hash",
+  "patientPseudonym", "outcome", "ip", "userAgent", "requestId", "details", "chainSeq", "hash",
 ];
 
 /** Streams the filtered log page by page, so an export of millions of events never sits in memory. */

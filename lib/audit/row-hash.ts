@@ -1,0 +1,31 @@
+import { legacyChainHash, LEGACY_WRITER_MAC, sealHash, writerMac } from "./hashes";
+import { contentOf, legacyRecordOf, type StoredEvent } from "./log-reader";
+
+/** Whether the row's content still matches the MAC its writer computed. */
+export function writerMacValid(key: Buffer, row: StoredEvent): boolean {
+  return row.writer_mac !== LEGACY_WRITER_MAC && writerMac(key, contentOf(row)) === row.writer_mac;
+}
+
+/**
+ * The hash the row should carry after `prevHash`, placed at chain position `at` (another position when testing
+ * for reordering). A row whose content no longer matches its writer MAC gets the hash of a forgery, which the
+ * stored hash of a genuine row never equals: an edit after sealing breaks the chain like an edit of a v1 row.
+ */
+export function expectedHash(key: Buffer, prevHash: string, row: StoredEvent, at = row.chain_seq): string {
+  if (row.writer_mac === LEGACY_WRITER_MAC) return legacyChainHash(key, prevHash, legacyRecordOf(row, at));
+  return sealHash(key, prevHash, at, row.writer_mac, writerMacValid(key, row));
+}
+
+/**
+ * The verifier's per-row check, two HMACs for a healthy row: "ok" when the row links to `prevHash` as sealed
+ * from genuine content, "forged" when the sealer chained it as written without the application's key (a "v1"
+ * MAC included: never valid for a sealed row), "broken" when the link does not hold (classify.ts says why).
+ */
+export function checkLink(key: Buffer, prevHash: string, row: StoredEvent): "ok" | "forged" | "broken" {
+  if (row.prev_hash !== prevHash) return "broken";
+  const genuine = row.writer_mac === LEGACY_WRITER_MAC
+    ? legacyChainHash(key, prevHash, legacyRecordOf(row))
+    : writerMacValid(key, row) ? sealHash(key, prevHash, row.chain_seq, row.writer_mac, true) : null;
+  if (genuine === row.hash) return "ok";
+  return sealHash(key, prevHash, row.chain_seq, row.writer_mac, false) === row.hash ? "forged" : "broken";
+}
