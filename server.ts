@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { once } from "node:events";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
 import next from "next";
 import { startSealer } from "@/lib/audit/sealer";
 import { config, isProduction, publicOrigins } from "@/lib/config";
@@ -25,6 +26,11 @@ import { auditBacklog, checkReadiness, watchMigrations } from "@/lib/ops/readine
 import { routeKind } from "@/lib/ops/request";
 
 const dev = process.argv.includes("--dev");
+// `npm start` runs dist/server.js, compiled with dist/seed.js beside it (scripts/build-server.ts); `npm run dev`
+// runs this file under tsx, which then loads the seed from its source.
+const seedArgs = import.meta.url.endsWith(".js")
+  ? ["--conditions=react-server", fileURLToPath(new URL("./seed.js", import.meta.url))]
+  : ["--conditions=react-server", "--import", "tsx", "scripts/seed.ts"];
 
 async function main() {
   // Fail before serving anything: production without its keys must not start (KeyConfigError names them).
@@ -52,7 +58,7 @@ async function main() {
     // A child process: the seed goes through the server-only service layer, loaded with the
     // react-server export condition that this Next.js host process must not use.
     // Asynchronous: the embedded database is served from this very process and must keep answering.
-    const seed = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/seed.ts"], {
+    const seed = spawn(process.execPath, seedArgs, {
       stdio: "inherit",
       env: process.env,
     });

@@ -25,9 +25,9 @@ async function freePort(): Promise<number> {
 }
 
 function ensureBuild(): void {
-  if (existsSync(".next/BUILD_ID")) return;
-  const build = spawnSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
-  if (build.status !== 0) throw new Error("next build failed");
+  if (existsSync(".next/BUILD_ID") && existsSync("dist/server.js")) return;
+  const build = spawnSync("npm", ["run", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  if (build.status !== 0) throw new Error("npm run build failed");
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
@@ -40,7 +40,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /**
- * server.ts as a deployment runs it (NODE_ENV=production) with CUSTODIA_ENV=test, so the demo accounts the
+ * The compiled server (dist/server.js) as a deployment runs it (NODE_ENV=production) with CUSTODIA_ENV=test, so the demo accounts the
  * seed writes may sign in. Its output goes to a log file, shown only if it fails to come up.
  */
 export async function startPortal(databaseUrl: string): Promise<Portal> {
@@ -49,7 +49,7 @@ export async function startPortal(databaseUrl: string): Promise<Portal> {
   const files = mkdtempSync(join(tmpdir(), "custodia-bench-load-"));
   const logPath = join(files, "server.log");
   const log = createWriteStream(logPath);
-  const child = spawn(process.execPath, ["--import", "tsx", "server.ts"], {
+  const child = spawn(process.execPath, ["dist/server.js"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,

@@ -66,3 +66,30 @@ test("break-glass opens one outside patient with a banner, alerts auditors, and 
   const after = await page.goto(chartUrl);
   expect(after?.status()).toBe(404);
 });
+
+test("the amend page reads and records only the entry amended, and the amendment becomes its next version", async ({ page }) => {
+  await signIn(page, "clinician2@custodia.test");
+  const [north] = await query<{ patient_id: string }>(
+    "SELECT p.patient_id::text FROM care_team_patient p JOIN care_team t ON t.id = p.team_id WHERE t.name = 'North Clinic' ORDER BY p.patient_id LIMIT 1",
+  );
+  await page.goto(`/clinician/patients/${north!.patient_id}`);
+  await page.getByLabel("Kind").selectOption("note");
+  await page.getByLabel("Title").fill("To amend");
+  await page.getByLabel("Note").fill("First wording.");
+  await page.getByRole("button", { name: "Add entry" }).click();
+  const item = page.getByRole("listitem").filter({ hasText: "To amend: First wording." });
+  await expect(item).toBeVisible();
+
+  const since = await lastAuditSeq();
+  await item.getByRole("link", { name: /^Amend/ }).click();
+  await expect(page.getByRole("heading", { name: /^Amend note for / })).toBeVisible();
+  await expect(page.getByLabel("Note")).toHaveValue("First wording.");
+  // One event for the one entry shown: not a chart read, and none of the chart's other entries.
+  const read = (await auditEventsSince(since)).filter((e) => e.actor_id !== null);
+  expect(read.map((e) => e.action)).toEqual(["record.read"]);
+
+  await page.getByLabel("Note").fill("Second wording.");
+  await page.getByRole("button", { name: "Save amendment" }).click();
+  await expect(page).toHaveURL(new RegExp(`/clinician/patients/${north!.patient_id}$`));
+  await expect(page.getByText("To amend: Second wording.")).toBeVisible();
+});

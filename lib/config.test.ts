@@ -31,6 +31,12 @@ describe("TRUST_PROXY", () => {
 });
 
 describe("operations settings", () => {
+  it("DATABASE_POOL_SIZE is a positive whole number of connections per instance, 10 by default", () => {
+    expect(readConfig({}).databasePoolSize).toBe(10);
+    expect(readConfig({ DATABASE_POOL_SIZE: "25" }).databasePoolSize).toBe(25);
+    for (const value of ["0", "-3", "2.5", "many", "500"]) expect(() => readConfig({ DATABASE_POOL_SIZE: value }), value).toThrow();
+  });
+
   it("METRICS_TOKEN must be long enough not to be guessed; the sealer lag bound is positive", () => {
     expect(readConfig({}).metricsToken).toBeUndefined();
     expect(readConfig({ METRICS_TOKEN: "m".repeat(32) }).metricsToken).toBe("m".repeat(32));

@@ -15,6 +15,8 @@ const envSchema = z.object({
   NODE_ENV: z.string().optional(),
   DATABASE_URL: z.string().url().optional(),
   MIGRATION_DATABASE_URL: z.string().url().optional(),
+  // Connections per instance: N instances open up to N × this many (README, "Running several instances").
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().max(200).default(10),
   CUSTODIA_DATA_DIR: z.string().default(".data"),
   CUSTODIA_KEY_DIR: z.string().default(".keys"),
   SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(15 * 60),
@@ -50,6 +52,7 @@ export interface Config {
   env: AppEnv;
   databaseUrl: string | undefined;
   migrationDatabaseUrl: string | undefined;
+  databasePoolSize: number;
   dataDir: string;
   keyDir: string;
   sessionIdleSeconds: number;
@@ -86,6 +89,7 @@ export function readConfig(source: Record<string, string | undefined> = process.
     env: e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development"),
     databaseUrl: e.DATABASE_URL,
     migrationDatabaseUrl: e.MIGRATION_DATABASE_URL ?? e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     dataDir: e.CUSTODIA_DATA_DIR,
     keyDir: e.CUSTODIA_KEY_DIR,
     sessionIdleSeconds: e.SESSION_IDLE_SECONDS,

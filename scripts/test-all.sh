@@ -16,6 +16,6 @@ fi
 
 npm run typecheck
 npx vitest run
-# End-to-end tests drive the production build.
-npx next build
+# End-to-end tests drive the production build: .next/ and the compiled server, dist/server.js.
+npm run build
 npx playwright test

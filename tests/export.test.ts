@@ -9,7 +9,8 @@ import { addRecord, amendRecord, getChart } from "@/lib/services/chart";
 import { grantConsent } from "@/lib/services/consent";
 import { submitRequest } from "@/lib/services/data-requests";
 import { openExport, type ExportFormat } from "@/lib/services/export";
-import { adminQuery } from "./helpers/db";
+import { withActor } from "@/lib/db/transaction";
+import { adminQuery, isEmbedded } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 
 let alice: TestUser;
@@ -116,5 +117,48 @@ describe("patient data export", () => {
       [carol.id],
     );
     expect(audited).toEqual([{ outcome: "allowed", n: 3 }, { outcome: "denied", n: 17 }]);
+  });
+
+  it("holds the whole access log, past any page size (an Art. 15 accounting is never cut short)", async () => {
+    const dave = await makeUser("patient", { patient: identity({ givenName: "Daveexport" }) });
+    for (let t = 0; t < 12; t++) {
+      await withActor(actorOf(clinician), async ({ audit }) => {
+        for (let i = 0; i < 100; i++) audit({ action: "chart.read", resourceType: "patient", patientId: dave.patientId! });
+      });
+    }
+    const data = JSON.parse((await exported(dave, "json")).toString("utf8"));
+    expect(data.accessLog).toHaveLength(1200);
+    const files = unzipSync(new Uint8Array(await exported(dave, "csv")));
+    expect(strFromU8(files["access-log.csv"]!).trim().split("\n")).toHaveLength(1201);
+  });
+
+  // On the embedded database an open transaction holds every other connection, so a write cannot land mid-export.
+  it.skipIf(isEmbedded())("reads one consistent snapshot: a record added while the export streams is not half in it", async () => {
+    const erin = await makeUser("patient", { patient: identity({ givenName: "Erinexport" }) });
+    await makeCareTeam([clinician.id], [erin.patientId!]);
+    await addRecord(actorOf(clinician), { patientId: erin.patientId!, content: { kind: "note", date: "2026-01-05", title: "Before", text: "One" } });
+    const parts = (await openExport(actorOf(erin), "json")).parts();
+    expect((await parts.next()).value).toMatchObject({ part: "identity" });
+    await addRecord(actorOf(clinician), { patientId: erin.patientId!, content: { kind: "note", date: "2026-01-06", title: "During", text: "Two" } });
+    const seen: string[] = [];
+    for await (const part of parts) if (part.part === "record") seen.push((part.record.content as { title: string }).title);
+    expect(seen).toEqual(["Before"]);
+  });
+
+  it("lets a reader that stops early go: no connection is left in the export's transaction", async () => {
+    const frank = await makeUser("patient", { patient: identity({ givenName: "Frankexport" }) });
+    process.env.EXPORTS_PER_HOUR = "100";
+    try {
+      // More abandoned exports than the pool has connections: a leak would hang the last ones.
+      for (let i = 0; i < 15; i++) {
+        const parts = (await openExport(actorOf(frank), "json")).parts();
+        await parts.next();
+        await parts.return(undefined);
+      }
+    } finally {
+      delete process.env.EXPORTS_PER_HOUR;
+    }
+    const open = await adminQuery("SELECT pid FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()");
+    expect(open).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { filterEventsAction } from "@/app/auditor/actions";
+import { useFormAction } from "@/components/forms/use-form-action";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -11,10 +11,11 @@ import { initialFormState } from "@/lib/validation/form-state";
 const any = { value: "", label: "Any" };
 
 export function EventFilter({ current }: { current: Record<string, string> }) {
-  const [state, action, pending] = useActionState(filterEventsAction, initialFormState);
+  // A filter keeps its query: the page it leads to shows the same values, and a refusal keeps them to correct.
+  const { state, pending, onSubmit } = useFormAction(filterEventsAction, initialFormState, { resetOnSuccess: false });
   const error = (name: string) => state.errors?.[name]?.[0];
   return (
-    <form action={action} className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Filter events">
+    <form onSubmit={onSubmit} noValidate className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Filter events">
       {state.message ? <Alert tone="error">{state.message}</Alert> : null}
       <Field label="From" name="from" type="date" defaultValue={current.from} error={error("from")} />
       <Field label="To" name="to" type="date" defaultValue={current.to} error={error("to")} />

@@ -1,7 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { verifyNowAction } from "@/app/auditor/actions";
+import { useFormAction } from "@/components/forms/use-form-action";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { IntegrityStatus } from "@/lib/services/audit-integrity";
@@ -10,7 +10,7 @@ import { initialFormState } from "@/lib/validation/form-state";
 const when = (iso: string) => `${iso.replace("T", " ").slice(0, 19)} UTC`;
 
 export function IntegrityPanel({ status }: { status: IntegrityStatus }) {
-  const [state, verify, pending] = useActionState(verifyNowAction, initialFormState);
+  const { state, pending, onSubmit } = useFormAction(verifyNowAction, initialFormState, { resetOnSuccess: false });
   const last = status.lastVerification;
   return (
     <div className="space-y-3 text-sm">
@@ -28,7 +28,7 @@ export function IntegrityPanel({ status }: { status: IntegrityStatus }) {
         Last signed checkpoint:{" "}
         {status.lastCheckpoint ? `sequence ${status.lastCheckpoint.seq}, ${when(status.lastCheckpoint.signedAt)}` : "none yet"}
       </p>
-      <form action={verify}>
+      <form onSubmit={onSubmit}>
         <Button type="submit" disabled={pending}>
           {pending ? "Verifying the whole log…" : "Verify now"}
         </Button>

@@ -6,8 +6,9 @@ import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { TextArea } from "@/components/ui/textarea";
+import { observationCode, observationCodes } from "@/lib/clinical/observation-codes";
 import { initialFormState, type FormState } from "@/lib/validation/form-state";
-import { clinicalContentSchema, type ClinicalContent } from "@/lib/validation/patient";
+import { clinicalContentSchema, clinicalLimits, type ClinicalContent } from "@/lib/validation/patient";
 
 const kinds = [
   { value: "note", label: "Clinical note" },
@@ -15,6 +16,11 @@ const kinds = [
   { value: "observation", label: "Observation" },
   { value: "prescription", label: "Prescription" },
   { value: "allergy", label: "Allergy" },
+];
+
+const observationOptions = [
+  { value: "", label: "Choose an observation" },
+  ...observationCodes.map((c) => ({ value: c.code, label: `${c.display} (${c.unitLabel})` })),
 ];
 
 export function EntryForm({
@@ -26,52 +32,78 @@ export function EntryForm({
   initial?: ClinicalContent;
   submitLabel: string;
 }) {
-  const { state, pending, form, onSubmit, fieldError } = useValidatedAction(
+  const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(
     clinicalContentSchema,
     action,
     initialFormState,
     initial ?? { kind: "note", date: new Date().toISOString().slice(0, 10) },
   );
   const kind = form.watch("kind");
-  const field = (name: string, label: string, extra: Record<string, unknown> = {}) => (
-    // The union's members have different keys; register by name and let zod judge the whole object.
-    <Field label={label} error={fieldError(name)} {...extra} {...form.register(name as "kind")} />
+  // The union's members have different keys; register and watch by name and let zod judge the whole object.
+  const register = (name: string, options?: { valueAsNumber?: true; onChange?: (event: { target: { value: string } }) => void }) =>
+    form.register(name as "kind", options as Parameters<typeof form.register<"kind">>[1]);
+  const length = (name: string) => String(form.watch(name as "kind") ?? "").length;
+  const field = (name: string, label: string, max: number, extra: Record<string, unknown> = {}) => (
+    <Field label={label} error={fieldError(name)} counter={{ length: length(name), max }} {...extra} {...register(name)} />
   );
+  const code = observationCode(String(form.watch("code" as "kind") ?? ""));
+  const chooseCode = register("code", {
+    // The name and unit follow the code: they are never typed, so they cannot disagree with it.
+    onChange: (event: { target: { value: string } }) => {
+      const chosen = observationCode(event.target.value);
+      form.setValue("display" as "kind", (chosen?.display ?? "") as "note");
+      form.setValue("unit" as "kind", (chosen?.unit ?? "") as "note");
+    },
+  });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-3">
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-3">
       {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
       {initial ? <input type="hidden" {...form.register("kind")} /> : <Select label="Kind" options={kinds} {...form.register("kind")} />}
-      {field("date", "Date", { type: "date" })}
+      <Field label="Date" type="date" max={new Date().toISOString().slice(0, 10)} error={fieldError("date")} {...register("date")} />
       {kind === "note" ? (
         <>
-          {field("title", "Title")}
-          <TextArea label="Note" error={fieldError("text")} {...form.register("text" as "kind")} />
+          {field("title", "Title", clinicalLimits.title)}
+          <TextArea
+            label="Note"
+            rows={8}
+            error={fieldError("text")}
+            counter={{ length: length("text"), max: clinicalLimits.text }}
+            {...register("text")}
+          />
         </>
       ) : null}
       {kind === "encounter" ? (
         <>
-          {field("type", "Encounter type")}
-          {field("reason", "Reason")}
+          {field("type", "Encounter type", clinicalLimits.short)}
+          {field("reason", "Reason", clinicalLimits.reason)}
         </>
       ) : null}
       {kind === "observation" ? (
         <>
-          {field("code", "LOINC code")}
-          {field("display", "Observation")}
-          <Field label="Value" type="number" step="any" error={fieldError("value")} {...form.register("value" as "kind", { valueAsNumber: true })} />
-          {field("unit", "Unit")}
+          <Select label="Observation" options={observationOptions} error={fieldError("code")} {...chooseCode} />
+          <input type="hidden" {...register("display")} />
+          <input type="hidden" {...register("unit")} />
+          <Field
+            label={code ? `Value (${code.unitLabel})` : "Value"}
+            type="number"
+            step="any"
+            inputMode="decimal"
+            hint={code ? `Between ${code.min} and ${code.max} ${code.unitLabel}.` : "Choose the observation first; its unit is fixed."}
+            error={fieldError("value") ?? fieldError("unit")}
+            {...register("value", { valueAsNumber: true })}
+          />
         </>
       ) : null}
       {kind === "prescription" ? (
         <>
-          {field("medication", "Medication")}
-          {field("dosage", "Dosage")}
+          {field("medication", "Medication", clinicalLimits.medication)}
+          {field("dosage", "Dosage", clinicalLimits.medication)}
         </>
       ) : null}
       {kind === "allergy" ? (
         <>
-          {field("substance", "Substance")}
-          {field("reaction", "Reaction")}
+          {field("substance", "Substance", clinicalLimits.medication)}
+          {field("reaction", "Reaction", clinicalLimits.medication)}
         </>
       ) : null}
       <Button type="submit" disabled={pending}>

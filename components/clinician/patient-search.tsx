@@ -13,9 +13,7 @@ import { PatientTable } from "./patient-table";
 const initial: SearchState = { ok: false };
 
 export function PatientSearch() {
-  const { state, pending, form, onSubmit, fieldError } = useValidatedAction(patientSearchSchema, searchPatientsAction, initial, {
-    by: "mrn",
-  });
+  const { state, pending, form, onSubmit, fieldError } = useValidatedAction(patientSearchSchema, searchPatientsAction, initial, { by: "mrn" }, { resetOnSuccess: false });
   const by = form.watch("by");
   return (
     <div className="space-y-4">

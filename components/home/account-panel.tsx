@@ -1,6 +1,7 @@
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import type { AccountSummary } from "@/lib/services/account";
+import { DataTable } from "@/components/ui/data-table";
 
 export function AccountPanel({ account }: { account: AccountSummary }) {
   return (
@@ -16,25 +17,16 @@ export function AccountPanel({ account }: { account: AccountSummary }) {
         . If a sign-in below was not you,
         change your password and tell the privacy office.
       </p>
-      <table className="w-full text-left text-sm">
-        <caption className="sr-only">Your five most recent sessions</caption>
-        <thead>
-          <tr className="border-b">
-            <th scope="col" className="py-1">Started (UTC)</th>
-            <th scope="col">Address</th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {account.recentSessions.map((s) => (
-            <tr key={s.startedAt} className="border-b last:border-0">
-              <td className="py-1">{s.startedAt.replace("T", " ").slice(0, 19)}</td>
-              <td>{s.ip ?? "unknown"}</td>
-              <td>{s.current ? "this session" : (s.endedReason ?? "open")}</td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <DataTable
+        caption="Your five most recent sessions"
+        rows={account.recentSessions}
+        rowKey={(s) => s.startedAt}
+        columns={[
+          { header: "Started (UTC)", cell: (s) => s.startedAt.replace("T", " ").slice(0, 19) },
+          { header: "Address", cell: (s) => s.ip ?? "unknown" },
+          { header: "Status", cell: (s) => (s.current ? "this session" : (s.endedReason ?? "open")) },
+        ]}
+      />
     </Card>
   );
 }

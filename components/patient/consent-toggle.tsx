@@ -1,7 +1,7 @@
 "use client";
 
-import { useActionState } from "react";
 import { changeConsentAction } from "@/app/patient/actions";
+import { useFormAction } from "@/components/forms/use-form-action";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { ConsentState } from "@/lib/services/consent";
@@ -9,9 +9,9 @@ import { initialFormState } from "@/lib/validation/form-state";
 
 /** One purpose, one button either way: withdrawing takes exactly as many steps as granting. */
 export function ConsentToggle({ consent }: { consent: ConsentState }) {
-  const [state, action, pending] = useActionState(changeConsentAction, initialFormState);
+  const { state, pending, formRef, onSubmit } = useFormAction(changeConsentAction, initialFormState);
   return (
-    <form action={action} className="space-y-2" aria-label={consent.title}>
+    <form ref={formRef} onSubmit={onSubmit} className="space-y-2" aria-label={consent.title}>
       <input type="hidden" name="purpose" value={consent.purpose} />
       <input type="hidden" name="textVersion" value={consent.version} />
       <input type="hidden" name="decision" value={consent.granted ? "withdraw" : "grant"} />

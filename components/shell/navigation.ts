@@ -10,19 +10,24 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/patient/access-log", label: "Who accessed my record" },
     { href: "/patient/requests", label: "Requests" },
     { href: "/patient/export", label: "Download my data" },
+    { href: "/account", label: "Account" },
   ],
   clinician: [
     { href: "/clinician", label: "My patients" },
     { href: "/clinician/break-glass", label: "Break-glass" },
+    { href: "/account", label: "Account" },
   ],
   auditor: [
     { href: "/auditor", label: "Dashboard" },
     { href: "/auditor/events", label: "Events" },
     { href: "/auditor/alerts", label: "Alerts" },
     { href: "/auditor/break-glass", label: "Break-glass" },
+    { href: "/account", label: "Account" },
   ],
   admin: [
     { href: "/admin", label: "Home" },
     { href: "/admin/requests", label: "Requests" },
+    { href: "/admin/staff", label: "Staff" },
+    { href: "/account", label: "Account" },
   ],
 };

@@ -1,7 +1,26 @@
 import type { ReactNode } from "react";
 
-/** Label, optional hint and error around one control, wired for screen readers (aria-describedby). */
-export function FieldShell({ id, label, hint, error, children }: { id: string; label: string; hint?: string; error?: string; children: ReactNode }) {
+export interface Counter {
+  length: number;
+  max: number;
+}
+
+/** Label, optional hint, character counter and error around one control, wired for screen readers (aria-describedby). */
+export function FieldShell({
+  id,
+  label,
+  hint,
+  error,
+  counter,
+  children,
+}: {
+  id: string;
+  label: string;
+  hint?: string;
+  error?: string;
+  counter?: Counter;
+  children: ReactNode;
+}) {
   return (
     <div className="space-y-1">
       <label htmlFor={id} className="block text-sm font-medium text-slate-800">
@@ -13,6 +32,12 @@ export function FieldShell({ id, label, hint, error, children }: { id: string; l
         </p>
       ) : null}
       {children}
+      {counter ? (
+        // Not announced on every keystroke (no aria-live); the hint states the limit.
+        <p className={`text-right text-xs ${counter.length > counter.max ? "font-semibold text-red-700" : "text-slate-600"}`}>
+          {counter.length.toLocaleString("en-US")} / {counter.max.toLocaleString("en-US")} characters
+        </p>
+      ) : null}
       {error ? (
         <p id={`${id}-error`} className="text-sm text-red-700">
           {error}

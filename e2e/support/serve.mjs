@@ -52,10 +52,12 @@ env.CUSTODIA_ERASURE_LEDGER = join(runFiles, "erasure-ledger.jsonl");
 delete env.TEST_DATABASE_URL;
 if (primary) {
   rmSync(runFiles, { recursive: true, force: true });
-  if (!existsSync(".next/BUILD_ID")) {
-    const build = spawnSync("npx", ["next", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
-    if (build.status !== 0) process.exit(1);
-  }
+  // The app's build is slow and made once (npm run build); the server's own compilation takes a second and is
+  // redone every run, so the e2e always drive the current server.ts, compiled as `npm start` runs it.
+  const build = existsSync(".next/BUILD_ID")
+    ? spawnSync("npx", ["tsx", "scripts/build-server.ts"], { stdio: "inherit" })
+    : spawnSync("npm", ["run", "build"], { stdio: "inherit", env: { ...process.env, NODE_ENV: "production" } });
+  if (build.status !== 0) process.exit(1);
   if (serverUrl) {
     await recreateDatabase();
     env.DATABASE_URL = e2eDatabaseUrl();
@@ -70,6 +72,7 @@ if (primary) {
   env.CUSTODIA_SEED = "0";
 }
 
-const child = spawn("npx", ["tsx", "server.ts"], { stdio: "inherit", env });
+// As `npm start` runs it: plain node, no tsx.
+const child = spawn(process.execPath, ["--enable-source-maps", "dist/server.js"], { stdio: "inherit", env });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => child.kill(signal));
 child.on("exit", (code) => process.exit(code ?? 0));

@@ -12,9 +12,10 @@ export function prisma(): PrismaClient {
     const url = process.env.DATABASE_URL;
     if (!url) throw new Error("DATABASE_URL is not set: start the portal through server.ts or set it explicitly");
     // node-postgres reads sslmode/sslrootcert from the URL itself; production accepts only verify-full.
-    assertDatabaseTransport(url, config());
+    const cfg = config();
+    assertDatabaseTransport(url, cfg);
     // Our own pool, handed to the adapter, so the metrics can see how many queries wait for a connection.
-    const pool = new pg.Pool({ connectionString: url, max: Number(process.env.DATABASE_POOL_SIZE ?? 10) });
+    const pool = new pg.Pool({ connectionString: url, max: cfg.databasePoolSize });
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });
     holder.custodiaPool = pool;
     holder.custodiaPrisma = new PrismaClient({ adapter });

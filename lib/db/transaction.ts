@@ -30,17 +30,28 @@ export interface DbPrincipal {
 
 const TRANSACTION_TIMEOUT_MS = 30_000;
 
+export interface TransactionOptions {
+  /** One consistent read-only snapshot (REPEATABLE READ, READ ONLY): long reads such as an export; no audit inside. */
+  readOnly?: boolean;
+  /** How long the transaction may stay open; 30 s unless a long read needs more. */
+  timeoutMs?: number;
+}
+
 /**
  * Runs `work` in one transaction as the unprivileged runtime role with the actor context set
  * transaction-locally (set_config(..., true)), so a pooled connection never carries one actor's context
  * into another's request. Row-level security in PostgreSQL filters every query again.
  */
-export async function withPrincipal<T>(principal: DbPrincipal, work: (ctx: ActorContext) => Promise<T>): Promise<T> {
+export async function withPrincipal<T>(
+  principal: DbPrincipal,
+  work: (ctx: ActorContext) => Promise<T>,
+  options: TransactionOptions = {},
+): Promise<T> {
   if (principal.role !== "system" && !principal.userId) throw new Error("withPrincipal: actor without a user id");
   const rollbackWork: (() => Promise<void>)[] = [];
   const commitWork: (() => Promise<void>)[] = [];
   try {
-    const result = await transaction(principal, { rollbackWork, commitWork }, work);
+    const result = await transaction(principal, { rollbackWork, commitWork }, work, options);
     for (const item of commitWork) await item();
     return result;
   } catch (error) {
@@ -54,9 +65,12 @@ interface Hooks {
   commitWork: (() => Promise<void>)[];
 }
 
-function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorContext) => Promise<T>): Promise<T> {
+function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorContext) => Promise<T>, options: TransactionOptions): Promise<T> {
+  const timeout = options.timeoutMs ?? TRANSACTION_TIMEOUT_MS;
   return prisma().$transaction(
     async (tx) => {
+      // First statement, as PostgreSQL requires; the context below is then set inside that snapshot.
+      if (options.readOnly) await tx.$executeRawUnsafe("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       await tx.$queryRawUnsafe(SET_CONTEXT_SQL, ...setContextParams(principal));
       const queued: AuditInput[] = [];
       const ctx: ActorContext = {
@@ -66,17 +80,19 @@ function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorC
         onCommit: (item) => hooks.commitWork.push(item),
       };
       const result = await work(ctx);
+      if (options.readOnly && queued.length > 0) throw new Error("withPrincipal: a read-only snapshot cannot record audit events");
       await appendAuditEvents(ctx, principal, queued);
       return result;
     },
-    { timeout: TRANSACTION_TIMEOUT_MS, maxWait: TRANSACTION_TIMEOUT_MS },
+    { timeout, maxWait: TRANSACTION_TIMEOUT_MS },
   );
 }
 
-export function withActor<T>(actor: Actor, work: (ctx: ActorContext) => Promise<T>): Promise<T> {
+export function withActor<T>(actor: Actor, work: (ctx: ActorContext) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   return withPrincipal(
     { role: actor.role, userId: actor.userId, patientId: actor.patientId, request: actor.request },
     work,
+    options,
   );
 }
 

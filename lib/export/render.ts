@@ -1,35 +1,77 @@
 import { Zip, ZipDeflate } from "fflate";
-import { auditEventResource, clinicalResource, consentResource, patientResource } from "@/lib/fhir/resources";
+import { auditEventResource, clinicalResource, consentResource, patientResource, type ExportIdentity } from "@/lib/fhir/resources";
 import { csvLine } from "@/lib/http/csv";
-import type { ExportFormat, ExportSource } from "@/lib/services/export";
-import { clinicalKindSchema } from "@/lib/validation/patient";
+import type { AccessEntry } from "@/lib/services/access-log";
+import type { ConsentHistoryEntry } from "@/lib/services/consent";
+import type { RequestView } from "@/lib/services/data-requests";
+import type { ExportFormat, ExportPart, ExportRecord, ExportSource } from "@/lib/services/export";
+import { clinicalKindSchema, type ClinicalKind } from "@/lib/validation/patient";
+
+interface Head {
+  identity: ExportIdentity;
+  consent: ConsentHistoryEntry[];
+  requests: RequestView[];
+}
+
+/** The export's parts split: the small head, then records and access-log pages, each as it is read. */
+async function split(source: ExportSource): Promise<{ head: Head; records: AsyncGenerator<ExportRecord>; access: () => AsyncGenerator<AccessEntry> }> {
+  const parts = source.parts();
+  const next = async <K extends ExportPart["part"]>(part: K): Promise<Extract<ExportPart, { part: K }>> => {
+    const item = await parts.next();
+    if (item.done || item.value.part !== part) throw new Error(`export: expected the ${part} part`);
+    return item.value as Extract<ExportPart, { part: K }>;
+  };
+  const head = { identity: (await next("identity")).identity, consent: (await next("consent")).entries, requests: (await next("requests")).entries };
+  // Records come before the access log; the first access page read while records are iterated is kept for it.
+  let pending: AccessEntry[] | null = null;
+  async function* records(): AsyncGenerator<ExportRecord> {
+    for (let item = await parts.next(); !item.done; item = await parts.next()) {
+      if (item.value.part === "record") yield item.value.record;
+      else if (item.value.part === "access") return void (pending = item.value.entries);
+    }
+  }
+  async function* access(): AsyncGenerator<AccessEntry> {
+    if (pending) yield* pending;
+    for (let item = await parts.next(); !item.done; item = await parts.next()) {
+      if (item.value.part === "access") yield* item.value.entries;
+    }
+  }
+  return { head, records: records(), access };
+}
 
 /** Each renderer yields text or bytes as it goes; nothing holds the whole export in memory. */
 async function* json(source: ExportSource): AsyncGenerator<string> {
-  const { identity, consent, requests, accessLog } = source;
-  const head = JSON.stringify({ exportedAt: new Date().toISOString(), identity, consent, requests, accessLog });
-  yield `${head.slice(0, -1)},"records":[`;
+  const { head, records, access } = await split(source);
+  const opening = JSON.stringify({ exportedAt: new Date().toISOString(), ...head });
+  yield `${opening.slice(0, -1)},"records":[`;
   let first = true;
-  for await (const record of source.records()) {
+  for await (const record of records) {
     yield `${first ? "" : ","}\n${JSON.stringify(record)}`;
+    first = false;
+  }
+  yield '\n],"accessLog":[';
+  first = true;
+  for await (const entry of access()) {
+    yield `${first ? "" : ","}\n${JSON.stringify(entry)}`;
     first = false;
   }
   yield "\n]}\n";
 }
 
 async function* fhir(source: ExportSource): AsyncGenerator<string> {
-  const patientId = source.identity.patientId;
+  const { head, records, access } = await split(source);
+  const patientId = head.identity.patientId;
   const entry = (resource: { resourceType: string; id: string }) =>
     JSON.stringify({ fullUrl: `urn:uuid:${resource.id}`, resource });
   yield `{"resourceType":"Bundle","type":"collection","timestamp":"${new Date().toISOString()}","entry":[\n`;
-  yield entry(patientResource(source.identity));
-  for await (const r of source.records()) yield `,\n${entry(clinicalResource(r.recordId, patientId, r.content))}`;
-  for (const c of source.consent) yield `,\n${entry(consentResource(crypto.randomUUID(), patientId, c.purpose, c.decision, c.at))}`;
-  for (const a of source.accessLog) yield `,\n${entry(auditEventResource(crypto.randomUUID(), a.at, a.who, a.role, a.what))}`;
+  yield entry(patientResource(head.identity));
+  for await (const r of records) yield `,\n${entry(clinicalResource(r.recordId, patientId, r.content))}`;
+  for (const c of head.consent) yield `,\n${entry(consentResource(crypto.randomUUID(), patientId, c.purpose, c.decision, c.at))}`;
+  for await (const a of access()) yield `,\n${entry(auditEventResource(crypto.randomUUID(), a.at, a.who, a.role, a.what))}`;
   yield "\n]}\n";
 }
 
-const contentColumns: Record<string, string[]> = {
+const contentColumns: Record<ClinicalKind, string[]> = {
   encounter: ["date", "type", "reason"],
   observation: ["date", "code", "display", "value", "unit"],
   note: ["date", "title", "text"],
@@ -39,6 +81,7 @@ const contentColumns: Record<string, string[]> = {
 
 /** One CSV file per category, zipped; every cell is formula-neutralised. */
 async function* csvZip(source: ExportSource): AsyncGenerator<Uint8Array> {
+  const { head, records, access } = await split(source);
   const out: Uint8Array[] = [];
   const zip = new Zip((error, chunk) => {
     if (error) throw error;
@@ -52,31 +95,48 @@ async function* csvZip(source: ExportSource): AsyncGenerator<Uint8Array> {
   const drain = function* () {
     yield* out.splice(0);
   };
-  const identity = file("identity.csv");
-  identity(csvLine(Object.keys(source.identity)) + csvLine(Object.values(source.identity)), true);
-  yield* drain();
-  for (const kind of clinicalKindSchema.options) {
-    const write = file(`${kind}s.csv`);
-    write(csvLine(["recordId", "entryId", "version", "recordedAt", ...contentColumns[kind]!]));
-    for await (const r of source.records(kind)) {
-      const content = r.content as unknown as Record<string, unknown>;
-      write(csvLine([r.recordId, r.entryId, r.version, r.recordedAt, ...contentColumns[kind]!.map((c) => content[c])]));
-      yield* drain();
-    }
-    write("", true);
-    yield* drain();
-  }
-  const tables: [string, Record<string, unknown>[]][] = [
-    ["consent.csv", source.consent as unknown as Record<string, unknown>[]],
-    ["requests.csv", source.requests.map((r) => ({ ...r, history: r.history.length })) as unknown as Record<string, unknown>[]],
-    ["access-log.csv", source.accessLog as unknown as Record<string, unknown>[]],
-  ];
-  for (const [name, rows] of tables) {
-    const write = file(name);
+  const table = (name: string, rows: Record<string, unknown>[]) => {
     const columns = rows[0] ? Object.keys(rows[0]) : ["none"];
-    write(csvLine(columns) + rows.map((row) => csvLine(columns.map((c) => row[c]))).join(""), true);
+    file(name)(csvLine(columns) + rows.map((row) => csvLine(columns.map((c) => row[c]))).join(""), true);
+  };
+  const identity = file("identity.csv");
+  identity(csvLine(Object.keys(head.identity)) + csvLine(Object.values(head.identity)), true);
+  yield* drain();
+  // Records arrive grouped by kind in clinicalKindSchema's order: one file each, empty kinds included.
+  const kinds = [...clinicalKindSchema.options];
+  let write: ((text: string, final?: boolean) => void) | null = null;
+  const openKind = (kind: ClinicalKind) => {
+    write = file(`${kind}s.csv`);
+    write(csvLine(["recordId", "entryId", "version", "recordedAt", ...contentColumns[kind]]));
+  };
+  const closeUpTo = (kind: ClinicalKind | null) => {
+    while (kinds.length > 0 && kinds[0] !== kind) {
+      if (!write) openKind(kinds[0]!);
+      write!("", true);
+      write = null;
+      kinds.shift();
+    }
+  };
+  for await (const r of records) {
+    if (kinds[0] !== r.kind) closeUpTo(r.kind);
+    if (!write) openKind(r.kind);
+    const content = r.content as unknown as Record<string, unknown>;
+    write!(csvLine([r.recordId, r.entryId, r.version, r.recordedAt, ...contentColumns[r.kind].map((c) => content[c])]));
     yield* drain();
   }
+  closeUpTo(null);
+  yield* drain();
+  table("consent.csv", head.consent as unknown as Record<string, unknown>[]);
+  table("requests.csv", head.requests.map((r) => ({ ...r, history: r.history.length })) as unknown as Record<string, unknown>[]);
+  yield* drain();
+  const log = file("access-log.csv");
+  const logColumns: (keyof AccessEntry)[] = ["at", "who", "role", "what", "breakGlass"];
+  log(csvLine(logColumns));
+  for await (const entry of access()) {
+    log(csvLine(logColumns.map((c) => entry[c])));
+    yield* drain();
+  }
+  log("", true);
   zip.end();
   yield* drain();
 }

@@ -1,5 +1,7 @@
 import { isIP } from "node:net";
-import { extractInfoFromServerReferenceId, mightBeServerReferenceId } from "next/dist/shared/lib/server-reference-info";
+// With its extension: the compiled server (dist/server.js) loads it through Node's ESM loader, which resolves no
+// bare file name inside a package that has no "exports" map (next has none).
+import { extractInfoFromServerReferenceId, mightBeServerReferenceId } from "next/dist/shared/lib/server-reference-info.js";
 import type { ErrorCode } from "./error-table";
 
 /**

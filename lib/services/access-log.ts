@@ -1,10 +1,11 @@
 import "server-only";
-import type { Actor } from "@/lib/access/actor";
+import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { NotFound } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem } from "@/lib/crypto/secret";
-import { withActor, withSystem } from "@/lib/db/transaction";
+import type { AuditEvent, Prisma } from "@/lib/db/generated/client";
+import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 
 export interface AccessEntry {
   at: string;
@@ -20,6 +21,7 @@ const describe: Record<string, string> = {
   "patient.search": "Found you by search",
   "record.create": "Added to your record",
   "record.amend": "Amended your record",
+  "record.read": "Opened an entry of your record to amend it",
   "break_glass.grant": "Emergency (break-glass) access to your record",
   "access.denied": "Was refused access to your record",
   "access.bulk_refused": "Was refused access to your record (too many records opened)",
@@ -34,20 +36,45 @@ export async function myAccessLog(actor: Actor): Promise<AccessEntry[]> {
   if (!actor.patientId) throw new NotFound("patient record");
   const psn = pseudonym(actor.patientId);
   const events = await withActor(actor, async ({ tx, audit }) => {
-    const rows = await tx.auditEvent.findMany({
-      where: { patientPseudonym: psn, actorRole: { in: ["clinician", "admin", "auditor"] } },
-      orderBy: { seq: "desc" },
-      take: 500,
-    });
+    const rows = await staffEventsPage(tx, psn, null, 500);
     audit({ action: "self.access_log.read", patientId: actor.patientId!, details: { returned: rows.length } });
     return rows;
   });
-  // Staff names are not the patient's to read from the accounts table; a system lookup maps ids to names.
-  const ids = [...new Set(events.map((e) => e.actorId).filter((id): id is string => id !== null))];
-  const names = await withSystem(actor.request, async ({ tx }) => {
-    const users = await tx.user.findMany({ where: { id: { in: ids } }, select: { id: true, displayNameEnc: true } });
-    return new Map(users.map((u) => [u.id, openSystem(u.displayNameEnc, { table: "app_user", column: "display_name_enc", rowId: u.id })]));
+  return describeAccess(actor.request, events);
+}
+
+const STAFF = ["clinician", "admin", "auditor"];
+
+type StaffEvent = Pick<AuditEvent, "seq" | "occurredAt" | "actorId" | "actorRole" | "action" | "details">;
+
+/** Query: staff events about the patient with this pseudonym, newest first, before event `before`. No authorization. */
+export function staffEventsPage(tx: Tx, psn: string, before: bigint | null, limit: number): Promise<StaffEvent[]> {
+  return tx.auditEvent.findMany({
+    where: { patientPseudonym: psn, actorRole: { in: STAFF }, ...(before ? { seq: { lt: before } } : {}) },
+    select: { seq: true, occurredAt: true, actorId: true, actorRole: true, action: true, details: true },
+    orderBy: { seq: "desc" },
+    take: limit,
   });
+}
+
+/** The events in words, with the staff member's name. */
+export async function describeAccess(request: RequestMeta, events: StaffEvent[]): Promise<AccessEntry[]> {
+  const ids = [...new Set(events.map((e) => e.actorId).filter((id): id is string => id !== null))];
+  return inWords(await staffNames(request, { id: { in: ids } }), events);
+}
+
+/**
+ * The names of every staff member with an event about this patient, read before a long snapshot: on the
+ * embedded database a second transaction could not start while the snapshot is open.
+ */
+export async function staffNamesFor(request: RequestMeta, psn: string): Promise<Map<string, string>> {
+  const actors = await withSystem(request, ({ tx }) =>
+    tx.auditEvent.findMany({ where: { patientPseudonym: psn, actorRole: { in: STAFF } }, distinct: ["actorId"], select: { actorId: true } }),
+  );
+  return staffNames(request, { id: { in: actors.map((a) => a.actorId).filter((id): id is string => id !== null) } });
+}
+
+export function inWords(names: Map<string, string>, events: StaffEvent[]): AccessEntry[] {
   return events.map((e) => {
     const details = (e.details ?? {}) as { breakGlass?: boolean };
     return {
@@ -57,5 +84,13 @@ export async function myAccessLog(actor: Actor): Promise<AccessEntry[]> {
       what: describe[e.action] ?? e.action,
       breakGlass: e.action === "break_glass.grant" || details.breakGlass === true,
     };
+  });
+}
+
+// Staff names are not the patient's to read from the accounts table; a system lookup maps ids to names.
+async function staffNames(request: RequestMeta, where: Prisma.UserWhereInput): Promise<Map<string, string>> {
+  return withSystem(request, async ({ tx }) => {
+    const users = await tx.user.findMany({ where, select: { id: true, displayNameEnc: true } });
+    return new Map(users.map((u) => [u.id, openSystem(u.displayNameEnc, { table: "app_user", column: "display_name_enc", rowId: u.id })]));
   });
 }

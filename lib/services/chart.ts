@@ -3,8 +3,8 @@ import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { InvalidInput, NotFound } from "@/lib/access/errors";
 import { withActor, type Tx } from "@/lib/db/transaction";
-import { addRecordSchema, amendRecordSchema } from "@/lib/validation/patient";
-import type { z } from "zod";
+import { addRecordSchema, amendRecordSchema, type ClinicalContent } from "@/lib/validation/patient";
+import { z } from "zod";
 import { openPatient } from "./patient-access";
 import { writeRecordVersion } from "./record-versions";
 import { entriesOf, identityOf, type ClinicalEntry, type PatientIdentity } from "./patient-view";
@@ -33,16 +33,55 @@ export async function getChart(actor: Actor, patientId: string): Promise<Chart> 
   });
 }
 
+/** One statement: a care-team member sees the chart as of right; otherwise the latest live grant, if any. */
+/** What the amend page shows: one entry's latest version and whose chart it is in. */
+export interface EntryToAmend {
+  patientName: string;
+  entry: Pick<ClinicalEntry, "entryId" | "version" | "kind" | "content">;
+}
+
+/**
+ * The amend page reads the one entry being amended, not the whole chart, and records exactly that read
+ * (one event naming the entry), so the patient's access history does not show a chart opening that never was.
+ */
+export async function getEntryToAmend(actor: Actor, patientId: string, entryId: string): Promise<EntryToAmend> {
+  await authorize(actor, "chart.read", { resourceType: "patient", patientId });
+  if (!z.uuid().safeParse(entryId).success) throw new NotFound("record");
+  return withActor(actor, async (ctx) => {
+    const cipher = await openPatient(ctx, actor, patientId);
+    const identity = await ctx.tx.patientIdentity.findUniqueOrThrow({
+      where: { patientId },
+      select: { givenNameEnc: true, familyNameEnc: true },
+    });
+    const latest = await ctx.tx.clinicalRecord.findFirst({ where: { entryId, patientId }, orderBy: { version: "desc" } });
+    if (!latest) throw new NotFound("record");
+    const breakGlassUntil = await breakGlassExpiry(ctx.tx, actor, patientId);
+    ctx.audit({
+      action: "record.read",
+      resourceType: latest.kind,
+      resourceId: entryId,
+      patientId,
+      details: { version: latest.version, breakGlass: breakGlassUntil !== null },
+    });
+    const content = cipher.openJson<ClinicalContent>("clinical_record", "content_enc", latest.id, latest.contentEnc);
+    const name = (column: string, value: string) => cipher.open("patient_identity", column, patientId, value);
+    return {
+      patientName: `${name("given_name_enc", identity.givenNameEnc)} ${name("family_name_enc", identity.familyNameEnc)}`,
+      entry: { entryId, version: latest.version, kind: content.kind, content },
+    };
+  });
+}
+
 async function breakGlassExpiry(tx: Tx, actor: Actor, patientId: string): Promise<string | null> {
-  const inTeam = await tx.careTeamPatient.count({
-    where: { patientId, team: { members: { some: { userId: actor.userId } } } },
-  });
-  if (inTeam > 0) return null;
-  const grant = await tx.breakGlassGrant.findFirst({
-    where: { clinicianId: actor.userId, patientId, expiresAt: { gt: new Date() } },
-    orderBy: { expiresAt: "desc" },
-  });
-  return grant?.expiresAt.toISOString() ?? null;
+  const [row] = await tx.$queryRaw<{ until: Date | null }[]>`
+    SELECT CASE WHEN EXISTS (
+             SELECT 1 FROM care_team_patient p JOIN care_team_member m ON m.team_id = p.team_id
+             WHERE p.patient_id = ${patientId}::uuid AND m.user_id = ${actor.userId}::uuid)
+           THEN NULL
+           ELSE (SELECT max(g.expires_at) FROM break_glass_grant g
+                 WHERE g.clinician_id = ${actor.userId}::uuid AND g.patient_id = ${patientId}::uuid AND g.expires_at > now())
+           END AS until`;
+  return row?.until?.toISOString() ?? null;
 }
 
 export async function addRecord(actor: Actor, raw: z.input<typeof addRecordSchema>): Promise<string> {

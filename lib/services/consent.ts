@@ -50,16 +50,19 @@ export async function currentConsents(actor: Actor): Promise<ConsentState[]> {
 export async function consentHistory(actor: Actor): Promise<ConsentHistoryEntry[]> {
   await authorize(actor, "self.consent.manage");
   const patientId = ownPatient(actor);
-  return withActor(actor, async ({ tx }) =>
-    (await history(tx, patientId)).reverse().map((e) => ({
-      purpose: e.purpose as Purpose,
-      decision: e.decision as "granted" | "withdrawn",
-      textVersion: e.textVersion,
-      method: e.method,
-      byPatient: e.actorId === actor.userId,
-      at: e.createdAt.toISOString(),
-    })),
-  );
+  return withActor(actor, ({ tx }) => consentEntries(tx, patientId, actor.userId));
+}
+
+/** Query: the patient's consent decisions, newest first, as `viewerId` sees them. No authorization. */
+export async function consentEntries(tx: Tx, patientId: string, viewerId: string): Promise<ConsentHistoryEntry[]> {
+  return (await history(tx, patientId)).reverse().map((e) => ({
+    purpose: e.purpose as Purpose,
+    decision: e.decision as "granted" | "withdrawn",
+    textVersion: e.textVersion,
+    method: e.method,
+    byPatient: e.actorId === viewerId,
+    at: e.createdAt.toISOString(),
+  }));
 }
 
 /** Granting and withdrawing are the same one step (GDPR Art. 7(3): withdrawing as easy as giving). */

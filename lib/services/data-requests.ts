@@ -141,12 +141,15 @@ export function viewOf(r: {
 export async function myRequests(actor: Actor): Promise<RequestView[]> {
   await authorize(actor, "self.requests.manage");
   const patientId = ownPatient(actor);
-  return withActor(actor, async ({ tx }) => {
-    const rows = await tx.dataRequest.findMany({
-      where: { patientId },
-      include: { events: { orderBy: { createdAt: "asc" } } },
-      orderBy: { createdAt: "desc" },
-    });
-    return rows.map(viewOf);
+  return withActor(actor, ({ tx }) => requestViews(tx, patientId));
+}
+
+/** Query: the patient's requests, newest first, with their history. No authorization. */
+export async function requestViews(tx: Tx, patientId: string): Promise<RequestView[]> {
+  const rows = await tx.dataRequest.findMany({
+    where: { patientId },
+    include: { events: { orderBy: { createdAt: "asc" } } },
+    orderBy: { createdAt: "desc" },
   });
+  return rows.map(viewOf);
 }

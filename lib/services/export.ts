@@ -3,13 +3,15 @@ import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { NotFound, TooManyRequests } from "@/lib/access/errors";
 import { config } from "@/lib/config";
-import type { ExportIdentity } from "@/lib/fhir/resources";
+import { pseudonym } from "@/lib/crypto/pseudonym";
 import { lockSubject } from "@/lib/db/locks";
-import { withActor } from "@/lib/db/transaction";
-import type { ClinicalContent } from "@/lib/validation/patient";
-import { myAccessLog, type AccessEntry } from "./access-log";
-import { consentHistory, type ConsentHistoryEntry } from "./consent";
-import { myRequests, type RequestView } from "./data-requests";
+import { snapshotStream } from "@/lib/db/snapshot-stream";
+import { withActor, type Tx } from "@/lib/db/transaction";
+import type { ExportIdentity } from "@/lib/fhir/resources";
+import { clinicalKindSchema, type ClinicalContent } from "@/lib/validation/patient";
+import { inWords, staffEventsPage, staffNamesFor, type AccessEntry } from "./access-log";
+import { consentEntries, type ConsentHistoryEntry } from "./consent";
+import { requestViews, type RequestView } from "./data-requests";
 import { patientCipher } from "./patient-keys";
 import { identityOf } from "./patient-view";
 
@@ -24,26 +26,36 @@ export interface ExportRecord {
   content: ClinicalContent;
 }
 
-/** Everything the export holds except the records, which are streamed page by page. */
+/**
+ * The export, in this order: identity, consent, requests, every record version (by kind in
+ * clinicalKindSchema's order, then id), then the whole access log in pages, newest first.
+ */
+export type ExportPart =
+  | { part: "identity"; identity: ExportIdentity }
+  | { part: "consent"; entries: ConsentHistoryEntry[] }
+  | { part: "requests"; entries: RequestView[] }
+  | { part: "record"; record: ExportRecord }
+  | { part: "access"; entries: AccessEntry[] };
+
 export interface ExportSource {
-  identity: ExportIdentity;
-  consent: ConsentHistoryEntry[];
-  requests: RequestView[];
-  accessLog: AccessEntry[];
-  records(kind?: ClinicalContent["kind"]): AsyncGenerator<ExportRecord>;
+  /** Read on first pull, from one read-only snapshot; stopping early ends the snapshot. */
+  parts(): AsyncGenerator<ExportPart>;
 }
 
-const PAGE = 500;
+const PAGE = 1000;
+// Long enough for a large record over a slow link; the snapshot is read-only and ends with the download.
+const SNAPSHOT_MAX_MS = 15 * 60_000;
 
 /**
  * GDPR Art. 15/20 and HIPAA 164.524: all of the patient's data. Authorized, rate limited per hour (an export
- * is the most valuable thing a stolen session could take), and audited before the first byte leaves.
+ * is the most valuable thing a stolen session could take), and audited in its own committed transaction
+ * before anything is read; the data itself then comes from one consistent snapshot, streamed.
  */
 export async function openExport(actor: Actor, format: ExportFormat): Promise<ExportSource> {
   await authorize(actor, "self.export");
   const patientId = actor.patientId;
   if (!patientId) throw new NotFound("patient record");
-  const identity = await withActor(actor, async ({ tx, audit, onRollback }) => {
+  await withActor(actor, async ({ tx, audit, onRollback }) => {
     // The limit is counted from this actor's own audit rows; the lock makes count-then-audit one step, so
     // parallel requests (a script with a stolen session) queue here instead of all seeing the same count.
     await lockSubject(tx, "self.export", actor.userId);
@@ -54,30 +66,15 @@ export async function openExport(actor: Actor, format: ExportFormat): Promise<Ex
       onRollback(() => recordRefusedExport(actor, patientId, format));
       throw new TooManyRequests("export-limit");
     }
-    const cipher = await patientCipher(tx, patientId);
-    const row = await tx.patientIdentity.findUnique({ where: { patientId } });
-    if (!cipher || !row) throw new NotFound("patient record");
+    if (!(await tx.patient.findUnique({ where: { id: patientId }, select: { id: true } }))) throw new NotFound("patient record");
     // No resourceId: the patient is named by the event's pseudonym only, never by the raw id.
     audit({ action: "self.export", resourceType: "patient", patientId, details: { format } });
-    return identityOf(cipher, row);
   });
-  const [consent, requests, accessLog] = [await consentHistory(actor), await myRequests(actor), await myAccessLog(actor)];
   return {
-    identity: {
-      patientId,
-      givenName: identity.givenName,
-      familyName: identity.familyName,
-      birthDate: identity.birthDate,
-      sex: identity.sex,
-      mrn: identity.mrn,
-      address: identity.address,
-      phone: identity.phone,
-      email: identity.email,
+    parts: async function* () {
+      const names = await staffNamesFor(actor.request, pseudonym(patientId));
+      yield* snapshotStream<ExportPart>(actor, (tx, emit) => readExport(actor, tx, patientId, names, emit), SNAPSHOT_MAX_MS);
     },
-    consent,
-    requests,
-    accessLog,
-    records: (kind) => pagedRecords(actor, patientId, kind),
   };
 }
 
@@ -88,29 +85,53 @@ async function recordRefusedExport(actor: Actor, patientId: string, format: Expo
   );
 }
 
-async function* pagedRecords(actor: Actor, patientId: string, kind?: ClinicalContent["kind"]): AsyncGenerator<ExportRecord> {
-  let after = "00000000-0000-0000-0000-000000000000";
-  for (;;) {
-    // One short transaction per page: memory stays flat however many records a patient has.
-    const page = await withActor(actor, async ({ tx }) => {
-      const cipher = await patientCipher(tx, patientId);
-      if (!cipher) throw new NotFound("patient record");
+async function readExport(
+  actor: Actor,
+  tx: Tx,
+  patientId: string,
+  staffNames: Map<string, string>,
+  emit: (part: ExportPart) => Promise<void>,
+): Promise<void> {
+  const cipher = await patientCipher(tx, patientId);
+  const row = await tx.patientIdentity.findUnique({ where: { patientId } });
+  if (!cipher || !row) throw new NotFound("patient record");
+  const identity = identityOf(cipher, row);
+  await emit({
+    part: "identity",
+    identity: {
+      patientId, givenName: identity.givenName, familyName: identity.familyName, birthDate: identity.birthDate, sex: identity.sex,
+      mrn: identity.mrn, address: identity.address, phone: identity.phone, email: identity.email,
+    },
+  });
+  await emit({ part: "consent", entries: await consentEntries(tx, patientId, actor.userId) });
+  await emit({ part: "requests", entries: await requestViews(tx, patientId) });
+  for (const kind of clinicalKindSchema.options) {
+    let after: string | undefined;
+    for (;;) {
       const rows = await tx.clinicalRecord.findMany({
-        where: { patientId, id: { gt: after }, ...(kind ? { kind } : {}) },
+        where: { patientId, kind, ...(after ? { id: { gt: after } } : {}) },
         orderBy: { id: "asc" },
         take: PAGE,
       });
-      return rows.map((r) => ({
-        recordId: r.id,
-        entryId: r.entryId,
-        version: r.version,
-        kind: r.kind as ClinicalContent["kind"],
-        recordedAt: r.createdAt.toISOString(),
-        content: cipher.openJson<ClinicalContent>("clinical_record", "content_enc", r.id, r.contentEnc),
-      }));
-    });
-    yield* page;
-    if (page.length < PAGE) return;
-    after = page.at(-1)!.recordId;
+      for (const r of rows) {
+        await emit({
+          part: "record",
+          record: {
+            recordId: r.id, entryId: r.entryId, version: r.version, kind, recordedAt: r.createdAt.toISOString(),
+            content: cipher.openJson<ClinicalContent>("clinical_record", "content_enc", r.id, r.contentEnc),
+          },
+        });
+      }
+      if (rows.length < PAGE) break;
+      after = rows.at(-1)!.id;
+    }
+  }
+  // All of it: an accounting of disclosures cut short is no accounting (HIPAA 164.528, GDPR Art. 15(1)(c)).
+  const psn = pseudonym(patientId);
+  for (let before: bigint | null = null; ; ) {
+    const events = await staffEventsPage(tx, psn, before, PAGE);
+    if (events.length > 0) await emit({ part: "access", entries: inWords(staffNames, events) });
+    if (events.length < PAGE) return;
+    before = events.at(-1)!.seq;
   }
 }

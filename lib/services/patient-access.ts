@@ -34,23 +34,18 @@ async function recordOutOfScope(actor: Actor, patientId: string): Promise<void> 
 
 /**
  * Seed design's bulk-access guard: more than N distinct patients in the window is the signature of
- * scraping, not care. Counted in PostgreSQL so it holds across app instances.
+ * scraping, not care. Counted in PostgreSQL so it holds across app instances, in one round trip:
+ * bulk_access_admit (migration 0013) takes the per-clinician lock, so parallel opens queue instead of all
+ * counting the same committed rows, then counts and records the open.
  */
 async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: string): Promise<void> {
   const { maxPatients, windowSeconds } = config().bulkAccess;
-  // Parallel chart opens would all count the same committed rows: one clinician's opens queue here instead.
-  await lockSubject(ctx.tx, "bulk-access", actor.userId);
-  const [row] = await ctx.tx.$queryRaw<{ others: bigint; seen: boolean }[]>`
-    SELECT count(DISTINCT patient_id) FILTER (WHERE patient_id <> ${patientId}::uuid) AS others,
-           bool_or(patient_id = ${patientId}::uuid) AS seen
-    FROM record_access
-    WHERE actor_id = ${actor.userId}::uuid AND accessed_at > now() - make_interval(secs => ${windowSeconds})`;
-  if (!row?.seen && Number(row?.others ?? 0) >= maxPatients) {
+  const [row] = await ctx.tx.$queryRaw<{ allowed: boolean }[]>`
+    SELECT bulk_access_admit(${actor.userId}::uuid, ${patientId}::uuid, ${maxPatients}::int, ${windowSeconds}::float8) AS allowed`;
+  if (!row?.allowed) {
     ctx.onRollback(() => recordBulkAccess(actor, patientId, maxPatients, windowSeconds));
     throw new TooManyRequests("bulk-access-limit");
   }
-  await ctx.tx.$executeRaw`INSERT INTO record_access (actor_id, patient_id) VALUES (${actor.userId}::uuid, ${patientId}::uuid)
-    ON CONFLICT DO NOTHING`;
 }
 
 async function recordBulkAccess(actor: Actor, patientId: string, max: number, windowSeconds: number): Promise<void> {

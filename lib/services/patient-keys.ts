@@ -34,3 +34,9 @@ export async function patientCipher(tx: Tx, patientId: string): Promise<PatientC
   const patient = await tx.patient.findUnique({ where: { id: patientId } });
   return patient ? cipherFor(unwrapDataKey(patientId, patient.dekWrapped)) : null;
 }
+
+/** Many patients' keys in one read (lists, search results); a patient RLS hides is simply absent. */
+export async function patientCiphers(tx: Tx, patientIds: string[]): Promise<Map<string, PatientCipher>> {
+  const patients = await tx.patient.findMany({ where: { id: { in: patientIds } }, select: { id: true, dekWrapped: true } });
+  return new Map(patients.map((p) => [p.id, cipherFor(unwrapDataKey(p.id, p.dekWrapped))]));
+}

@@ -4,15 +4,17 @@ import { authorize } from "@/lib/access/authorize";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { withActor, type ActorContext } from "@/lib/db/transaction";
 import { patientSearchSchema, type PatientSearchInput } from "@/lib/validation/patient";
-import { patientCipher } from "./patient-keys";
+import { patientCiphers } from "./patient-keys";
 import { nameDobIndex } from "./patients";
 import { summaryOf, type PatientSummary } from "./patient-view";
 
 async function summaries(ctx: ActorContext, patientIds: string[], action: string): Promise<PatientSummary[]> {
+  // Two reads whatever the number of patients: their identities, then their keys.
   const rows = await ctx.tx.patientIdentity.findMany({ where: { patientId: { in: patientIds } } });
+  const ciphers = await patientCiphers(ctx.tx, rows.map((row) => row.patientId));
   const result: PatientSummary[] = [];
   for (const row of rows) {
-    const cipher = await patientCipher(ctx.tx, row.patientId);
+    const cipher = ciphers.get(row.patientId);
     if (!cipher) continue;
     result.push(summaryOf(cipher, row));
     // One event per patient shown, so each patient's access history lists it (by pseudonym, not raw id).

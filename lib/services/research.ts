@@ -3,7 +3,7 @@ import type { RequestMeta } from "@/lib/access/actor";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { withSystem } from "@/lib/db/transaction";
 import type { ClinicalContent } from "@/lib/validation/patient";
-import { patientCipher } from "./patient-keys";
+import { patientCiphers } from "./patient-keys";
 
 export interface ResearchObservation {
   subject: string;
@@ -31,9 +31,11 @@ export async function researchDataset(request: RequestMeta): Promise<ResearchObs
         WHERE c.patient_id = r.patient_id AND c.purpose = 'research'
         ORDER BY c.created_at DESC, c.id DESC LIMIT 1
       ) = 'granted'`;
+    // One key read for all subjects, not one per observation.
+    const ciphers = await patientCiphers(tx, [...new Set(rows.map((row) => row.patient_id))]);
     const out: ResearchObservation[] = [];
     for (const row of rows) {
-      const cipher = await patientCipher(tx, row.patient_id);
+      const cipher = ciphers.get(row.patient_id);
       if (!cipher) continue;
       const content = cipher.openJson<ClinicalContent>("clinical_record", "content_enc", row.id, row.content_enc);
       if (content.kind !== "observation") continue;

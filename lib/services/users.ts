@@ -1,6 +1,8 @@
 import "server-only";
 import { randomUUID } from "node:crypto";
+import { InvalidInput } from "@/lib/access/errors";
 import { hashPassword } from "@/lib/auth/password";
+import { passwordProblem } from "@/lib/auth/password-policy";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { sealSystem } from "@/lib/crypto/secret";
 import type { ActorContext } from "@/lib/db/transaction";
@@ -9,6 +11,8 @@ import { newUserSchema, type NewUserInput } from "@/lib/validation/user";
 /** Creates an account; the email is stored only as ciphertext plus a blind index used for sign-in. */
 export async function createUser(ctx: ActorContext, raw: NewUserInput): Promise<string> {
   const input = newUserSchema.parse(raw);
+  const problem = passwordProblem(input.password, { email: input.email });
+  if (problem) throw new InvalidInput(problem, { password: [problem] });
   const id = randomUUID();
   const at = (column: string) => ({ table: "app_user", column, rowId: id });
   await ctx.tx.user.create({

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((v) => (v === "" || v === null ? undefined : v), schema.optional());

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 
 export const portalSchema = z.enum(["patient", "staff"]);
 export type Portal = z.infer<typeof portalSchema>;

@@ -1,4 +1,6 @@
 import { z } from "zod";
+import "./messages";
+import { observationCode, observationCodes, type ObservationCodeValue } from "@/lib/clinical/observation-codes";
 
 const isoDate = z.iso.date("Use the format YYYY-MM-DD");
 
@@ -22,36 +24,83 @@ export type PatientIdentityInput = z.infer<typeof patientIdentitySchema>;
 export const clinicalKindSchema = z.enum(["encounter", "observation", "note", "prescription", "allergy"]);
 export type ClinicalKind = z.infer<typeof clinicalKindSchema>;
 
-/** Clinical content by kind; stored as one encrypted JSON document per version. */
-export const clinicalContentSchema = z.discriminatedUnion("kind", [
+/**
+ * The latest calendar date anywhere on Earth right now (UTC+14): a clinician ahead of the server's clock may
+ * record today, nobody may record tomorrow.
+ */
+function latestToday(): string {
+  return new Date(Date.now() + 14 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** When something clinical happened: a real date, never in the future. */
+const pastDate = isoDate.refine((d) => d <= latestToday(), "This date is in the future. Enter the date it happened.");
+
+/** Length limits the form shows as counters; the schema is the one place they are set. */
+export const clinicalLimits = {
+  title: 150,
+  text: 10_000,
+  short: 100,
+  reason: 500,
+  medication: 200,
+} as const;
+
+const text = (max: number, required = true) => {
+  const base = z.string().trim().max(max, `Keep this under ${max.toLocaleString("en-US")} characters.`);
+  return required ? base.min(1, "Please fill this in.") : base;
+};
+
+const codes = observationCodes.map((c) => c.code) as [ObservationCodeValue, ...ObservationCodeValue[]];
+
+const contentKinds = z.discriminatedUnion("kind", [
   z.object({
     kind: z.literal("encounter"),
-    date: isoDate,
-    type: z.string().trim().min(1).max(100),
-    reason: z.string().trim().min(1).max(500),
+    date: pastDate,
+    type: text(clinicalLimits.short),
+    reason: text(clinicalLimits.reason),
   }),
   z.object({
     kind: z.literal("observation"),
-    date: isoDate,
-    code: z.string().trim().min(1).max(40),
-    display: z.string().trim().min(1).max(100),
-    value: z.number().finite(),
+    date: pastDate,
+    code: z.enum(codes, "Choose an observation from the list."),
+    display: z.string().trim().max(clinicalLimits.short),
+    value: z.number("Enter the measured value as a number.").finite("Enter the measured value as a number."),
     unit: z.string().trim().max(20),
   }),
-  z.object({ kind: z.literal("note"), date: isoDate, title: z.string().trim().min(1).max(200), text: z.string().trim().min(1).max(20_000) }),
+  z.object({ kind: z.literal("note"), date: pastDate, title: text(clinicalLimits.title), text: text(clinicalLimits.text) }),
   z.object({
     kind: z.literal("prescription"),
-    date: isoDate,
-    medication: z.string().trim().min(1).max(200),
-    dosage: z.string().trim().min(1).max(200),
+    date: pastDate,
+    medication: text(clinicalLimits.medication),
+    dosage: text(clinicalLimits.medication),
   }),
   z.object({
     kind: z.literal("allergy"),
-    date: isoDate,
-    substance: z.string().trim().min(1).max(200),
-    reaction: z.string().trim().max(200),
+    date: pastDate,
+    substance: text(clinicalLimits.medication),
+    reaction: text(clinicalLimits.medication, false),
   }),
 ]);
+
+/**
+ * Clinical content by kind; stored as one encrypted JSON document per version. An observation's name and
+ * unit are those of its LOINC code (lib/clinical/observation-codes.ts), never typed, and its value must be
+ * one a real measurement can have.
+ */
+export const clinicalContentSchema = contentKinds.superRefine((c, ctx) => {
+  if (c.kind !== "observation") return;
+  const known = observationCode(c.code);
+  if (!known) return;
+  if (c.unit !== known.unit || c.display !== known.display) {
+    ctx.addIssue({ code: "custom", path: ["unit"], message: `${known.display} is recorded in ${known.unitLabel}. Choose the observation again.` });
+  }
+  if (Number.isFinite(c.value) && (c.value < known.min || c.value > known.max)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["value"],
+      message: `${known.display} must be between ${known.min} and ${known.max} ${known.unitLabel}. Check the value.`,
+    });
+  }
+});
 export type ClinicalContent = z.infer<typeof clinicalContentSchema>;
 
 export const patientSearchSchema = z.discriminatedUnion("by", [

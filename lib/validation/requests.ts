@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 
 export const rectifiableFields = ["givenName", "familyName", "address", "phone", "email"] as const;
 export const objectablePurposes = ["care_coordination", "research", "analytics", "marketing"] as const;

@@ -6,7 +6,12 @@ import { listAlerts } from "@/lib/services/alerts";
 
 export const metadata = { title: "Alerts" };
 
-const kindLabel: Record<string, string> = { break_glass: "Break-glass use", bulk_access: "Bulk access", lockout: "Lockout" };
+const kindLabel: Record<string, string> = {
+  break_glass: "Break-glass use",
+  bulk_access: "Bulk access",
+  lockout: "Lockout",
+  privilege_change: "Privilege change",
+};
 
 export default async function AlertsPage() {
   const actor = await requireActor("auditor");

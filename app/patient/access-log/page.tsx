@@ -1,6 +1,7 @@
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
 import { myAccessLog } from "@/lib/services/access-log";
+import { DataTable } from "@/components/ui/data-table";
 
 export const metadata = { title: "Who accessed my record" };
 
@@ -13,29 +14,18 @@ export default async function AccessLogPage() {
       <Card>
         {entries.length === 0 ? <p className="text-sm">No staff member has accessed your record yet.</p> : null}
         {entries.length > 0 ? (
-          <table className="w-full text-left text-sm">
-            <caption className="sr-only">Staff access to your record, newest first</caption>
-            <thead>
-              <tr className="border-b">
-                <th scope="col" className="py-1">When (UTC)</th>
-                <th scope="col">Who</th>
-                <th scope="col">Role</th>
-                <th scope="col">What</th>
-                <th scope="col">Emergency access</th>
-              </tr>
-            </thead>
-            <tbody>
-              {entries.map((e, i) => (
-                <tr key={`${e.at}-${i}`} className="border-b last:border-0">
-                  <td className="py-1">{e.at.replace("T", " ").slice(0, 19)}</td>
-                  <td>{e.who}</td>
-                  <td>{e.role}</td>
-                  <td>{e.what}</td>
-                  <td>{e.breakGlass ? "yes" : ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <DataTable
+            caption="Staff access to your record, newest first"
+            rows={entries}
+            rowKey={(e, i) => `${e.at}-${i}`}
+            columns={[
+              { header: "When (UTC)", cell: (e) => e.at.replace("T", " ").slice(0, 19) },
+              { header: "Who", cell: (e) => e.who },
+              { header: "Role", cell: (e) => e.role },
+              { header: "What", cell: (e) => e.what },
+              { header: "Emergency access", cell: (e) => (e.breakGlass ? "yes" : "no") },
+            ]}
+          />
         ) : null}
       </Card>
     </div>

@@ -3,6 +3,7 @@ import { Card } from "@/components/ui/card";
 import { purposeTexts } from "@/lib/consent/purposes";
 import { requireActor } from "@/lib/auth/require-actor";
 import { consentHistory, currentConsents } from "@/lib/services/consent";
+import { DataTable } from "@/components/ui/data-table";
 
 export const metadata = { title: "Consent" };
 
@@ -23,29 +24,18 @@ export default async function ConsentPage() {
       ))}
       <Card title="History">
         {history.length === 0 ? <p className="text-sm">No consent decisions yet.</p> : null}
-        <table className="w-full text-left text-sm">
-          <caption className="sr-only">Every consent decision, newest first</caption>
-          <thead>
-            <tr className="border-b">
-              <th scope="col" className="py-1">When (UTC)</th>
-              <th scope="col">Purpose</th>
-              <th scope="col">Decision</th>
-              <th scope="col">Text version</th>
-              <th scope="col">How</th>
-            </tr>
-          </thead>
-          <tbody>
-            {history.map((h) => (
-              <tr key={`${h.at}-${h.purpose}`} className="border-b last:border-0">
-                <td className="py-1">{h.at.replace("T", " ").slice(0, 19)}</td>
-                <td>{purposeTexts[h.purpose].title}</td>
-                <td>{h.decision}</td>
-                <td>{h.textVersion}</td>
-                <td>{h.method}{h.byPatient ? ", by you" : ""}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <DataTable
+          caption="Every consent decision, newest first"
+          rows={history}
+          rowKey={(h) => `${h.at}-${h.purpose}`}
+          columns={[
+            { header: "When (UTC)", cell: (h) => h.at.replace("T", " ").slice(0, 19) },
+            { header: "Purpose", cell: (h) => purposeTexts[h.purpose].title },
+            { header: "Decision", cell: (h) => h.decision },
+            { header: "Text version", cell: (h) => h.textVersion },
+            { header: "How", cell: (h) => `${h.method}${h.byPatient ? ", by you" : ""}` },
+          ]}
+        />
       </Card>
     </div>
   );

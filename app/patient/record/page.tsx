@@ -1,4 +1,4 @@
-import { describeContent } from "@/components/clinician/entry-view";
+import { ContentText } from "@/components/clinician/entry-view";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
 import { myRecord } from "@/lib/services/my-record";
@@ -38,7 +38,7 @@ export default async function MyRecordPage() {
             <li key={e.entryId} className="py-2 text-sm">
               <span className="mr-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs uppercase">{e.kind}</span>
               <span className="mr-2 text-slate-600">{e.content.date}</span>
-              {describeContent(e.content)}
+              <ContentText content={e.content} />
               {e.priorVersions.length > 0 ? <span className="text-slate-600"> (amended)</span> : null}
             </li>
           ))}

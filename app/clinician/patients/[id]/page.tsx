@@ -1,7 +1,7 @@
 import Link from "next/link";
 import { BreakGlassBanner } from "@/components/clinician/break-glass-banner";
 import { EntryForm } from "@/components/clinician/entry-form";
-import { describeContent } from "@/components/clinician/entry-view";
+import { ContentText, describeContent } from "@/components/clinician/entry-view";
 import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
 import { TooManyRequests } from "@/lib/access/errors";
@@ -52,7 +52,7 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
                 <span>
                   <span className="mr-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs uppercase">{e.kind}</span>
                   <span className="mr-2 text-slate-600">{e.content.date}</span>
-                  {describeContent(e.content)}
+                  <ContentText content={e.content} />
                 </span>
                 <Link className="text-brand-700 underline" href={`/clinician/patients/${identity.patientId}/entries/${e.entryId}/amend`}>
                   Amend<span className="sr-only"> {e.kind} of {e.content.date}</span>

@@ -1,9 +1,8 @@
 import { EntryForm } from "@/components/clinician/entry-form";
 import { Card } from "@/components/ui/card";
-import { NotFound } from "@/lib/access/errors";
 import { requireActor } from "@/lib/auth/require-actor";
 import { pageError } from "@/lib/http/errors";
-import { getChart } from "@/lib/services/chart";
+import { getEntryToAmend } from "@/lib/services/chart";
 import { amendRecordAction } from "../../../../../actions";
 
 export const metadata = { title: "Amend entry" };
@@ -11,12 +10,10 @@ export const metadata = { title: "Amend entry" };
 export default async function AmendPage({ params }: PageProps<"/clinician/patients/[id]/entries/[entryId]/amend">) {
   const { id, entryId } = await params;
   const actor = await requireActor("clinician");
-  const chart = await getChart(actor, id).catch(pageError);
-  const entry = chart.entries.find((e) => e.entryId === entryId);
-  if (!entry) pageError(new NotFound("record"));
+  const { patientName, entry } = await getEntryToAmend(actor, id, entryId).catch(pageError);
   return (
     <div className="space-y-6">
-      <h1 className="text-2xl font-bold">Amend {entry.kind} for {chart.identity.name}</h1>
+      <h1 className="text-2xl font-bold">Amend {entry.kind} for {patientName}</h1>
       <p className="text-sm text-slate-700">The current version ({entry.version}) is kept; your amendment becomes version {entry.version + 1}.</p>
       <Card>
         <EntryForm action={amendRecordAction.bind(null, id, entryId)} initial={entry.content} submitLabel="Save amendment" />

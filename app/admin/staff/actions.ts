@@ -1,0 +1,38 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { requireActor } from "@/lib/auth/require-actor";
+import { formError } from "@/lib/http/errors";
+import { changeRole, resetMfa, setAccountStatus } from "@/lib/services/staff-accounts";
+import type { FormState } from "@/lib/validation/form-state";
+import { accountStatusSchema, changeRoleSchema, mfaResetSchema } from "@/lib/validation/staff";
+import type { z } from "zod";
+
+/** Each action: the admin area gate, the form's own schema (undeclared fields dropped), then the service. */
+async function run<S extends z.ZodType>(schema: S, form: FormData, service: (input: z.output<S>) => Promise<void>, done: string): Promise<FormState> {
+  await requireActor("admin");
+  const input = schema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors as FormState["errors"] };
+  try {
+    await service(input.data);
+  } catch (error) {
+    return formError(error);
+  }
+  revalidatePath("/admin/staff");
+  return { ok: true, message: done };
+}
+
+export async function changeRoleAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("admin");
+  return run(changeRoleSchema, form, (input) => changeRole(actor, input), "Role changed. Their open sessions have ended.");
+}
+
+export async function accountStatusAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("admin");
+  return run(accountStatusSchema, form, (input) => setAccountStatus(actor, input), "Account status changed. Their open sessions have ended.");
+}
+
+export async function resetMfaAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("admin");
+  return run(mfaResetSchema, form, (input) => resetMfa(actor, input), "Two-step verification reset. They will set it up again at their next sign-in.");
+}

@@ -1,0 +1,64 @@
+import { StaffForms } from "@/components/admin/staff-forms";
+import { Card } from "@/components/ui/card";
+import { roleLabel } from "@/lib/access/roles";
+import { requireActor } from "@/lib/auth/require-actor";
+import { listStaffAccounts } from "@/lib/services/staff-accounts";
+
+export const metadata = { title: "Staff accounts" };
+
+const when = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 16)} UTC` : "never");
+
+export default async function StaffAccountsPage() {
+  const actor = await requireActor("admin");
+  const staff = await listStaffAccounts(actor);
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-bold">Staff accounts</h1>
+      <p className="text-sm text-slate-700">
+        Every change here ends the person&apos;s open sessions at their next click, is recorded in the audit log, and
+        role changes and two-step verification resets are reported to the auditors.
+      </p>
+      {staff.length === 0 ? <p className="text-sm">No staff accounts yet.</p> : null}
+      {staff.map((u) => (
+        <Card key={u.id}>
+          <section aria-label={u.displayName} className="space-y-3 text-sm">
+            <h2 className="text-lg font-semibold">
+              {u.displayName} {u.self ? <span className="text-sm font-normal">(you)</span> : null}
+            </h2>
+            <dl className="grid grid-cols-2 gap-x-6 gap-y-1 sm:grid-cols-3">
+              <div>
+                <dt className="text-slate-600">E-mail</dt>
+                <dd>{u.email}</dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Role</dt>
+                <dd>{roleLabel[u.role]}</dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Status</dt>
+                <dd className={u.status === "disabled" ? "font-semibold text-red-800" : ""}>{u.status === "active" ? "Active" : "Disabled"}</dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Care teams</dt>
+                <dd>{u.careTeams.length > 0 ? u.careTeams.join(", ") : "none"}</dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Two-step verification</dt>
+                <dd>{u.mfaEnrolled ? "Set up" : "Not set up (asked at next sign-in)"}</dd>
+              </div>
+              <div>
+                <dt className="text-slate-600">Last sign-in</dt>
+                <dd>{when(u.lastSignInAt)}</dd>
+              </div>
+            </dl>
+            {u.self ? (
+              <p className="text-slate-700">Another administrator changes your own role, status or two-step verification.</p>
+            ) : (
+              <StaffForms user={{ id: u.id, displayName: u.displayName, role: u.role, status: u.status }} />
+            )}
+          </section>
+        </Card>
+      ))}
+    </div>
+  );
+}
