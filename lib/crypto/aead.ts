@@ -39,18 +39,29 @@ export function open(key: Buffer, iv: Buffer, sealed: Buffer, aad: Buffer): Buff
     const decipher = createDecipheriv("aes-256-gcm", key, iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(aad);
     decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES)), decipher.final()]);
+    const body = decipher.update(sealed.subarray(0, sealed.length - TAG_BYTES));
+    // GCM's final() only checks the tag and yields no bytes: no copy into a new buffer for nothing.
+    const rest = decipher.final();
+    return rest.length === 0 ? body : Buffer.concat([body, rest]);
   } catch {
     throw new DecryptError("authentication failed");
   }
 }
 
+const BASE64URL = /^[A-Za-z0-9_-]*$/;
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
 /**
  * Node's base64url decoder skips characters it does not know, so one ciphertext would have many spellings.
- * Accepting only the canonical one keeps stored strings comparable and rejects junk early.
+ * Accepting only the canonical one keeps stored strings comparable and rejects junk early. Checked without
+ * re-encoding (this runs on every field read): only the alphabet, no impossible length, and the unused low
+ * bits of the last character zero.
  */
 export function fromBase64url(text: string): Buffer {
-  const bytes = Buffer.from(text, "base64url");
-  if (bytes.toString("base64url") !== text) throw new DecryptError("malformed encoding");
-  return bytes;
+  const tail = text.length % 4;
+  if (tail === 1 || !BASE64URL.test(text)) throw new DecryptError("malformed encoding");
+  if (tail !== 0 && (ALPHABET.indexOf(text.charAt(text.length - 1)) & (tail === 2 ? 0x0f : 0x03)) !== 0) {
+    throw new DecryptError("malformed encoding");
+  }
+  return Buffer.from(text, "base64url");
 }

@@ -62,6 +62,17 @@ describe("field cipher", () => {
     expect(() => decryptField(key, `${ciphertext}.x`, at)).toThrow(DecryptError);
   });
 
+  it("rejects another spelling of the same bytes (non-zero unused bits in the last base64url character)", () => {
+    // 6 bytes + 16-byte tag = 22 bytes: 30 characters, the last one carrying 4 unused bits.
+    const ciphertext = encryptField(key, "d", "Alice1", at);
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const last = alphabet.indexOf(ciphertext.at(-1)!);
+    const respelled = `${ciphertext.slice(0, -1)}${alphabet[last | 1]}`;
+    expect(Buffer.from(respelled.split(".")[3]!, "base64url")).toEqual(Buffer.from(ciphertext.split(".")[3]!, "base64url"));
+    expect(() => decryptField(key, respelled, at)).toThrow(DecryptError);
+    expect(decryptField(key, ciphertext, at)).toBe("Alice1");
+  });
+
   it("rejects ciphertext moved to another row, column or table, or with an edited header", () => {
     const ciphertext = encryptField(key, "d", "Alice", at);
     expect(() => decryptField(key, ciphertext, { ...at, rowId: "0b5c7d1e-1111-4222-8333-444455556667" })).toThrow(DecryptError);
