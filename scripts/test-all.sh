@@ -15,6 +15,7 @@ if [ ! -x /usr/bin/chromium ] && [ -z "${PLAYWRIGHT_CHROMIUM:-}" ]; then
 fi
 
 npm run typecheck
+npm run lint
 npx vitest run
 # End-to-end tests drive the production build: .next/ and the compiled server, dist/server.js.
 npm run build

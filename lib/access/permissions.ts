@@ -1,7 +1,7 @@
 import type { Role } from "./roles";
 
 /**
- * The single table of who may do what (DESIGN.md, "Roles"). Services call authorize() with one of these;
+ * The single table of who may do what (docs/architecture.md, "Roles"). Services call authorize() with one of these;
  * nothing else in the code base decides access by role.
  */
 export const permissions = {

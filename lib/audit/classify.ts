@@ -1,3 +1,4 @@
+import "server-only";
 import type { LogReader, StoredEvent } from "./log-reader";
 import { expectedHash } from "./row-hash";
 

@@ -1,3 +1,4 @@
+import "server-only";
 import { legacyChainHash, LEGACY_WRITER_MAC, sealHash, writerMac } from "./hashes";
 import { contentOf, legacyRecordOf, type StoredEvent } from "./log-reader";
 

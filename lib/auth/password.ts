@@ -1,3 +1,4 @@
+import "server-only";
 import { hash, verify } from "@node-rs/argon2";
 
 // OWASP 2024 argon2id profile (19 MiB, t=2, p=1). argon2 hashes the whole input: no 72-byte

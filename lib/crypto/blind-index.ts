@@ -1,3 +1,4 @@
+import "server-only";
 import { createHmac } from "node:crypto";
 import { keyProvider, type KeyProvider } from "./keys";
 

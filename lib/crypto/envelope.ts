@@ -1,3 +1,4 @@
+import "server-only";
 import { randomBytes } from "node:crypto";
 import { fromBase64url, open, seal } from "./aead";
 import { DecryptError } from "./errors";

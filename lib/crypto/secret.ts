@@ -1,3 +1,4 @@
+import "server-only";
 import { decryptField, encryptField, type FieldLocation } from "./field";
 import { keyProvider, type KeyProvider } from "./keys";
 

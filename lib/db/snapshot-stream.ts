@@ -1,3 +1,4 @@
+import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { withActor, type Tx } from "./transaction";
 

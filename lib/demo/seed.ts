@@ -1,3 +1,4 @@
+import "server-only";
 import { faker } from "@faker-js/faker";
 import { noRequest } from "@/lib/access/actor";
 import { isProduction } from "@/lib/config";

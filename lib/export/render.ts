@@ -1,3 +1,4 @@
+import "server-only";
 import { Zip, ZipDeflate } from "fflate";
 import { auditEventResource, clinicalResource, consentResource, patientResource, type ExportIdentity } from "@/lib/fhir/resources";
 import { csvLine } from "@/lib/http/csv";

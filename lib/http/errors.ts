@@ -1,3 +1,4 @@
+import "server-only";
 import { forbidden, notFound } from "next/navigation";
 import { ZodError } from "zod";
 import { DomainError, InvalidInput } from "@/lib/access/errors";

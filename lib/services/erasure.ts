@@ -37,7 +37,8 @@ export function ledgerFile(): string {
 /**
  * GDPR Art. 17 erasure, in one transaction so a crash leaves the patient either untouched or fully erased:
  * records under a retention duty are re-encrypted under a fresh key, then the patient's data key is replaced
- * (crypto-shredding: every old ciphertext, in backups too, is now unreadable), identity and blind indexes are
+ * (crypto-shredding: old ciphertext in the live database is now unreadable; a backup still holds the old
+ * wrapped key, so a restore must replay the ledger: docs/decisions/0006), identity and blind indexes are
  * deleted, what is kept is restricted, and a ledger entry (pseudonym only) is written in the database and,
  * after commit, to an append-only file outside it, for replay after a restore.
  */
