@@ -41,6 +41,9 @@ const envSchema = z.object({
   METRICS_TOKEN: z.string().min(32, "METRICS_TOKEN must be at least 32 characters").optional(),
   READY_MAX_SEALER_LAG_SECONDS: z.coerce.number().positive().default(60),
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; unset: the development outbox.
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  MAIL_FROM: z.string().min(3).default("Custodia <no-reply@custodia.invalid>"),
 });
 
 export type AppEnv = "production" | "development" | "test";
@@ -74,6 +77,9 @@ export interface Config {
   readyMaxSealerLagSeconds: number;
   /** How often the audit sealer chains committed events: the window in which a fresh event is unsealed. */
   auditSealIntervalMs: number;
+  /** Where activation and password-reset links are sent; unset outside production: the outbox folder. */
+  smtpUrl: string | undefined;
+  mailFrom: string;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -106,6 +112,8 @@ export function readConfig(source: Record<string, string | undefined> = process.
     metricsToken: e.METRICS_TOKEN,
     readyMaxSealerLagSeconds: e.READY_MAX_SEALER_LAG_SECONDS,
     auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
+    smtpUrl: e.SMTP_URL,
+    mailFrom: e.MAIL_FROM,
   };
 }
 
