@@ -1,3 +1,4 @@
+import { InviteForm } from "@/components/admin/invite-form";
 import { StaffForms } from "@/components/admin/staff-forms";
 import { Card } from "@/components/ui/card";
 import { roleLabel } from "@/lib/access/roles";
@@ -18,6 +19,16 @@ export default async function StaffAccountsPage() {
         Every change here ends the person&apos;s open sessions at their next click, is recorded in the audit log, and
         role changes and two-step verification resets are reported to the auditors.
       </p>
+      <Card>
+        <section aria-labelledby="invite-heading" className="space-y-3">
+          <h2 id="invite-heading" className="text-lg font-semibold">Invite a staff member</h2>
+          <p className="text-sm text-slate-700">
+            They receive a link, valid once for 72 hours, to choose a password; then they set up two-step verification.
+            The account cannot sign in until then. Inviting an administrator is reported to the auditors.
+          </p>
+          <InviteForm />
+        </section>
+      </Card>
       {staff.length === 0 ? <p className="text-sm">No staff accounts yet.</p> : null}
       {staff.map((u) => (
         <Card key={u.id}>
