@@ -8,6 +8,7 @@ import { checkSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
 import { NO_MAIL_IN_PRODUCTION } from "@/lib/mail/send";
 import { activateAccount, inviteStaff } from "@/lib/services/invitations";
+import { setAccountStatus } from "@/lib/services/staff-accounts";
 import { adminQuery } from "./helpers/db";
 import { actorOf, makeUser, request, type TestUser } from "./helpers/fixtures";
 import { linkIn, startSmtpServer, tokenOf } from "./helpers/smtp";
@@ -143,6 +144,17 @@ describe("inviting a staff member", () => {
     expect(await activate(token, NEW_PASSWORD, { role: "admin", userId: admin.id, disabledAt: null })).toMatchObject({ ok: true });
     expect((await account(userId)).role).toBe("auditor");
     expect((await account(admin.id)).role).toBe("admin");
+  });
+
+  it("treats an administrator's disabling of the invited account as withdrawing the invitation", async () => {
+    const { userId, token } = await invited();
+    await new Promise((r) => setTimeout(r, 5));
+    await setAccountStatus(actorOf(admin), { userId, status: "active" });
+    await setAccountStatus(actorOf(admin), { userId, status: "disabled" });
+    const before = await account(userId);
+    expect(await activate(token)).toEqual({ ok: false, message: INVALID_LINK });
+    expect(await account(userId)).toEqual(before);
+    expect((await activationEvents(userId)).map((e) => e.details.reason)).toEqual(["withdrawn"]);
   });
 
   it("puts a new administrator before the auditors as a privilege change", async () => {

@@ -54,6 +54,8 @@ export async function redeemToken(
   raw: unknown,
   request: RequestMeta,
   apply: (ctx: ActorContext, user: User, passwordHash: string) => Promise<void>,
+  /** A reason the account may no longer use this link (say, withdrawn), checked before the token is spent. */
+  stale: (user: User, issuedAt: Date) => string | null = () => null,
 ): Promise<Redeemed> {
   const input = setPasswordSchema.parse(raw);
   const tokenHash = hashToken(input.token);
@@ -71,6 +73,8 @@ export async function redeemToken(
     if (!row || row.purpose !== purpose) return refuse(row ? "wrong-purpose" : "unknown-token", row?.userId ?? null);
     if (row.usedAt) return refuse("used", row.userId);
     if (row.expiresAt <= new Date()) return refuse("expired", row.userId);
+    const withdrawn = stale(row.user, row.createdAt);
+    if (withdrawn) return refuse(withdrawn, row.userId);
     const email = openSystem(row.user.emailEnc, { table: "app_user", column: "email_enc", rowId: row.userId });
     const problem = passwordProblem(input.newPassword, { email });
     if (problem) return { ok: false, field: "newPassword", message: problem };

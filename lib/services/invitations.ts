@@ -39,7 +39,9 @@ export async function inviteStaff(actor: Actor, raw: unknown): Promise<Invitatio
       }
       // Nobody knows this password: the account is usable only once the invitation sets one.
       const id = await createUser(ctx, { email: input.email, displayName: input.displayName, role: input.role, password: randomBytes(32).toString("base64url") });
-      await ctx.tx.user.update({ where: { id }, data: { disabledAt: new Date() } });
+      // now(): the transaction's start, the very instant the token below is stamped with, so activation can
+      // tell this disabling from a later one by an administrator (which withdraws the invitation).
+      await ctx.tx.$executeRaw`UPDATE app_user SET disabled_at = now() WHERE id = ${id}::uuid`;
       const token = await issueToken(ctx.tx, id, "activation", actor.userId);
       ctx.audit({ ...by, action: "user.invite", resourceType: "user", resourceId: id, details: { role: input.role } });
       if (input.role === "admin") {
@@ -67,9 +69,18 @@ export async function inviteStaff(actor: Actor, raw: unknown): Promise<Invitatio
   return { userId, delivery, link: delivery.via === "none" ? link : null };
 }
 
-/** The invited person sets their password; the account is enabled and any session it had is void. */
+/**
+ * The invited person sets their password; the account is enabled and any session it had is void. An account
+ * an administrator disabled after inviting it stays disabled: disabling withdraws the invitation.
+ */
 export function activateAccount(raw: unknown, request: RequestMeta) {
-  return redeemToken("activation", raw, request, async ({ tx }, user, passwordHash) => {
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash, disabledAt: null, sessionVersion: { increment: 1 } } });
-  });
+  return redeemToken(
+    "activation",
+    raw,
+    request,
+    async ({ tx }, user, passwordHash) => {
+      await tx.user.update({ where: { id: user.id }, data: { passwordHash, disabledAt: null, sessionVersion: { increment: 1 } } });
+    },
+    (user, issuedAt) => (user.disabledAt && user.disabledAt > issuedAt ? "withdrawn" : null),
+  );
 }
