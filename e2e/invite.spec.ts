@@ -14,7 +14,7 @@ test("an administrator invites a clinician, who activates the account from the m
   await invite.getByLabel("Role").selectOption("clinician");
   await invite.getByRole("button", { name: "Send invitation" }).click();
   await expect(invite.getByText(`Invitation for ${email} written to the development mailbox`)).toBeVisible();
-  await expect(admin.getByRole("region", { name: "Dr Nova Newcomer" }).getByText("Disabled")).toBeVisible();
+  await expect(admin.getByRole("region", { name: "Dr Nova Newcomer" }).getByText(/^Invited, link open until/)).toBeVisible();
 
   const invitee = await (await browser.newContext()).newPage();
   await invitee.goto("/dev/mailbox");

@@ -2,12 +2,12 @@ import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AccessDenied, Conflict } from "@/lib/access/errors";
+import { AccessDenied, Conflict, NotFound } from "@/lib/access/errors";
 import { INVALID_LINK } from "@/lib/auth/account-tokens";
 import { checkSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
 import { NO_MAIL_IN_PRODUCTION } from "@/lib/mail/send";
-import { activateAccount, inviteStaff } from "@/lib/services/invitations";
+import { activateAccount, inviteStaff, pendingInvitations, resendInvitation, withdrawInvitation } from "@/lib/services/invitations";
 import { setAccountStatus } from "@/lib/services/staff-accounts";
 import { adminQuery } from "./helpers/db";
 import { actorOf, makeUser, request, type TestUser } from "./helpers/fixtures";
@@ -155,6 +155,26 @@ describe("inviting a staff member", () => {
     expect(await activate(token)).toEqual({ ok: false, message: INVALID_LINK });
     expect(await account(userId)).toEqual(before);
     expect((await activationEvents(userId)).map((e) => e.details.reason)).toEqual(["withdrawn"]);
+  });
+
+  it("lets the administrator send a new link (the old one stops working) or withdraw it, and only for accounts never activated", async () => {
+    const { email, userId, token } = await invited();
+    expect((await pendingInvitations(actorOf(admin))).has(userId)).toBe(true);
+    smtp.received.splice(0, smtp.received.length);
+    expect(await resendInvitation(actorOf(admin), { userId })).toEqual({ delivery: { via: "smtp" }, link: null });
+    const fresh = tokenOf(linkIn(await smtp.next(email), "/activate/"));
+    expect(await activate(token)).toEqual({ ok: false, message: INVALID_LINK });
+    await withdrawInvitation(actorOf(admin), { userId });
+    expect((await pendingInvitations(actorOf(admin))).has(userId)).toBe(false);
+    expect(await activate(fresh)).toEqual({ ok: false, message: INVALID_LINK });
+    expect((await account(userId)).disabled_at).not.toBeNull();
+    const actions = await adminQuery<{ action: string }>("SELECT action FROM audit_event WHERE resource_id = $1 AND action LIKE 'user.invite%' ORDER BY seq", [userId]);
+    expect(actions.map((a) => a.action)).toEqual(["user.invite", "user.invite_resend", "user.invite_withdraw"]);
+
+    // An active account is not an invitation: no new link for it, and a clinician may not ask.
+    const active = await makeUser("clinician");
+    await expect(resendInvitation(actorOf(admin), { userId: active.id })).rejects.toBeInstanceOf(NotFound);
+    await expect(withdrawInvitation(actorOf(active), { userId })).rejects.toBeInstanceOf(AccessDenied);
   });
 
   it("puts a new administrator before the auditors as a privilege change", async () => {

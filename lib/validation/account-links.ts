@@ -11,6 +11,8 @@ export const inviteStaffSchema = z.object({
 });
 export type InviteStaffInput = z.input<typeof inviteStaffSchema>;
 
+export const invitationTargetSchema = z.object({ userId: z.uuid() });
+
 /** 32 random bytes, base64url without padding; anything else is refused as an invalid link (and audited). */
 export const linkTokenSchema = z.string().max(200);
 
