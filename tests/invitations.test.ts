@@ -2,6 +2,7 @@ import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import MailboxPage from "@/app/dev/mailbox/page";
 import { AccessDenied, Conflict, NotFound } from "@/lib/access/errors";
 import { INVALID_LINK } from "@/lib/auth/account-tokens";
 import { checkSession } from "@/lib/auth/sessions";
@@ -227,6 +228,15 @@ describe("delivery without SMTP_URL", () => {
       const json = JSON.parse(await readFile(join(dataDir, "outbox", files[1]!), "utf8")) as { to: string; text: string };
       expect(json.to).toBe(email);
       expect(await activate(tokenOf(/http\S+\/activate\/\S+/.exec(json.text)![0]))).toMatchObject({ ok: true });
+    } finally {
+      restore();
+    }
+  });
+
+  it("has no mailbox page in production", async () => {
+    try {
+      process.env.CUSTODIA_ENV = "production";
+      await expect(MailboxPage()).rejects.toThrow(/404|NOT_FOUND/);
     } finally {
       restore();
     }
