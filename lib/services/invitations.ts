@@ -31,8 +31,8 @@ const roleWords: Record<StaffRole, string> = { clinician: "a clinician", auditor
  * behalf (tokens are the system's alone, 0015_account_tokens), after the permission check.
  */
 export async function inviteStaff(actor: Actor, raw: unknown): Promise<Invitation> {
-  const input = inviteStaffSchema.parse(raw);
   await authorize(actor, "users.manage");
+  const input = inviteStaffSchema.parse(raw);
   const { userId, token } = await withSystem(
     actor.request,
     async (ctx) => {
