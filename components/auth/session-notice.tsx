@@ -8,9 +8,10 @@ const notices: Record<string, string> = {
   revoked: "Your session has ended. Please sign in again.",
   "user-changed": "Your account changed. Please sign in again.",
   locked: errorTable["sign-in-locked"].message,
+  "password-reset": "Your new password is saved and every session of your account has ended. Sign in with it.",
 };
 
 export function SessionNotice({ reason }: { reason: string | undefined }) {
   const text = reason ? notices[reason] : undefined;
-  return text ? <div className="mb-4"><Alert tone={reason === "locked" ? "error" : "info"}>{text}</Alert></div> : null;
+  return text ? <div className="mb-4"><Alert tone={reason === "locked" ? "error" : reason === "password-reset" ? "success" : "info"}>{text}</Alert></div> : null;
 }

@@ -12,7 +12,7 @@ import type { ActorContext, Tx } from "@/lib/db/transaction";
  * most `max` of them are ever checked. A success gives its reservation back only if no key locked meanwhile;
  * a failure keeps it and locks the key once the count reaches the maximum.
  */
-export type ThrottleKey = `acct:${string}` | `addr:${string}` | `mfa:${string}`;
+export type ThrottleKey = `acct:${string}` | `addr:${string}` | `mfa:${string}` | `reset-acct:${string}` | `reset-addr:${string}`;
 
 /** Why an attempt was refused before its check: a locked key, or the whole budget already in flight. */
 export type Refusal = "locked" | "attempts-in-flight";
@@ -21,7 +21,7 @@ export type Refusal = "locked" | "attempts-in-flight";
 export interface Attempt {
   actorId: string | null;
   actorRole: string | null;
-  step: "password" | "mfa" | "enrolment" | "break-glass";
+  step: "password" | "mfa" | "enrolment" | "break-glass" | "password-reset";
 }
 
 export function signInKeys(emailBidx: string, ip: string | null): ThrottleKey[] {
@@ -36,12 +36,21 @@ export function secondFactorKeys(userId: string, ip: string | null): ThrottleKey
   return ip ? [`mfa:${userId}`, `addr:${ip}`] : [`mfa:${userId}`];
 }
 
-const scopes = { acct: "account", addr: "address", mfa: "second-factor" } as const;
+/**
+ * Password-reset requests have their own keys: every request counts (each sends a message), and asking for
+ * resets must neither lock the sign-in of the account nor spend its address's sign-in budget.
+ */
+export function passwordResetKeys(emailBidx: string, ip: string | null): ThrottleKey[] {
+  return ip ? [`reset-acct:${emailBidx}`, `reset-addr:${ip}`] : [`reset-acct:${emailBidx}`];
+}
+
+const scopes = { acct: "account", addr: "address", mfa: "second-factor", "reset-acct": "password-reset", "reset-addr": "password-reset-address" } as const;
+const isAddressKey = (key: ThrottleKey) => key.startsWith("addr:") || key.startsWith("reset-addr:");
 const scopeOf = (key: ThrottleKey) => scopes[key.slice(0, key.indexOf(":")) as keyof typeof scopes];
 
 function maxFailures(key: ThrottleKey): number {
   const { lockout } = config();
-  return key.startsWith("addr:") ? lockout.addressMaxFailures : lockout.accountMaxFailures;
+  return isAddressKey(key) ? lockout.addressMaxFailures : lockout.accountMaxFailures;
 }
 
 interface KeyState {
@@ -74,10 +83,10 @@ async function lockOut(ctx: ActorContext, key: ThrottleKey, attempt: Attempt): P
     SET locked_until = now() + make_interval(secs => ${config().lockout.lockSeconds}), failures = 0, window_started_at = now()
     WHERE key = ${key} RETURNING locked_until AS until`;
   const scope = scopeOf(key);
-  const details = { scope, step: attempt.step, until: rows[0]!.until.toISOString(), ...(scope === "address" ? { address: key.slice(key.indexOf(":") + 1) } : {}) };
+  const details = { scope, step: attempt.step, until: rows[0]!.until.toISOString(), ...(isAddressKey(key) ? { address: key.slice(key.indexOf(":") + 1) } : {}) };
   ctx.audit({ action: "auth.lockout", outcome: "denied", actorId: attempt.actorId, actorRole: attempt.actorRole, details });
   // An address lock is about the network, not the account that happened to trip it.
-  await ctx.tx.alert.createMany({ data: { kind: "lockout", actorId: scope === "address" ? null : attempt.actorId, details } });
+  await ctx.tx.alert.createMany({ data: { kind: "lockout", actorId: isAddressKey(key) ? null : attempt.actorId, details } });
 }
 
 /** Counts the attempt on every key before it is checked; returns why it is refused, or null to go ahead. */

@@ -3,7 +3,10 @@
 import { revalidatePath } from "next/cache";
 import { requireActor } from "@/lib/auth/require-actor";
 import { formError } from "@/lib/http/errors";
+import type { Delivery } from "@/lib/mail/send";
+import { inviteStaff, resendInvitation, withdrawInvitation } from "@/lib/services/invitations";
 import { changeRole, resetMfa, setAccountStatus } from "@/lib/services/staff-accounts";
+import { invitationTargetSchema, inviteStaffSchema } from "@/lib/validation/account-links";
 import type { FormState } from "@/lib/validation/form-state";
 import { accountStatusSchema, changeRoleSchema, mfaResetSchema } from "@/lib/validation/staff";
 import type { z } from "zod";
@@ -35,4 +38,46 @@ export async function accountStatusAction(_: FormState, form: FormData): Promise
 export async function resetMfaAction(_: FormState, form: FormData): Promise<FormState> {
   const actor = await requireActor("admin");
   return run(mfaResetSchema, form, (input) => resetMfa(actor, input), "Two-step verification reset. They will set it up again at their next sign-in.");
+}
+
+export interface InviteState extends FormState {
+  /** Production without SMTP_URL only: the activation link, shown to the administrator this once. */
+  link?: string;
+}
+
+export async function inviteStaffAction(_: InviteState, form: FormData): Promise<InviteState> {
+  const actor = await requireActor("admin");
+  const input = inviteStaffSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    const { delivery, link } = await inviteStaff(actor, input.data);
+    revalidatePath("/admin/staff");
+    return deliveryState(delivery, link, input.data.email);
+  } catch (error) {
+    return formError(error);
+  }
+}
+
+function deliveryState(delivery: Delivery, link: string | null, to: string): InviteState {
+  if (delivery.via === "smtp") return { ok: true, message: `Invitation sent to ${to}. The link works once, for 72 hours.` };
+  if (delivery.via === "outbox") return { ok: true, message: `Invitation for ${to} written to the development mailbox (/dev/mailbox): no mail server is set up.` };
+  return { ok: true, message: `${delivery.reason} Give ${to} this link yourself, over a channel you trust. It is shown only now and works once, for 72 hours.`, link: link ?? undefined };
+}
+
+export async function resendInvitationAction(_: InviteState, form: FormData): Promise<InviteState> {
+  const actor = await requireActor("admin");
+  const input = invitationTargetSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    const { delivery, link } = await resendInvitation(actor, input.data);
+    revalidatePath("/admin/staff");
+    return deliveryState(delivery, link, "them");
+  } catch (error) {
+    return formError(error);
+  }
+}
+
+export async function withdrawInvitationAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("admin");
+  return run(invitationTargetSchema, form, (input) => withdrawInvitation(actor, input), "Invitation withdrawn: the link no longer works.");
 }
