@@ -11,9 +11,12 @@ import type { PatientSummary } from "@/lib/services/patient-view";
 import { breakGlassSchema, clinicalContentSchema, patientSearchSchema } from "@/lib/validation/patient";
 import type { FormState } from "@/lib/validation/form-state";
 import { contentFromForm } from "@/lib/validation/clinical-form";
+import { canonicalMrn } from "@/lib/validation/mrn";
 
 export interface SearchState extends FormState {
   results?: PatientSummary[];
+  /** Break-glass is offered only for a well-formed MRN: a typo needs correcting, not emergency access. */
+  wellFormedMrn?: boolean;
 }
 
 export async function searchPatientsAction(_: SearchState, form: FormData): Promise<SearchState> {
@@ -21,7 +24,8 @@ export async function searchPatientsAction(_: SearchState, form: FormData): Prom
   const input = patientSearchSchema.safeParse(Object.fromEntries(form));
   if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
   try {
-    return { ok: true, results: await searchPatients(actor, input.data) };
+    const results = await searchPatients(actor, input.data);
+    return { ok: true, results, wellFormedMrn: input.data.by === "mrn" && canonicalMrn(input.data.mrn) !== null };
   } catch (error) {
     return formError(error);
   }

@@ -129,3 +129,5 @@ export const consentChangeSchema = z.object({
   purpose: z.enum(["treatment", "care_coordination", "research", "analytics", "marketing"]),
   textVersion: z.string().trim().min(1).max(20),
 });
+
+export const grantIdSchema = z.object({ grantId: z.uuid() });
