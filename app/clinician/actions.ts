@@ -3,8 +3,9 @@
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
 import { requireActor } from "@/lib/auth/require-actor";
-import { formError } from "@/lib/http/errors";
+import { formError, pageError } from "@/lib/http/errors";
 import { breakGlass } from "@/lib/services/break-glass";
+import { endGrant } from "@/lib/services/break-glass-grants";
 import { addRecord, amendRecord } from "@/lib/services/chart";
 import { searchPatients } from "@/lib/services/patient-search";
 import type { PatientSummary } from "@/lib/services/patient-view";
@@ -67,4 +68,15 @@ export async function breakGlassAction(_: FormState, form: FormData): Promise<Fo
     return formError(error);
   }
   redirect(`/clinician/patients/${patientId}`);
+}
+
+/** A plain form button: a grant that is not the clinician's, or already over, is a 404. */
+export async function endGrantAction(form: FormData): Promise<void> {
+  const actor = await requireActor("clinician");
+  try {
+    await endGrant(actor, Object.fromEntries(form));
+  } catch (error) {
+    pageError(error);
+  }
+  revalidatePath("/clinician");
 }

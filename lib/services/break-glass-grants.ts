@@ -11,6 +11,8 @@ export interface ActiveGrant {
   grantId: string;
   patient: PatientSummary;
   expiresAt: string;
+  /** Whole minutes left when read, at least 1 while the grant is live. */
+  minutesLeft: number;
 }
 
 /** The clinician's own live break-glass grants, soonest to end first, with whose chart each opens. */
@@ -18,8 +20,9 @@ export async function myActiveGrants(actor: Actor): Promise<ActiveGrant[]> {
   await authorize(actor, "breakGlass.use");
   return withActor(actor, async ({ tx, audit }) => {
     // RLS shows a clinician only their own grants; the filter says so for the reader.
+    const now = new Date();
     const grants = await tx.breakGlassGrant.findMany({
-      where: { clinicianId: actor.userId, expiresAt: { gt: new Date() } },
+      where: { clinicianId: actor.userId, expiresAt: { gt: now } },
       orderBy: { expiresAt: "asc" },
     });
     const ids = [...new Set(grants.map((g) => g.patientId))];
@@ -34,7 +37,8 @@ export async function myActiveGrants(actor: Actor): Promise<ActiveGrant[]> {
     }
     return grants.flatMap((g) => {
       const patient = patients.get(g.patientId);
-      return patient ? [{ grantId: g.id, patient, expiresAt: g.expiresAt.toISOString() }] : [];
+      const minutesLeft = Math.max(1, Math.ceil((g.expiresAt.getTime() - now.getTime()) / 60_000));
+      return patient ? [{ grantId: g.id, patient, expiresAt: g.expiresAt.toISOString(), minutesLeft }] : [];
     });
   });
 }

@@ -42,6 +42,12 @@ function mrnKeys(typed: string): string[] {
   return [...new Set([typed, canonical ?? typed].map((mrn) => blindIndex("mrn", mrn)))];
 }
 
+/** How many care teams the clinician is in: none means no patients yet, and the page says what to do. */
+export async function myCareTeamCount(actor: Actor): Promise<number> {
+  await authorize(actor, "patients.list");
+  return withActor(actor, ({ tx }) => tx.careTeamMember.count({ where: { userId: actor.userId } }));
+}
+
 /**
  * Exact search through blind indexes: the database compares keyed hashes, never plaintext identifiers.
  * Row-level security limits matches to patients the clinician may see; the search terms are not logged.
