@@ -75,7 +75,7 @@ describe("role × operation × relationship, through the services", () => {
         addRecord(actor, { patientId: target.patientId!, content: { kind: "note", date: "2026-02-03", title: "t", text: "x" } }),
       );
       const amend = await attempt(actor, () =>
-        amendRecord(actor, { patientId: target.patientId!, entryId: targetEntry, content: { kind: "note", date: "2026-01-02", title: "t2", text: "y" } }),
+        amendRecord(actor, { patientId: target.patientId!, entryId: targetEntry, content: { kind: "note", date: "2026-01-02", title: "t2", text: `amended by ${cell.who}` }, amendReason: "Corrected after review" }),
       );
       expect(read.ok).toBe(cell.read);
       expect(write.ok).toBe(cell.write);

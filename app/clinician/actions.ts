@@ -9,7 +9,7 @@ import { endGrant } from "@/lib/services/break-glass-grants";
 import { addRecord, amendRecord } from "@/lib/services/chart";
 import { searchPatients } from "@/lib/services/patient-search";
 import type { PatientSummary } from "@/lib/services/patient-view";
-import { breakGlassSchema, clinicalContentSchema, patientSearchSchema } from "@/lib/validation/patient";
+import { amendReasonSchema, breakGlassSchema, clinicalContentSchema, patientSearchSchema } from "@/lib/validation/patient";
 import type { FormState } from "@/lib/validation/form-state";
 import { contentFromForm } from "@/lib/validation/clinical-form";
 import { canonicalMrn } from "@/lib/validation/mrn";
@@ -48,9 +48,18 @@ export async function addRecordAction(patientId: string, _: FormState, form: For
 export async function amendRecordAction(patientId: string, entryId: string, _: FormState, form: FormData): Promise<FormState> {
   const actor = await requireActor("clinician");
   const content = clinicalContentSchema.safeParse(contentFromForm(form));
-  if (!content.success) return { ok: false, errors: content.error.flatten().fieldErrors };
+  const amendReason = amendReasonSchema.safeParse(form.get("amendReason") ?? "");
+  if (!content.success || !amendReason.success) {
+    return {
+      ok: false,
+      errors: {
+        ...(content.success ? {} : content.error.flatten().fieldErrors),
+        ...(amendReason.success ? {} : { amendReason: amendReason.error.issues.map((i) => i.message) }),
+      },
+    };
+  }
   try {
-    await amendRecord(actor, { patientId, entryId, content: content.data });
+    await amendRecord(actor, { patientId, entryId, content: content.data, amendReason: amendReason.data });
   } catch (error) {
     return formError(error);
   }

@@ -87,6 +87,11 @@ export function inWords(names: Map<string, string>, events: StaffEvent[]): Acces
   });
 }
 
+/** Staff display names by account id (staff identities are not PHI), for "who and when" beside a record. */
+export function staffNamesById(request: RequestMeta, ids: string[]): Promise<Map<string, string>> {
+  return staffNames(request, { id: { in: [...new Set(ids)] } });
+}
+
 // Staff names are not the patient's to read from the accounts table; a system lookup maps ids to names.
 async function staffNames(request: RequestMeta, where: Prisma.UserWhereInput): Promise<Map<string, string>> {
   return withSystem(request, async ({ tx }) => {
