@@ -57,7 +57,9 @@ test("a patient manages consent, downloads all their data, and sees who accessed
   await page.getByRole("link", { name: "Who accessed my record" }).click();
   const row = page.getByRole("row").filter({ hasText: "Opened your chart" }).first();
   await expect(row).toContainText("Dr. Caleb North");
-  await expect(row).toContainText("clinician");
+  await expect(row).toContainText("Clinician");
+  // Plain words only: no action codes such as request.decide or break_glass.review.
+  await expect(page.getByRole("table")).not.toContainText(/\b[a-z]+(_[a-z]+)*\.[a-z_]+\b/);
 
   for (const path of ["/patient", "/patient/record", "/patient/consent", "/patient/access-log", "/patient/requests", "/patient/export"]) {
     await page.goto(path);
