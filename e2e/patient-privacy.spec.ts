@@ -80,7 +80,9 @@ test("a rectification with markup is refused, a valid one is applied and listed;
   await page.getByLabel("Correct value").fill("555-0142");
   await page.getByRole("button", { name: "Send request" }).click();
   await expect(page.getByText("Your correction has been checked and made to your record.")).toBeVisible();
-  await expect(page.getByText("Correct phone to “555-0142”: New phone number")).toBeVisible();
+  const correction = page.getByRole("listitem", { name: "rectification request" }).first();
+  await expect(correction).toContainText("Correct phone to “555-0142”: New phone number — done");
+  await expect(correction).toContainText("Checked and applied to your record (automatically)");
 
   const admin = await browser.newPage();
   await signIn(admin, "admin@custodia.test");

@@ -99,7 +99,7 @@ async function rectify(actor: Actor, patientId: string, input: Extract<NewReques
       await createRequest(tx, id, patientId, input, "completed", new Date());
       await applyRectification(tx, patientId, input.field, input.proposedValue);
       await logRequestEvent(tx, id, "pending", "Request received", "patient");
-      await logRequestEvent(tx, id, "completed", "Checked and applied automatically", "system");
+      await logRequestEvent(tx, id, "completed", "Checked and applied to your record", "system");
       const event = { actorId: actor.userId, actorRole: actor.role, resourceType: "data_request", resourceId: id, patientId };
       audit({ ...event, action: "request.submit", details: { kind: input.kind } });
       audit({ ...event, action: "request.auto_apply", details: { kind: input.kind, field: input.field } });
