@@ -3,6 +3,7 @@
 import { useSyncExternalStore } from "react";
 
 const subscribe = () => () => {};
+const parts = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" } as const;
 
 /**
  * A moment in the viewer's own time zone, with the zone named. The server does not know the viewer's zone,
@@ -11,7 +12,8 @@ const subscribe = () => () => {};
 export function LocalTime({ iso }: { iso: string }) {
   const text = useSyncExternalStore(
     subscribe,
-    () => new Date(iso).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short", timeZoneName: "short" }),
+    // dateStyle/timeStyle cannot be combined with timeZoneName (a RangeError), so the parts are named.
+    () => new Date(iso).toLocaleString(undefined, { ...parts, timeZoneName: "short" }),
     () => `${iso.replace("T", " ").slice(0, 16)} UTC`,
   );
   return <time dateTime={iso}>{text}</time>;
