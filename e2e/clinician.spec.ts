@@ -11,7 +11,12 @@ test("a clinician searches by MRN, opens the chart, adds a note, and is refused 
   await signIn(page, "clinician1@custodia.test");
   await expect(page.getByRole("heading", { name: /My patients \(25\)/ })).toBeVisible();
 
-  await page.getByLabel("MRN").fill(northMrn.toLowerCase());
+  // A typo is not an emergency: no break-glass offered. The six digits alone find the patient.
+  await page.getByLabel("MRN").fill(northMrn.slice(4, 9));
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByText("Check what you typed")).toBeVisible();
+  await expect(page.getByRole("link", { name: "request break-glass access" })).toHaveCount(0);
+  await page.getByLabel("MRN").fill(northMrn.slice(4));
   await page.getByRole("button", { name: "Search" }).click();
   const result = page.getByRole("table", { name: "Search results" }).getByRole("link");
   await expect(result).toHaveCount(1);
@@ -29,6 +34,7 @@ test("a clinician searches by MRN, opens the chart, adds a note, and is refused 
   await page.getByLabel("MRN").fill(southMrn);
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByText("No patient you may see matches")).toBeVisible();
+  await expect(page.getByRole("link", { name: "request break-glass access" })).toBeVisible();
 
   const [south] = await query<{ patient_id: string }>(
     "SELECT p.patient_id::text FROM care_team_patient p JOIN care_team t ON t.id = p.team_id WHERE t.name = 'South Clinic' LIMIT 1",
@@ -88,8 +94,41 @@ test("the amend page reads and records only the entry amended, and the amendment
   const read = (await auditEventsSince(since)).filter((e) => e.actor_id !== null);
   expect(read.map((e) => e.action)).toEqual(["record.read"]);
 
+  // No change, or no reason: refused with a plain message, nothing saved.
+  await page.getByLabel("Why are you amending this entry?").fill("Clarified the wording");
+  await page.getByRole("button", { name: "Save amendment" }).click();
+  await expect(page.getByText("Nothing has changed. Edit the entry before saving, or leave this page.")).toBeVisible();
   await page.getByLabel("Note").fill("Second wording.");
+  await page.getByLabel("Why are you amending this entry?").fill("");
+  await page.getByRole("button", { name: "Save amendment" }).click();
+  await expect(page.getByText("Say why you are amending this entry (at least 5 characters).")).toBeVisible();
+  await page.getByLabel("Why are you amending this entry?").fill("Clarified the wording");
   await page.getByRole("button", { name: "Save amendment" }).click();
   await expect(page).toHaveURL(new RegExp(`/clinician/patients/${north!.patient_id}$`));
   await expect(page.getByText("To amend: Second wording.")).toBeVisible();
+  const amended = page.getByRole("listitem").filter({ hasText: "To amend: Second wording." });
+  await amended.getByText(/^Version 2; 1 earlier version/).click();
+  await expect(amended.getByText(/amended by Dr\. Caleb North, .*\. Reason: Clarified the wording/)).toBeVisible();
+});
+
+test("a clinician ends their break-glass access early from their home page", async ({ page }) => {
+  await signIn(page, "clinician3@custodia.test");
+  await page.goto("/clinician/break-glass");
+  // The six digits alone name the MRN here too.
+  await page.getByLabel("Patient MRN").fill(southMrn.slice(4));
+  await page.getByLabel("Reason for emergency access").fill("Patient collapsed in the corridor; medication list needed now.");
+  await page.getByLabel("Authentication code").fill(await freshTotp(demoTotpSecret("clinician3@custodia.test")));
+  await page.getByRole("button", { name: "Break the glass" }).click();
+  await expect(page).toHaveURL(/\/clinician\/patients\//);
+  const chartUrl = page.url();
+
+  await page.goto("/clinician");
+  const access = page.locator("section").filter({ has: page.getByRole("heading", { name: "Your emergency access" }) });
+  await expect(access).toContainText(southMrn);
+  await expect(access).toContainText("min left");
+  const since = await lastAuditSeq();
+  await access.getByRole("button", { name: /^End access now/ }).click();
+  await expect(page.getByRole("heading", { name: "Your emergency access" })).toHaveCount(0);
+  expect((await auditEventsSince(since)).map((e) => e.action)).toContain("break_glass.end");
+  expect((await page.goto(chartUrl))?.status()).toBe(404);
 });

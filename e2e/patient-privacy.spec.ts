@@ -57,7 +57,9 @@ test("a patient manages consent, downloads all their data, and sees who accessed
   await page.getByRole("link", { name: "Who accessed my record" }).click();
   const row = page.getByRole("row").filter({ hasText: "Opened your chart" }).first();
   await expect(row).toContainText("Dr. Caleb North");
-  await expect(row).toContainText("clinician");
+  await expect(row).toContainText("Clinician");
+  // Plain words only: no action codes such as request.decide or break_glass.review.
+  await expect(page.getByRole("table")).not.toContainText(/\b[a-z]+(_[a-z]+)*\.[a-z_]+\b/);
 
   for (const path of ["/patient", "/patient/record", "/patient/consent", "/patient/access-log", "/patient/requests", "/patient/export"]) {
     await page.goto(path);
@@ -66,26 +68,27 @@ test("a patient manages consent, downloads all their data, and sees who accessed
   }
 });
 
-test("rectification is decided by an admin; erasure can be cancelled, asked again, and then removes the patient", async ({ page, browser }) => {
+test("a rectification with markup is refused, a valid one is applied and listed; erasure can be cancelled, asked again, and then removes the patient", async ({ page, browser }) => {
   await signIn(page, "patient14@custodia.test");
   await page.getByRole("link", { name: "Requests", exact: true }).click();
   await page.getByLabel("Which detail?").selectOption("phone");
-  await page.getByLabel("Correct value").fill("555-0142");
+  await page.getByLabel("Correct value").fill("<script>alert(1)</script> ☎️ 😀 Ñoño");
   await page.getByLabel("Reason", { exact: true }).fill("New phone number");
   await page.getByRole("button", { name: "Send request" }).click();
-  await expect(page.getByText("Your request has been received.")).toBeVisible();
+  await expect(page.getByText("Enter a phone number with digits only, like +44 20 7946 0958.")).toBeVisible();
+  await expect(page.getByLabel("Correct value")).toHaveValue("<script>alert(1)</script> ☎️ 😀 Ñoño");
+  await page.getByLabel("Correct value").fill("555-0142");
+  await page.getByRole("button", { name: "Send request" }).click();
+  await expect(page.getByText("Your correction has been checked and made to your record.")).toBeVisible();
+  const correction = page.getByRole("listitem", { name: "rectification request" }).first();
+  await expect(correction).toContainText("Correct phone to “555-0142”: New phone number — done");
+  await expect(correction).toContainText("Checked and applied to your record (automatically)");
 
   const admin = await browser.newPage();
   await signIn(admin, "admin@custodia.test");
   await admin.getByRole("link", { name: "Requests", exact: true }).click();
-  const request = admin.getByRole("region").filter({ hasText: "Correct phone: New phone number" });
-  await expect(request).not.toContainText("555-0142");
-  await request.getByLabel("Reason for the decision").fill("Confirmed with the patient by letter");
-  await request.getByRole("button", { name: "Approve" }).click();
-  await expect(admin.getByText("Correct phone: New phone number")).toHaveCount(0);
+  await expect(admin.getByText("New phone number")).toHaveCount(0);
 
-  await page.reload();
-  await expect(page.getByText("Decision: Confirmed with the patient by letter")).toBeVisible();
   await page.getByRole("link", { name: "My record", exact: true }).click();
   await expect(page.locator("dt:has-text('Phone') + dd")).toHaveText("555-0142");
   const mrn = (await page.locator("dt:has-text('MRN') + dd").innerText()).trim();

@@ -4,7 +4,7 @@ import type { Actor } from "@/lib/access/actor";
 import { AccessDenied, NotFound } from "@/lib/access/errors";
 import { breakGlass } from "@/lib/services/break-glass";
 import { addRecord, amendRecord, getChart } from "@/lib/services/chart";
-import { listMyPatients, searchPatients } from "@/lib/services/patient-search";
+import { listMyPatients, myCareTeamCount, searchPatients } from "@/lib/services/patient-search";
 import { adminQuery } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 import { asRuntimeRole } from "./helpers/runtime-role";
@@ -75,7 +75,7 @@ describe("role × operation × relationship, through the services", () => {
         addRecord(actor, { patientId: target.patientId!, content: { kind: "note", date: "2026-02-03", title: "t", text: "x" } }),
       );
       const amend = await attempt(actor, () =>
-        amendRecord(actor, { patientId: target.patientId!, entryId: targetEntry, content: { kind: "note", date: "2026-01-02", title: "t2", text: "y" } }),
+        amendRecord(actor, { patientId: target.patientId!, entryId: targetEntry, content: { kind: "note", date: "2026-01-02", title: "t2", text: `amended by ${cell.who}` }, amendReason: "Corrected after review" }),
       );
       expect(read.ok).toBe(cell.read);
       expect(write.ok).toBe(cell.write);
@@ -135,5 +135,26 @@ describe("the same matrix directly in SQL as the runtime role (app bypassed)", (
     await adminQuery("UPDATE break_glass_grant SET expires_at = created_at + interval '1 microsecond' WHERE clinician_id = $1", [actors.glassClinician.id]);
     expect(await visible("clinician", actors.glassClinician)).toBe(false);
     await expect(getChart(actorOf(actors.glassClinician), target.patientId!)).rejects.toBeInstanceOf(NotFound);
+  });
+});
+
+describe("finding a patient as a clinician types it", () => {
+  it("finds an MRN by its six digits, a missing dash or lower case, and still only within the team", async () => {
+    const clinician = await makeUser("clinician");
+    const outsider = await makeUser("clinician");
+    const p = await makeUser("patient", { patient: identity({ mrn: "MRN-640002" }) });
+    await makeCareTeam([clinician.id], [p.patientId!]);
+    for (const mrn of ["640002", "mrn640002", "MRN 640002", "MRN-640002"]) {
+      expect((await searchPatients(actorOf(clinician), { by: "mrn", mrn })).map((r) => r.patientId), mrn).toEqual([p.patientId]);
+    }
+    expect(await searchPatients(actorOf(outsider), { by: "mrn", mrn: "640002" })).toEqual([]);
+    expect(await searchPatients(actorOf(clinician), { by: "mrn", mrn: "64000" })).toEqual([]);
+  });
+
+  it("tells a clinician with no care team apart from one with a team", async () => {
+    const newcomer = await makeUser("clinician");
+    expect(await myCareTeamCount(actorOf(newcomer))).toBe(0);
+    await makeCareTeam([newcomer.id], []);
+    expect(await myCareTeamCount(actorOf(newcomer))).toBe(1);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { NotFound } from "@/lib/access/errors";
-import { addRecord, amendRecord, getEntryToAmend } from "@/lib/services/chart";
+import { addRecord, amendRecord, getChart, getEntryToAmend } from "@/lib/services/chart";
 import { adminQuery } from "./helpers/db";
 import { actorOf, makeCareTeam, makeUser } from "./helpers/fixtures";
 
@@ -25,7 +25,7 @@ describe("the amend page's read", () => {
     for (let i = 0; i < 5; i++) {
       entries.push(await addRecord(actor, { patientId, content: { kind: "note", date: `2026-03-0${i + 1}`, title: `Note ${i}`, text: `Text ${i}` } }));
     }
-    await amendRecord(actor, { patientId, entryId: entries[2]!, content: { kind: "note", date: "2026-03-03", title: "Note 2", text: "Amended" } });
+    await amendRecord(actor, { patientId, entryId: entries[2]!, content: { kind: "note", date: "2026-03-03", title: "Note 2", text: "Amended" }, amendReason: "Corrected after review" });
     const start = await lastSeq();
 
     const { patientName, entry } = await getEntryToAmend(actor, patientId, entries[2]!);
@@ -61,5 +61,46 @@ describe("the amend page's read", () => {
     await expect(getEntryToAmend(actor, mine.patientId!, othersEntry)).rejects.toBeInstanceOf(NotFound);
     await expect(getEntryToAmend(actor, mine.patientId!, "not-a-uuid")).rejects.toBeInstanceOf(NotFound);
     expect(await eventsOf(clinician.id, start)).toEqual([]);
+  });
+});
+
+describe("amendments carry a reason and a change", () => {
+  async function setup() {
+    const clinician = await makeUser("clinician");
+    const patient = await makeUser("patient");
+    await makeCareTeam([clinician.id], [patient.patientId!]);
+    const content = { kind: "note" as const, date: "2026-03-01", title: "Ward round", text: "Stable" };
+    const entryId = await addRecord(actorOf(clinician), { patientId: patient.patientId!, content });
+    return { clinician, patientId: patient.patientId!, entryId, content };
+  }
+  const versions = (entryId: string) => adminQuery("SELECT version FROM clinical_record WHERE entry_id = $1", [entryId]);
+
+  it("refuses an amendment with no reason, with a plain message, and writes no version", async () => {
+    const { clinician, patientId, entryId, content } = await setup();
+    for (const amendReason of ["", "  ok "]) {
+      const result = amendRecord(actorOf(clinician), { patientId, entryId, content: { ...content, text: "Improving" }, amendReason });
+      await expect(result).rejects.toMatchObject({ issues: [{ path: ["amendReason"], message: "Say why you are amending this entry (at least 5 characters)." }] });
+    }
+    expect(await versions(entryId)).toHaveLength(1);
+  });
+
+  it("refuses saving with no change, with a plain message, and writes no version", async () => {
+    const { clinician, patientId, entryId, content } = await setup();
+    const result = amendRecord(actorOf(clinician), { patientId, entryId, content: { ...content, title: "  Ward round " }, amendReason: "Corrected after review" });
+    await expect(result).rejects.toMatchObject({ message: "Nothing has changed. Edit the entry before saving, or leave this page." });
+    expect(await versions(entryId)).toHaveLength(1);
+  });
+
+  it("stores the reason with the new version, encrypted, and the chart's history shows who, when and why", async () => {
+    const { clinician, patientId, entryId, content } = await setup();
+    await amendRecord(actorOf(clinician), { patientId, entryId, content: { ...content, text: "Improving" }, amendReason: "Wrong patient status recorded" });
+    const [stored] = await adminQuery<{ amend_reason_enc: string }>("SELECT amend_reason_enc FROM clinical_record WHERE entry_id = $1 AND version = 2", [entryId]);
+    expect(stored!.amend_reason_enc).not.toContain("Wrong patient");
+    const chart = await getChart(actorOf(clinician), patientId);
+    const entry = chart.entries.find((e) => e.entryId === entryId)!;
+    expect(entry).toMatchObject({ version: 2, amendReason: "Wrong patient status recorded", authorId: clinician.id });
+    expect(entry.priorVersions).toMatchObject([{ version: 1, amendReason: null, authorId: clinician.id }]);
+    expect(Date.parse(entry.recordedAt)).toBeGreaterThanOrEqual(Date.parse(entry.priorVersions[0]!.recordedAt));
+    expect(chart.authors[clinician.id]).toBeTruthy();
   });
 });

@@ -44,7 +44,7 @@ describe("audit completeness", () => {
     await searchPatients(clinician, { by: "mrn", mrn: "COMPLETE-1" });
     await getChart(clinician, patientUser.patientId!);
     const entry = await addRecord(clinician, { patientId: patientUser.patientId!, content: { kind: "note", date: "2026-04-01", title: "t", text: "x" } });
-    await amendRecord(clinician, { patientId: patientUser.patientId!, entryId: entry, content: { kind: "note", date: "2026-04-01", title: "t", text: "y" } });
+    await amendRecord(clinician, { patientId: patientUser.patientId!, entryId: entry, content: { kind: "note", date: "2026-04-01", title: "t", text: "y" }, amendReason: "Corrected after review" });
     await revokeSession(clinician.sessionId!, "sign-out", request());
 
     const outsider = await signedIn(outsiderUser.email, "clinician", outsiderUser.totpSecret);

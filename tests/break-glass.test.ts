@@ -3,7 +3,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { InvalidInput, NotFound, TooManyRequests } from "@/lib/access/errors";
 import { verifySecondFactor } from "@/lib/auth/mfa";
 import { passwordSignIn } from "@/lib/auth/sign-in";
+import { noRequest } from "@/lib/access/actor";
+import { withSystem } from "@/lib/db/transaction";
 import { breakGlass } from "@/lib/services/break-glass";
+import { endGrant, myActiveGrants } from "@/lib/services/break-glass-grants";
 import { getChart } from "@/lib/services/chart";
 import { burst, isKeyLocked, lockoutAlerts, wrongCodes } from "./helpers/concurrency";
 import { adminQuery } from "./helpers/db";
@@ -107,5 +110,58 @@ describe("break-glass second factor", () => {
     expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
     expect(results.find((r) => r.status === "rejected")?.reason).toBeInstanceOf(InvalidInput);
     expect(await grantsOf(clinician.id)).toHaveLength(1);
+  });
+});
+
+describe("ending break-glass access early", () => {
+  const ends = (grantId: string) =>
+    adminQuery<{ actor_id: string; outcome: string; details: { reason?: string } }>(
+      "SELECT actor_id, outcome, details FROM audit_event WHERE action = 'break_glass.end' AND resource_id = $1 ORDER BY seq",
+      [grantId],
+    );
+  const expiry = async (grantId: string) =>
+    (await adminQuery<{ expires_at: Date }>("SELECT expires_at FROM break_glass_grant WHERE id = $1", [grantId]))[0]!.expires_at.getTime();
+
+  it("lists the clinician's live grant with its patient and end time; ending it closes the chart and is audited", async () => {
+    const clinician = await makeUser("clinician");
+    const target = await makeUser("patient", { patient: identity({ givenName: "Endable", mrn: "MRN-640001" }) });
+    // The digits alone name the same MRN.
+    await breakGlass(actorOf(clinician), { mrn: "640001", reason: REASON, code: await generate({ secret: clinician.totpSecret! }) });
+    const [grant, ...more] = await myActiveGrants(actorOf(clinician));
+    expect(more).toEqual([]);
+    expect(grant).toMatchObject({ patient: { patientId: target.patientId, mrn: "MRN-640001", name: expect.stringContaining("Endable") } });
+    expect(new Date(grant!.expiresAt).getTime()).toBeGreaterThan(Date.now());
+
+    await endGrant(actorOf(clinician), { grantId: grant!.grantId });
+    expect(await myActiveGrants(actorOf(clinician))).toEqual([]);
+    await expect(getChart(actorOf(clinician), target.patientId!)).rejects.toBeInstanceOf(NotFound);
+    expect(await ends(grant!.grantId)).toMatchObject([{ actor_id: clinician.id, outcome: "allowed" }]);
+    // Ending twice is refused and recorded, and changes nothing.
+    const ended = await expiry(grant!.grantId);
+    await expect(endGrant(actorOf(clinician), { grantId: grant!.grantId })).rejects.toBeInstanceOf(NotFound);
+    expect(await expiry(grant!.grantId)).toBe(ended);
+    expect((await ends(grant!.grantId)).map((e) => e.details.reason ?? null)).toEqual([null, "already-ended"]);
+  });
+
+  it("another clinician cannot end someone else's grant: refused as not found, audited, the grant stays live", async () => {
+    const owner = await makeUser("clinician");
+    const other = await makeUser("clinician");
+    await breakGlass(actorOf(owner), { mrn: MRN, reason: REASON, code: await generate({ secret: owner.totpSecret! }) });
+    const [grant] = await myActiveGrants(actorOf(owner));
+    const before = await expiry(grant!.grantId);
+    expect(await myActiveGrants(actorOf(other))).toEqual([]);
+    await expect(endGrant(actorOf(other), { grantId: grant!.grantId })).rejects.toBeInstanceOf(NotFound);
+    expect(await expiry(grant!.grantId)).toBe(before);
+    expect((await getChart(actorOf(owner), patient.patientId!)).breakGlassUntil).not.toBeNull();
+    expect(await ends(grant!.grantId)).toMatchObject([{ actor_id: other.id, outcome: "denied", details: { reason: "not-own" } }]);
+  });
+
+  it("the database refuses to lengthen a grant, even in the system context", async () => {
+    const clinician = await makeUser("clinician");
+    await breakGlass(actorOf(clinician), { mrn: MRN, reason: REASON, code: await generate({ secret: clinician.totpSecret! }) });
+    const [grant] = await myActiveGrants(actorOf(clinician));
+    await expect(
+      withSystem(noRequest, ({ tx }) => tx.breakGlassGrant.update({ where: { id: grant!.grantId }, data: { expiresAt: new Date(Date.now() + 86_400_000) } })),
+    ).rejects.toThrow(/only be shortened/);
   });
 });

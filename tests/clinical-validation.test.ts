@@ -75,7 +75,7 @@ describe("clinical entries are validated on the server with the form's schema", 
   it("refuses an amendment that breaks the same rules, and keeps the entry as it was", async () => {
     const content = { kind: "observation" as const, date: "2026-01-10", code: "8867-4" as const, display: "Heart rate", unit: "/min", value: 72 };
     const entryId = await addRecord(actorOf(clinician), { patientId: patient.patientId!, content });
-    const amend = amendRecord(actorOf(clinician), { patientId: patient.patientId!, entryId, content: { ...content, value: 900 } });
+    const amend = amendRecord(actorOf(clinician), { patientId: patient.patientId!, entryId, content: { ...content, value: 900 }, amendReason: "Corrected after review" });
     await expect(amend).rejects.toThrow(/between 20 and 250/);
     const chart = await getChart(actorOf(clinician), patient.patientId!);
     const entry = chart.entries.find((e) => e.entryId === entryId)!;

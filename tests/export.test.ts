@@ -30,7 +30,7 @@ beforeAll(async () => {
   await makeCareTeam([clinician.id], [alice.patientId!, bob.patientId!]);
   const c = actorOf(clinician);
   const note = await addRecord(c, { patientId: alice.patientId!, content: { kind: "note", date: "2026-01-05", title: "First", text: "=HYPERLINK(\"http://evil\")" } });
-  await amendRecord(c, { patientId: alice.patientId!, entryId: note, content: { kind: "note", date: "2026-01-05", title: "First", text: "Corrected text" } });
+  await amendRecord(c, { patientId: alice.patientId!, entryId: note, content: { kind: "note", date: "2026-01-05", title: "First", text: "Corrected text" }, amendReason: "Corrected after review" });
   await addRecord(c, { patientId: alice.patientId!, content: { kind: "encounter", date: "2026-01-04", type: "Outpatient visit", reason: "Check-up" } });
   await addRecord(c, { patientId: alice.patientId!, content: { kind: "observation", date: "2026-01-04", code: "8867-4", display: "Heart rate", value: 64, unit: "/min" } });
   await addRecord(c, { patientId: alice.patientId!, content: { kind: "prescription", date: "2026-01-04", medication: "Lisinopril 10 mg", dosage: "Once daily" } });

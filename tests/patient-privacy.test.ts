@@ -93,9 +93,19 @@ describe("my record and who accessed it", () => {
   it("lists each staff access with the staff member's name and role, and nobody else's", async () => {
     await getChart(actorOf(clinician), alice.patientId!);
     const log = await myAccessLog(actorOf(alice));
-    expect(log.find((e) => e.what === "Opened your chart")).toMatchObject({ who: "Test clinician", role: "clinician", breakGlass: false });
+    expect(log.find((e) => e.what === "Opened your chart")).toMatchObject({ who: "Test clinician", role: "Clinician", breakGlass: false });
     expect(log.some((e) => e.what === "Added to your record")).toBe(true);
     const bobs = await myAccessLog(actorOf(bob));
     expect(bobs.some((e) => e.what === "Opened your chart")).toBe(false);
+  });
+
+  it("collapses repeated views into one line with a count, and never shows an action code", async () => {
+    const before = (await myAccessLog(actorOf(alice))).find((e) => e.what === "Opened your chart")?.times ?? 0;
+    for (let i = 0; i < 3; i++) await getChart(actorOf(clinician), alice.patientId!);
+    const log = await myAccessLog(actorOf(alice));
+    const [latest] = log;
+    expect(latest).toMatchObject({ what: "Opened your chart", who: "Test clinician", times: before + 3 });
+    expect(Date.parse(latest!.firstAt)).toBeLessThanOrEqual(Date.parse(latest!.at));
+    for (const e of log) expect(e.what, e.what).not.toMatch(/^[a-z_]+\.[a-z_.]+$/);
   });
 });

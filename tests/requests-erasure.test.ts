@@ -9,7 +9,8 @@ import { decryptField } from "@/lib/crypto/field";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { addRecord, getChart } from "@/lib/services/chart";
 import { currentConsents, grantConsent } from "@/lib/services/consent";
-import { cancelRequest, myRequests, submitRequest } from "@/lib/services/data-requests";
+import { sealSystem } from "@/lib/crypto/secret";
+import { cancelRequest, detailsAt, myRequests, submitRequest } from "@/lib/services/data-requests";
 import { processDueErasures, replayErasureLedger } from "@/lib/services/erasure";
 import { myRecord } from "@/lib/services/my-record";
 import { searchPatients } from "@/lib/services/patient-search";
@@ -46,30 +47,71 @@ beforeAll(async () => {
 });
 
 describe("rectification, restriction and objection", () => {
-  it("applies an approved rectification without showing the admin the new value, and the patient sees the outcome", async () => {
+  it("applies a valid contact correction at once, audits it, shows the patient their value and never queues it for the admin", async () => {
     const p = await patientWithRecords("Rectme");
-    await submitRequest(actorOf(p), { kind: "rectification", field: "email", proposedValue: "new-address@mail.test", reason: "I changed provider" });
-    const queued = (await requestQueue(actorOf(admin))).find((r) => r.patientPseudonym === pseudonym(p.patientId!))!;
-    expect(queued.summary).toBe("Correct email: I changed provider");
-    expect(JSON.stringify(queued)).not.toContain("new-address@mail.test");
-    await decideRequest(actorOf(admin), { requestId: queued.id, decision: "approve", reason: "Verified by phone" });
+    const id = await submitRequest(actorOf(p), { kind: "rectification", field: "email", proposedValue: "new-address@mail.test", reason: "I changed provider" });
     expect((await myRecord(actorOf(p))).identity.email).toBe("new-address@mail.test");
     const [mine] = await myRequests(actorOf(p));
-    expect(mine).toMatchObject({ status: "completed", decisionReason: "Verified by phone" });
-    expect(mine!.history.map((h) => h.status)).toEqual(["pending", "completed"]);
+    expect(mine).toMatchObject({ status: "completed", summary: "Correct email to “new-address@mail.test”: I changed provider" });
+    expect(mine!.history.map((h) => [h.status, h.by])).toEqual([["pending", "patient"], ["completed", "system"]]);
+    expect((await requestQueue(actorOf(admin))).map((r) => r.id)).not.toContain(id);
     const rows = await adminQuery("SELECT 1 FROM patient_identity WHERE email_bidx = $1", [blindIndex("email", "new-address@mail.test")]);
     expect(rows).toHaveLength(1);
+    const events = await adminQuery<{ action: string; actor_id: string; details: { field?: string } }>(
+      "SELECT action, actor_id, details FROM audit_event WHERE resource_id = $1 ORDER BY occurred_at, action",
+      [id],
+    );
+    expect(events.map((e) => e.action).sort()).toEqual(["request.auto_apply", "request.submit"]);
+    expect(events.find((e) => e.action === "request.auto_apply")).toMatchObject({ actor_id: p.id, details: { field: "email" } });
+    expect(JSON.stringify(events)).not.toContain("new-address");
   });
 
-  it("re-keys name search after an approved name correction: the new name finds the patient, the old one no longer does", async () => {
+  it("refuses markup and emoji in a phone or name with a field message, and stores nothing", async () => {
+    const p = await makeUser("patient", { patient: identity({ givenName: "Safe", familyName: "Phoneholder", phone: "+1 555 0100" }) });
+    const before = await adminQuery("SELECT * FROM patient_identity WHERE patient_id = $1", [p.patientId]);
+    const attempts = [
+      { field: "phone", proposedValue: "<script>alert(1)</script> ☎️ 😀 Ñoño", message: "Enter a phone number with digits only, like +44 20 7946 0958." },
+      { field: "phone", proposedValue: "12", message: "A phone number has 7 to 15 digits. Check the number." },
+      { field: "givenName", proposedValue: "<b>Bob</b>", message: "Use letters, spaces, hyphens or apostrophes only." },
+      { field: "familyName", proposedValue: "Smith 😀", message: "Use letters, spaces, hyphens or apostrophes only." },
+      { field: "address", proposedValue: "1 Main St <script>", message: "Use letters, numbers and ordinary punctuation only (no symbols like < > or emoji)." },
+      { field: "email", proposedValue: "not-an-address", message: "Enter an email address, like name@example.com." },
+    ];
+    for (const { field, proposedValue, message } of attempts) {
+      const result = submitRequest(actorOf(p), { kind: "rectification", field, proposedValue, reason: "Please fix my details" });
+      await expect(result, field).rejects.toMatchObject({ issues: [{ path: ["proposedValue"], message }] });
+    }
+    expect(await myRequests(actorOf(p))).toEqual([]);
+    expect(await adminQuery("SELECT * FROM patient_identity WHERE patient_id = $1", [p.patientId])).toEqual(before);
+    expect((await myRecord(actorOf(p))).identity.phone).toBe("+1 555 0100");
+  });
+
+  it("accepts names in any script with marks, hyphens and apostrophes, and re-keys name search", async () => {
     const p = await makeUser("patient", { patient: identity({ givenName: "Misspelt", familyName: "Namefix", birthDate: "1975-06-30" }) });
     await makeCareTeam([clinician.id], [p.patientId!]);
     const byName = (givenName: string) => searchPatients(actorOf(clinician), { by: "nameDob", givenName, familyName: "Namefix", birthDate: "1975-06-30" });
     expect((await byName("Misspelt")).map((r) => r.patientId)).toEqual([p.patientId]);
-    const id = await submitRequest(actorOf(p), { kind: "rectification", field: "givenName", proposedValue: "Corrected", reason: "My name is spelt wrong" });
-    await decideRequest(actorOf(admin), { requestId: id, decision: "approve", reason: "Checked against passport" });
-    expect((await byName("Corrected")).map((r) => r.patientId)).toEqual([p.patientId]);
+    await submitRequest(actorOf(p), { kind: "rectification", field: "givenName", proposedValue: "Ñoño-Zoë O’Brien", reason: "My name is spelt wrong" });
+    expect((await byName("Ñoño-Zoë O’Brien")).map((r) => r.patientId)).toEqual([p.patientId]);
     expect(await byName("Misspelt")).toEqual([]);
+  });
+
+  it("an admin cannot approve an older rectification blind: approval is refused, rejection still works", async () => {
+    const p = await patientWithRecords("Legacyfix");
+    // A request stored before values were checked at submission, written as the old code did.
+    const id = crypto.randomUUID();
+    const details = { kind: "rectification", field: "phone", proposedValue: "<script>alert(1)</script>", reason: "Old request" };
+    await adminQuery(
+      `INSERT INTO data_request (id, patient_id, patient_pseudonym, kind, status, details_enc, gdpr_due_at, hipaa_due_at, created_at)
+       VALUES ($1, $2, $3, 'rectification', 'pending', $4, now() + interval '30 days', now() + interval '30 days', now())`,
+      [id, p.patientId, pseudonym(p.patientId!), sealSystem(JSON.stringify(details), detailsAt(id))],
+    );
+    const queued = (await requestQueue(actorOf(admin))).find((r) => r.id === id)!;
+    expect(queued.summary).toBe("Correct phone: Old request");
+    await expect(decideRequest(actorOf(admin), { requestId: id, decision: "approve", reason: "Looks fine to me" })).rejects.toBeInstanceOf(Conflict);
+    expect((await myRecord(actorOf(p))).identity.phone).toBeNull();
+    await decideRequest(actorOf(admin), { requestId: id, decision: "reject", reason: "Please send it again" });
+    expect((await myRequests(actorOf(p))).find((r) => r.id === id)).toMatchObject({ status: "rejected" });
   });
 
   it("computes legal deadlines and extends them once with a reason", async () => {

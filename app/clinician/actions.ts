@@ -3,17 +3,21 @@
 import { redirect } from "next/navigation";
 import { revalidatePath } from "next/cache";
 import { requireActor } from "@/lib/auth/require-actor";
-import { formError } from "@/lib/http/errors";
+import { formError, pageError } from "@/lib/http/errors";
 import { breakGlass } from "@/lib/services/break-glass";
+import { endGrant } from "@/lib/services/break-glass-grants";
 import { addRecord, amendRecord } from "@/lib/services/chart";
 import { searchPatients } from "@/lib/services/patient-search";
 import type { PatientSummary } from "@/lib/services/patient-view";
-import { breakGlassSchema, clinicalContentSchema, patientSearchSchema } from "@/lib/validation/patient";
+import { amendReasonSchema, breakGlassSchema, clinicalContentSchema, patientSearchSchema } from "@/lib/validation/patient";
 import type { FormState } from "@/lib/validation/form-state";
 import { contentFromForm } from "@/lib/validation/clinical-form";
+import { canonicalMrn } from "@/lib/validation/mrn";
 
 export interface SearchState extends FormState {
   results?: PatientSummary[];
+  /** Break-glass is offered only for a well-formed MRN: a typo needs correcting, not emergency access. */
+  wellFormedMrn?: boolean;
 }
 
 export async function searchPatientsAction(_: SearchState, form: FormData): Promise<SearchState> {
@@ -21,7 +25,8 @@ export async function searchPatientsAction(_: SearchState, form: FormData): Prom
   const input = patientSearchSchema.safeParse(Object.fromEntries(form));
   if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
   try {
-    return { ok: true, results: await searchPatients(actor, input.data) };
+    const results = await searchPatients(actor, input.data);
+    return { ok: true, results, wellFormedMrn: input.data.by === "mrn" && canonicalMrn(input.data.mrn) !== null };
   } catch (error) {
     return formError(error);
   }
@@ -43,9 +48,18 @@ export async function addRecordAction(patientId: string, _: FormState, form: For
 export async function amendRecordAction(patientId: string, entryId: string, _: FormState, form: FormData): Promise<FormState> {
   const actor = await requireActor("clinician");
   const content = clinicalContentSchema.safeParse(contentFromForm(form));
-  if (!content.success) return { ok: false, errors: content.error.flatten().fieldErrors };
+  const amendReason = amendReasonSchema.safeParse(form.get("amendReason") ?? "");
+  if (!content.success || !amendReason.success) {
+    return {
+      ok: false,
+      errors: {
+        ...(content.success ? {} : content.error.flatten().fieldErrors),
+        ...(amendReason.success ? {} : { amendReason: amendReason.error.issues.map((i) => i.message) }),
+      },
+    };
+  }
   try {
-    await amendRecord(actor, { patientId, entryId, content: content.data });
+    await amendRecord(actor, { patientId, entryId, content: content.data, amendReason: amendReason.data });
   } catch (error) {
     return formError(error);
   }
@@ -63,4 +77,15 @@ export async function breakGlassAction(_: FormState, form: FormData): Promise<Fo
     return formError(error);
   }
   redirect(`/clinician/patients/${patientId}`);
+}
+
+/** A plain form button: a grant that is not the clinician's, or already over, is a 404. */
+export async function endGrantAction(form: FormData): Promise<void> {
+  const actor = await requireActor("clinician");
+  try {
+    await endGrant(actor, Object.fromEntries(form));
+  } catch (error) {
+    pageError(error);
+  }
+  revalidatePath("/clinician");
 }

@@ -36,7 +36,7 @@ export async function submitRequestAction(_: FormState, form: FormData): Promise
     return formError(error);
   }
   revalidatePath("/patient/requests");
-  return { ok: true, message: "Your request has been received." };
+  return { ok: true, message: input.data.kind === "rectification" ? "Your correction has been checked and made to your record." : "Your request has been received." };
 }
 
 /** A plain form button with no state for a message: another patient's or an unknown request is a 404. */

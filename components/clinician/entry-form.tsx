@@ -27,10 +27,13 @@ export function EntryForm({
   action,
   initial,
   submitLabel,
+  amending = false,
 }: {
   action: (state: FormState, form: FormData) => Promise<FormState>;
   initial?: ClinicalContent;
   submitLabel: string;
+  /** An amendment asks why; the server action checks the reason (amendReasonSchema) and stores it with the version. */
+  amending?: boolean;
 }) {
   const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(
     clinicalContentSchema,
@@ -105,6 +108,9 @@ export function EntryForm({
           {field("substance", "Substance", clinicalLimits.medication)}
           {field("reaction", "Reaction", clinicalLimits.medication)}
         </>
+      ) : null}
+      {amending ? (
+        <TextArea label="Why are you amending this entry?" name="amendReason" rows={2} maxLength={clinicalLimits.reason} error={fieldError("amendReason")} />
       ) : null}
       <Button type="submit" disabled={pending}>
         {pending ? "Saving…" : submitLabel}

@@ -44,13 +44,18 @@ export function PatientSearch() {
       {state.ok && state.results ? (
         state.results.length > 0 ? (
           <PatientTable patients={state.results} caption="Search results" />
-        ) : (
+        ) : state.wellFormedMrn ? (
           <Alert tone="info">
-            No patient you may see matches. In an emergency you can{" "}
+            No patient you may see matches. If this patient is outside your care teams and needs care now, you can{" "}
             <Link className="underline" href="/clinician/break-glass">
               request break-glass access
             </Link>
             .
+          </Alert>
+        ) : (
+          <Alert tone="info">
+            No patient you may see matches. Check what you typed: an MRN looks like MRN-123456 (the six digits alone also
+            work); a name must be spelt as on the record, with the birth date.
           </Alert>
         )
       ) : null}

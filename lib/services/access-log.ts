@@ -25,13 +25,44 @@ const describe: Record<string, string> = {
   "break_glass.grant": "Emergency (break-glass) access to your record",
   "access.denied": "Was refused access to your record",
   "access.bulk_refused": "Was refused access to your record (too many records opened)",
+  "break_glass.end": "Ended their emergency access to your record early",
+  "break_glass.review": "Reviewed an emergency access to your record",
+  "request.decide": "Decided on one of your requests",
+  "request.extend": "Took more time to answer one of your requests",
+  "care_team.assign_patient": "Added you to a care team",
+  "patient.create": "Registered you as a patient",
+  "erasure.execute": "Erased your data",
+  "research.dataset": "Included your coded data in a research data set",
 };
+
+/** What a person reads for a staff role; the code never reaches the page. */
+const roleWords: Record<string, string> = { clinician: "Clinician", admin: "Administrator", auditor: "Privacy auditor" };
+
+/** The same person doing the same thing several times in a row is one line, with how often and since when. */
+export interface AccessSummary extends AccessEntry {
+  times: number;
+  firstAt: string;
+}
+
+export function collapseRepeats(entries: AccessEntry[]): AccessSummary[] {
+  const out: AccessSummary[] = [];
+  for (const e of entries) {
+    const last = out.at(-1);
+    if (last && last.who === e.who && last.role === e.role && last.what === e.what && last.breakGlass === e.breakGlass) {
+      last.times += 1;
+      last.firstAt = e.at;
+    } else {
+      out.push({ ...e, times: 1, firstAt: e.at });
+    }
+  }
+  return out;
+}
 
 /**
  * Who accessed my record (HIPAA 164.528 accounting, GDPR Art. 15(1)(c)): staff reads and writes of this
  * patient, from the audit log by pseudonym, with the staff member's name and role.
  */
-export async function myAccessLog(actor: Actor): Promise<AccessEntry[]> {
+export async function myAccessLog(actor: Actor): Promise<AccessSummary[]> {
   await authorize(actor, "self.accessLog.read");
   if (!actor.patientId) throw new NotFound("patient record");
   const psn = pseudonym(actor.patientId);
@@ -40,7 +71,7 @@ export async function myAccessLog(actor: Actor): Promise<AccessEntry[]> {
     audit({ action: "self.access_log.read", patientId: actor.patientId!, details: { returned: rows.length } });
     return rows;
   });
-  return describeAccess(actor.request, events);
+  return collapseRepeats(await describeAccess(actor.request, events));
 }
 
 const STAFF = ["clinician", "admin", "auditor"];
@@ -80,11 +111,16 @@ export function inWords(names: Map<string, string>, events: StaffEvent[]): Acces
     return {
       at: e.occurredAt.toISOString(),
       who: (e.actorId && names.get(e.actorId)) ?? "Unknown staff member",
-      role: e.actorRole ?? "",
-      what: describe[e.action] ?? e.action,
+      role: roleWords[e.actorRole ?? ""] ?? "Staff member",
+      what: describe[e.action] ?? "Other activity on your record",
       breakGlass: e.action === "break_glass.grant" || details.breakGlass === true,
     };
   });
+}
+
+/** Staff display names by account id (staff identities are not PHI), for "who and when" beside a record. */
+export function staffNamesById(request: RequestMeta, ids: string[]): Promise<Map<string, string>> {
+  return staffNames(request, { id: { in: [...new Set(ids)] } });
 }
 
 // Staff names are not the patient's to read from the accounts table; a system lookup maps ids to names.

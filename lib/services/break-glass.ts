@@ -10,6 +10,7 @@ import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { sealSystem } from "@/lib/crypto/secret";
 import { withSystem } from "@/lib/db/transaction";
+import { canonicalMrn } from "@/lib/validation/mrn";
 import { breakGlassSchema, type BreakGlassInput } from "@/lib/validation/patient";
 
 /**
@@ -38,7 +39,7 @@ export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ 
       audit({ ...who, outcome: "denied", details: { reason: "wrong-code" } });
       return code.locked ? ("locked" as const) : ("wrong-code" as const);
     }
-    const target = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", input.mrn) }, select: { patientId: true } });
+    const target = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", canonicalMrn(input.mrn) ?? input.mrn) }, select: { patientId: true } });
     if (!target) {
       audit({ ...who, outcome: "denied", details: { reason: "unknown-mrn" } });
       return "unknown" as const;

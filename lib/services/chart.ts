@@ -5,6 +5,8 @@ import { InvalidInput, NotFound } from "@/lib/access/errors";
 import { withActor, type Tx } from "@/lib/db/transaction";
 import { addRecordSchema, amendRecordSchema, type ClinicalContent } from "@/lib/validation/patient";
 import { z } from "zod";
+import { canonicalJson, type JsonValue } from "@/lib/audit/canonical";
+import { staffNamesById } from "./access-log";
 import { openPatient } from "./patient-access";
 import { writeRecordVersion } from "./record-versions";
 import { entriesOf, identityOf, type ClinicalEntry, type PatientIdentity } from "./patient-view";
@@ -14,11 +16,13 @@ export interface Chart {
   entries: ClinicalEntry[];
   /** Set when the clinician sees this chart only through an active break-glass grant. */
   breakGlassUntil: string | null;
+  /** Who wrote each version, by author id, for the version history. */
+  authors: Record<string, string>;
 }
 
 export async function getChart(actor: Actor, patientId: string): Promise<Chart> {
   await authorize(actor, "chart.read", { resourceType: "patient", patientId });
-  return withActor(actor, async (ctx) => {
+  const chart = await withActor(actor, async (ctx) => {
     const cipher = await openPatient(ctx, actor, patientId);
     const identity = await ctx.tx.patientIdentity.findUniqueOrThrow({ where: { patientId } });
     const records = await ctx.tx.clinicalRecord.findMany({ where: { patientId } });
@@ -31,6 +35,9 @@ export async function getChart(actor: Actor, patientId: string): Promise<Chart> 
     });
     return { identity: identityOf(cipher, identity), entries: entriesOf(cipher, records), breakGlassUntil };
   });
+  const authorIds = chart.entries.flatMap((e) => [e.authorId, ...e.priorVersions.map((v) => v.authorId)]).filter((id): id is string => id !== null);
+  const authors = authorIds.length === 0 ? new Map<string, string>() : await staffNamesById(actor.request, authorIds);
+  return { ...chart, authors: Object.fromEntries(authors) };
 }
 
 /** One statement: a care-team member sees the chart as of right; otherwise the latest live grant, if any. */
@@ -112,6 +119,11 @@ export async function amendRecord(actor: Actor, raw: z.input<typeof amendRecordS
     });
     if (!latest) throw new NotFound("record");
     if (latest.kind !== input.content.kind) throw new InvalidInput("An amendment keeps the entry's kind", { kind: ["cannot change"] });
+    // A version that changes nothing would put a reason and a name on the record for no change at all.
+    const current = cipher.openJson<ClinicalContent>("clinical_record", "content_enc", latest.id, latest.contentEnc);
+    if (canonicalJson(current as unknown as JsonValue) === canonicalJson(input.content as unknown as JsonValue)) {
+      throw new InvalidInput("Nothing has changed. Edit the entry before saving, or leave this page.");
+    }
     const version = latest.version + 1;
     await writeRecordVersion(ctx.tx, cipher, {
       patientId: input.patientId,
@@ -119,6 +131,7 @@ export async function amendRecord(actor: Actor, raw: z.input<typeof amendRecordS
       version,
       content: input.content,
       authorId: actor.userId,
+      amendReason: input.amendReason,
     });
     ctx.audit({ action: "record.amend", resourceType: latest.kind, resourceId: input.entryId, patientId: input.patientId, details: { version } });
     return version;

@@ -6,8 +6,10 @@ import { config } from "@/lib/config";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem, sealSystem } from "@/lib/crypto/secret";
 import { lockSubject } from "@/lib/db/locks";
-import { withActor, type Tx } from "@/lib/db/transaction";
-import { newRequestSchema, requestIdSchema, type NewRequest } from "@/lib/validation/requests";
+import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
+import { rectifiableLabels } from "@/lib/validation/rectification";
+import { newRequestSchema, requestIdSchema, storedRequestSchema, type NewRequest } from "@/lib/validation/requests";
+import { applyRectification } from "./rectification";
 
 export type RequestKind = NewRequest["kind"];
 
@@ -42,11 +44,16 @@ export async function logRequestEvent(tx: Tx, requestId: string, status: string,
 /** Shown for a request whose details were cleared when its patient was erased (lib/services/erasure.ts). */
 export const ERASED_DETAILS = "Details erased with the patient's data";
 
-/** What a request asks for, in words; the proposed value of a rectification is deliberately not repeated. */
-export function summarize(details: NewRequest): string {
+/**
+ * What a request asks for, in words. The patient sees the new value they asked for; staff do not (it is PHI
+ * and no staff decision needs it).
+ */
+export function summarize(details: NewRequest, audience: "patient" | "staff"): string {
   switch (details.kind) {
-    case "rectification":
-      return `Correct ${details.field}: ${details.reason}`;
+    case "rectification": {
+      const label = rectifiableLabels[details.field];
+      return audience === "patient" ? `Correct ${label.toLowerCase()} to “${details.proposedValue}”: ${details.reason}` : `Correct ${label.toLowerCase()}: ${details.reason}`;
+    }
     case "restriction":
       return `Restrict processing: ${details.reason}`;
     case "objection":
@@ -61,10 +68,52 @@ function ownPatient(actor: Actor): string {
   return actor.patientId;
 }
 
+function createRequest(tx: Tx, id: string, patientId: string, input: NewRequest, status: string, now: Date) {
+  return tx.dataRequest.create({
+    data: {
+      id,
+      patientId,
+      patientPseudonym: pseudonym(patientId),
+      kind: input.kind,
+      status,
+      detailsEnc: sealSystem(JSON.stringify(input), detailsAt(id)),
+      ...deadlines(now),
+      executeAfter: input.kind === "erasure" ? new Date(now.getTime() + config().erasureGraceSeconds * 1000) : null,
+      createdAt: now,
+      ...(status === "completed" ? { decidedAt: now } : {}),
+    },
+  });
+}
+
+/**
+ * GDPR Art. 16, decided by the system: the admin may not read identity fields, so an admin approval would be
+ * blind (issue 13: markup approved into a phone number). The new value has passed its field's check in
+ * newRequestSchema; the patient is the source of their own details, so a valid value is applied at once, in
+ * the system context on their behalf, and recorded as `request.auto_apply`.
+ */
+async function rectify(actor: Actor, patientId: string, input: Extract<NewRequest, { kind: "rectification" }>): Promise<string> {
+  return withSystem(
+    actor.request,
+    async ({ tx, audit }) => {
+      const id = crypto.randomUUID();
+      await createRequest(tx, id, patientId, input, "completed", new Date());
+      await applyRectification(tx, patientId, input.field, input.proposedValue);
+      await logRequestEvent(tx, id, "pending", "Request received", "patient");
+      await logRequestEvent(tx, id, "completed", "Checked and applied to your record", "system");
+      const event = { actorId: actor.userId, actorRole: actor.role, resourceType: "data_request", resourceId: id, patientId };
+      audit({ ...event, action: "request.submit", details: { kind: input.kind } });
+      audit({ ...event, action: "request.auto_apply", details: { kind: input.kind, field: input.field } });
+      return id;
+    },
+    actor.userId,
+  );
+}
+
 export async function submitRequest(actor: Actor, raw: unknown): Promise<string> {
   const input = newRequestSchema.parse(raw);
   await authorize(actor, "self.requests.manage");
   const patientId = ownPatient(actor);
+  if (input.kind === "rectification") return rectify(actor, patientId, input);
   return withActor(actor, async ({ tx, audit }) => {
     if (input.kind === "erasure") {
       // One open erasure per patient, also when two submissions race (double click, two tabs).
@@ -73,22 +122,9 @@ export async function submitRequest(actor: Actor, raw: unknown): Promise<string>
       if (open > 0) throw new Conflict("You already have an erasure request in progress.");
     }
     const id = crypto.randomUUID();
-    const now = new Date();
     const erasure = input.kind === "erasure";
-    await tx.dataRequest.create({
-      data: {
-        id,
-        patientId,
-        patientPseudonym: pseudonym(patientId),
-        kind: input.kind,
-        // GDPR Art. 17 with a grace period: scheduled at once, cancellable until it runs.
-        status: erasure ? "scheduled" : "pending",
-        detailsEnc: sealSystem(JSON.stringify(input), detailsAt(id)),
-        ...deadlines(now),
-        executeAfter: erasure ? new Date(now.getTime() + config().erasureGraceSeconds * 1000) : null,
-        createdAt: now,
-      },
-    });
+    // GDPR Art. 17 with a grace period: scheduled at once, cancellable until it runs.
+    await createRequest(tx, id, patientId, input, erasure ? "scheduled" : "pending", new Date());
     await logRequestEvent(tx, id, erasure ? "scheduled" : "pending", "Request received", "patient");
     audit({ action: "request.submit", resourceType: "data_request", resourceId: id, patientId, details: { kind: input.kind } });
     return id;
@@ -110,7 +146,8 @@ export async function cancelRequest(actor: Actor, raw: unknown): Promise<void> {
   });
 }
 
-export function viewOf(r: {
+export function viewOf(
+  r: {
   id: string;
   kind: string;
   status: string;
@@ -122,7 +159,9 @@ export function viewOf(r: {
   decisionReasonEnc: string | null;
   extendedReasonEnc: string | null;
   events: { status: string; note: string; actorRole: string; createdAt: Date }[];
-}): RequestView {
+  },
+  audience: "patient" | "staff",
+): RequestView {
   return {
     id: r.id,
     kind: r.kind as RequestKind,
@@ -133,7 +172,7 @@ export function viewOf(r: {
     executeAfter: r.executeAfter?.toISOString() ?? null,
     decisionReason: r.decisionReasonEnc ? openSystem(r.decisionReasonEnc, reasonAt(r.id, "decision_reason_enc")) : null,
     extendedReason: r.extendedReasonEnc ? openSystem(r.extendedReasonEnc, reasonAt(r.id, "extended_reason_enc")) : null,
-    summary: r.detailsEnc === null ? ERASED_DETAILS : summarize(newRequestSchema.parse(JSON.parse(openSystem(r.detailsEnc, detailsAt(r.id))))),
+    summary: r.detailsEnc === null ? ERASED_DETAILS : summarize(storedRequestSchema.parse(JSON.parse(openSystem(r.detailsEnc, detailsAt(r.id)))), audience),
     history: r.events.map((e) => ({ status: e.status, note: e.note, by: e.actorRole, at: e.createdAt.toISOString() })),
   };
 }
@@ -151,5 +190,5 @@ export async function requestViews(tx: Tx, patientId: string): Promise<RequestVi
     include: { events: { orderBy: { createdAt: "asc" } } },
     orderBy: { createdAt: "desc" },
   });
-  return rows.map(viewOf);
+  return rows.map((r) => viewOf(r, "patient"));
 }

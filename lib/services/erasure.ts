@@ -47,11 +47,16 @@ export async function erasePatient(ctx: ActorContext, patientId: string, request
   const patient = await tx.patient.findUniqueOrThrow({ where: { id: patientId } });
   const oldKey = unwrapDataKey(patientId, patient.dekWrapped);
   const retention = createDataKey(patientId);
-  const records = await tx.clinicalRecord.findMany({ where: { patientId }, select: { id: true, contentEnc: true } });
+  const records = await tx.clinicalRecord.findMany({ where: { patientId }, select: { id: true, contentEnc: true, amendReasonEnc: true } });
   for (const r of records) {
     const at = { table: "clinical_record", column: "content_enc", rowId: r.id };
     const reencrypted = encryptField(retention.dek, "d", decryptField(oldKey, r.contentEnc, at), at);
     await tx.$executeRaw`UPDATE clinical_record SET content_enc = ${reencrypted} WHERE id = ${r.id}::uuid`;
+    if (r.amendReasonEnc === null) continue;
+    // An amendment's reason is part of the retained record: kept readable under the retention key too.
+    const reasonAt = { table: "clinical_record", column: "amend_reason_enc", rowId: r.id };
+    const reason = encryptField(retention.dek, "d", decryptField(oldKey, r.amendReasonEnc, reasonAt), reasonAt);
+    await tx.$executeRaw`UPDATE clinical_record SET amend_reason_enc = ${reason} WHERE id = ${r.id}::uuid`;
   }
   await tx.patient.update({ where: { id: patientId }, data: { dekWrapped: retention.wrapped, kekVersion: retention.kekVersion } });
   await tx.patientIdentity.deleteMany({ where: { patientId } });

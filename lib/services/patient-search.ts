@@ -3,6 +3,7 @@ import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { withActor, type ActorContext } from "@/lib/db/transaction";
+import { canonicalMrn } from "@/lib/validation/mrn";
 import { patientSearchSchema, type PatientSearchInput } from "@/lib/validation/patient";
 import { patientCiphers } from "./patient-keys";
 import { nameDobIndex } from "./patients";
@@ -35,6 +36,18 @@ export async function listMyPatients(actor: Actor): Promise<PatientSummary[]> {
   });
 }
 
+/** The MRN as typed and, when it has the hospital's shape, its written form ("123757" finds MRN-123757). */
+function mrnKeys(typed: string): string[] {
+  const canonical = canonicalMrn(typed);
+  return [...new Set([typed, canonical ?? typed].map((mrn) => blindIndex("mrn", mrn)))];
+}
+
+/** How many care teams the clinician is in: none means no patients yet, and the page says what to do. */
+export async function myCareTeamCount(actor: Actor): Promise<number> {
+  await authorize(actor, "patients.list");
+  return withActor(actor, ({ tx }) => tx.careTeamMember.count({ where: { userId: actor.userId } }));
+}
+
 /**
  * Exact search through blind indexes: the database compares keyed hashes, never plaintext identifiers.
  * Row-level security limits matches to patients the clinician may see; the search terms are not logged.
@@ -44,7 +57,7 @@ export async function searchPatients(actor: Actor, raw: PatientSearchInput): Pro
   await authorize(actor, "patients.search");
   const where =
     input.by === "mrn"
-      ? { mrnBidx: blindIndex("mrn", input.mrn) }
+      ? { mrnBidx: { in: mrnKeys(input.mrn) } }
       : input.by === "ssn"
         ? { ssnBidx: blindIndex("ssn", input.ssn) }
         : { nameDobBidx: nameDobIndex(input) };

@@ -27,7 +27,9 @@ export interface ClinicalEntry {
   content: ClinicalContent;
   recordedAt: string;
   authorId: string | null;
-  priorVersions: { version: number; content: ClinicalContent; recordedAt: string }[];
+  /** Why this version replaced the one before; null for a first version. */
+  amendReason: string | null;
+  priorVersions: { version: number; content: ClinicalContent; recordedAt: string; authorId: string | null; amendReason: string | null }[];
 }
 
 interface IdentityRow {
@@ -76,6 +78,7 @@ interface RecordRow {
   version: number;
   kind: string;
   contentEnc: string;
+  amendReasonEnc: string | null;
   authorId: string | null;
   createdAt: Date;
 }
@@ -85,6 +88,7 @@ export function entriesOf(c: PatientCipher, rows: RecordRow[]): ClinicalEntry[] 
   const byEntry = new Map<string, RecordRow[]>();
   for (const row of rows) byEntry.set(row.entryId, [...(byEntry.get(row.entryId) ?? []), row]);
   const open = (row: RecordRow) => c.openJson<ClinicalContent>("clinical_record", "content_enc", row.id, row.contentEnc);
+  const reason = (row: RecordRow) => (row.amendReasonEnc === null ? null : c.open("clinical_record", "amend_reason_enc", row.id, row.amendReasonEnc));
   return [...byEntry.values()]
     .map((versions) => {
       const sorted = [...versions].sort((a, b) => b.version - a.version);
@@ -97,7 +101,14 @@ export function entriesOf(c: PatientCipher, rows: RecordRow[]): ClinicalEntry[] 
         content,
         recordedAt: latest.createdAt.toISOString(),
         authorId: latest.authorId,
-        priorVersions: older.map((r) => ({ version: r.version, content: open(r), recordedAt: r.createdAt.toISOString() })),
+        amendReason: reason(latest),
+        priorVersions: older.map((r) => ({
+          version: r.version,
+          content: open(r),
+          recordedAt: r.createdAt.toISOString(),
+          authorId: r.authorId,
+          amendReason: reason(r),
+        })),
       };
     })
     .sort((a, b) => b.content.date.localeCompare(a.content.date));

@@ -8,7 +8,7 @@ import type { PatientCipher } from "./patient-keys";
 export async function writeRecordVersion(
   tx: Tx,
   cipher: PatientCipher,
-  v: { patientId: string; entryId?: string; version: number; content: ClinicalContent; authorId: string | null },
+  v: { patientId: string; entryId?: string; version: number; content: ClinicalContent; authorId: string | null; amendReason?: string },
 ): Promise<string> {
   const id = randomUUID();
   const entryId = v.entryId ?? randomUUID();
@@ -20,6 +20,7 @@ export async function writeRecordVersion(
       patientId: v.patientId,
       kind: v.content.kind,
       contentEnc: cipher.sealJson("clinical_record", "content_enc", id, v.content),
+      amendReasonEnc: v.amendReason === undefined ? null : cipher.seal("clinical_record", "amend_reason_enc", id, v.amendReason),
       authorId: v.authorId,
     },
   });

@@ -3,14 +3,10 @@ import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { purposeTexts } from "@/lib/consent/purposes";
-import { blindIndex } from "@/lib/crypto/blind-index";
 import { openSystem, sealSystem } from "@/lib/crypto/secret";
 import { withSystem, type ActorContext } from "@/lib/db/transaction";
-import { decisionSchema, extensionSchema, newRequestSchema, type NewRequest } from "@/lib/validation/requests";
+import { decisionSchema, extensionSchema, storedRequestSchema, type NewRequest } from "@/lib/validation/requests";
 import { detailsAt, logRequestEvent, reasonAt, viewOf, type RequestView } from "./data-requests";
-import { patientCipher } from "./patient-keys";
-import { identityOf } from "./patient-view";
-import { nameDobIndex } from "./patients";
 
 export interface QueuedRequest extends RequestView {
   patientPseudonym: string;
@@ -20,7 +16,7 @@ const open = ["pending", "scheduled"];
 
 /**
  * The admin's queue. Admins decide on requests but do not read PHI: they see the kind, the field and the
- * patient's reason; a rectification's new value is applied by the system without being shown.
+ * patient's reason. Rectifications do not come here: the system checks and applies them (data-requests.ts).
  */
 export async function requestQueue(actor: Actor): Promise<QueuedRequest[]> {
   await authorize(actor, "erasure.manage");
@@ -34,39 +30,15 @@ export async function requestQueue(actor: Actor): Promise<QueuedRequest[]> {
         orderBy: { gdprDueAt: "asc" },
       });
       audit({ action: "request.queue_read", actorId: actor.userId, actorRole: actor.role, details: { returned: rows.length } });
-      return rows.map((r) => ({ ...viewOf(r), patientPseudonym: r.patientPseudonym }));
+      return rows.map((r) => ({ ...viewOf(r, "staff"), patientPseudonym: r.patientPseudonym }));
     },
     actor.userId,
   );
 }
 
-const fieldColumn = {
-  givenName: "given_name_enc",
-  familyName: "family_name_enc",
-  address: "address_enc",
-  phone: "phone_enc",
-  email: "email_enc",
-} as const;
-const fieldProperty = { givenName: "givenNameEnc", familyName: "familyNameEnc", address: "addressEnc", phone: "phoneEnc", email: "emailEnc" } as const;
-
 async function apply(ctx: ActorContext, actor: Actor, patientId: string, details: NewRequest): Promise<void> {
   const { tx } = ctx;
-  if (details.kind === "rectification") {
-    const cipher = await patientCipher(tx, patientId);
-    const row = await tx.patientIdentity.findUnique({ where: { patientId } });
-    if (!cipher || !row) throw new NotFound("patient");
-    const corrected = { ...identityOf(cipher, row), [details.field]: details.proposedValue };
-    await tx.patientIdentity.update({
-      where: { patientId },
-      data: {
-        [fieldProperty[details.field]]: cipher.seal("patient_identity", fieldColumn[details.field], patientId, details.proposedValue),
-        // Every search key is recomputed from the corrected identity: a stale one would find the patient under
-        // the name they asked to have corrected, and miss them under the right one.
-        nameDobBidx: nameDobIndex(corrected),
-        emailBidx: corrected.email === null ? null : blindIndex("email", corrected.email),
-      },
-    });
-  } else if (details.kind === "restriction") {
+  if (details.kind === "restriction") {
     await tx.patientRestriction.upsert({ where: { patientId }, create: { patientId, reason: "restriction" }, update: {} });
   } else if (details.kind === "objection") {
     await tx.consentEvent.create({
@@ -91,7 +63,13 @@ export async function decideRequest(actor: Actor, raw: unknown): Promise<void> {
       const { tx, audit } = ctx;
       const request = await tx.dataRequest.findUnique({ where: { id: input.requestId } });
       if (!request || !open.includes(request.status) || !request.patientId || !request.detailsEnc) throw new NotFound("open request");
-      const details = newRequestSchema.parse(JSON.parse(openSystem(request.detailsEnc, detailsAt(request.id))));
+      const details = storedRequestSchema.parse(JSON.parse(openSystem(request.detailsEnc, detailsAt(request.id))));
+      // The admin cannot see a rectification's new value, so approving one would be blind. The system applies
+      // a valid value when the patient sends it (lib/services/data-requests.ts); one still open here predates
+      // that check and can only be rejected, after which the patient can send it again.
+      if (details.kind === "rectification" && input.decision === "approve") {
+        throw new Conflict("A correction is applied automatically once its new value has been checked. Reject this one; the patient can send it again.");
+      }
       // An approved erasure stays scheduled: it runs when its grace period ends.
       const status = input.decision === "reject" ? "rejected" : details.kind === "erasure" ? "scheduled" : "completed";
       if (input.decision === "approve") await apply(ctx, actor, request.patientId, details);

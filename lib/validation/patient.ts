@@ -123,9 +123,16 @@ export const breakGlassSchema = z.object({
 export type BreakGlassInput = z.infer<typeof breakGlassSchema>;
 
 export const addRecordSchema = z.object({ patientId: z.uuid(), content: clinicalContentSchema });
-export const amendRecordSchema = z.object({ patientId: z.uuid(), entryId: z.uuid(), content: clinicalContentSchema });
+export const amendReasonSchema = z
+  .string()
+  .trim()
+  .min(5, "Say why you are amending this entry (at least 5 characters).")
+  .max(clinicalLimits.reason, `Keep this under ${clinicalLimits.reason} characters.`);
+export const amendRecordSchema = z.object({ patientId: z.uuid(), entryId: z.uuid(), content: clinicalContentSchema, amendReason: amendReasonSchema });
 
 export const consentChangeSchema = z.object({
   purpose: z.enum(["treatment", "care_coordination", "research", "analytics", "marketing"]),
   textVersion: z.string().trim().min(1).max(20),
 });
+
+export const grantIdSchema = z.object({ grantId: z.uuid() });

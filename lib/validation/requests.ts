@@ -1,24 +1,39 @@
 import { z } from "zod";
 import "./messages";
+import { rectifiableFields, rectifiedValue } from "./rectification";
 
-export const rectifiableFields = ["givenName", "familyName", "address", "phone", "email"] as const;
+export { rectifiableFields };
 export const objectablePurposes = ["care_coordination", "research", "analytics", "marketing"] as const;
 
 const reason = z.string().trim().min(5, "Tell us briefly why (at least 5 characters)").max(1000);
 
-/** What a patient may ask for; one schema for the form and the server. */
-export const newRequestSchema = z.discriminatedUnion("kind", [
-  z.object({
-    kind: z.literal("rectification"),
-    field: z.enum(rectifiableFields),
-    proposedValue: z.string().trim().min(1, "Enter the corrected value").max(300),
-    reason,
-  }),
+const rectification = z.object({
+  kind: z.literal("rectification"),
+  field: z.enum(rectifiableFields),
+  proposedValue: z.string().trim().min(1, "Enter the corrected value").max(300),
+  reason,
+});
+const others = [
   z.object({ kind: z.literal("restriction"), reason }),
   z.object({ kind: z.literal("objection"), purpose: z.enum(objectablePurposes), reason }),
   z.object({ kind: z.literal("erasure"), reason: z.string().trim().max(1000).default("") }),
+] as const;
+
+/**
+ * A request as stored: the shape only. Reading must not fail on a request accepted before the per-field checks
+ * below existed; such a value is never applied (lib/services/request-decisions.ts re-checks it).
+ */
+export const storedRequestSchema = z.discriminatedUnion("kind", [rectification, ...others]);
+export type NewRequest = z.infer<typeof storedRequestSchema>;
+
+/** What a patient may ask for; one schema for the form and the server. The new value is checked by field type. */
+export const newRequestSchema = z.discriminatedUnion("kind", [
+  rectification.superRefine((r, ctx) => {
+    const checked = rectifiedValue[r.field].safeParse(r.proposedValue);
+    if (!checked.success) ctx.addIssue({ code: "custom", path: ["proposedValue"], message: checked.error.issues[0]!.message });
+  }),
+  ...others,
 ]);
-export type NewRequest = z.infer<typeof newRequestSchema>;
 
 export const requestIdSchema = z.object({ requestId: z.uuid() });
 

@@ -2,6 +2,7 @@ import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
 import { myAccessLog } from "@/lib/services/access-log";
 import { DataTable } from "@/components/ui/data-table";
+import { LocalTime } from "@/components/ui/local-time";
 
 export const metadata = { title: "Who accessed my record" };
 
@@ -19,7 +20,17 @@ export default async function AccessLogPage() {
             rows={entries}
             rowKey={(e, i) => `${e.at}-${i}`}
             columns={[
-              { header: "When (UTC)", cell: (e) => e.at.replace("T", " ").slice(0, 19) },
+              {
+                header: "When",
+                cell: (e) =>
+                  e.times > 1 ? (
+                    <>
+                      <LocalTime iso={e.at} /> ({e.times} times since <LocalTime iso={e.firstAt} />)
+                    </>
+                  ) : (
+                    <LocalTime iso={e.at} />
+                  ),
+              },
               { header: "Who", cell: (e) => e.who },
               { header: "Role", cell: (e) => e.role },
               { header: "What", cell: (e) => e.what },

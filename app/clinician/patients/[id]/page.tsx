@@ -4,6 +4,7 @@ import { EntryForm } from "@/components/clinician/entry-form";
 import { ContentText, describeContent } from "@/components/clinician/entry-view";
 import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
+import { LocalTime } from "@/components/ui/local-time";
 import { TooManyRequests } from "@/lib/access/errors";
 import { requireActor } from "@/lib/auth/require-actor";
 import { describeError, pageError } from "@/lib/http/errors";
@@ -63,13 +64,16 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
                   <summary>
                     Version {e.version}; {e.priorVersions.length} earlier version{e.priorVersions.length > 1 ? "s" : ""}
                   </summary>
-                  <ul className="ml-4 list-disc">
-                    {e.priorVersions.map((v) => (
+                  <ol className="ml-4 list-disc">
+                    {[{ ...e, current: true }, ...e.priorVersions.map((v) => ({ ...v, current: false }))].map((v) => (
                       <li key={v.version}>
-                        v{v.version}: {describeContent(v.content)}
+                        v{v.version}
+                        {v.current ? " (current)" : `: ${describeContent(v.content)}`} — {v.amendReason ? "amended" : "written"} by{" "}
+                        {(v.authorId && chart.authors[v.authorId]) ?? "the system"}, <LocalTime iso={v.recordedAt} />
+                        {v.amendReason ? <>. Reason: {v.amendReason}</> : null}
                       </li>
                     ))}
-                  </ul>
+                  </ol>
                 </details>
               ) : null}
             </li>

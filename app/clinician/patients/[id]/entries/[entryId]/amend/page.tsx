@@ -16,7 +16,7 @@ export default async function AmendPage({ params }: PageProps<"/clinician/patien
       <h1 className="text-2xl font-bold">Amend {entry.kind} for {patientName}</h1>
       <p className="text-sm text-slate-700">The current version ({entry.version}) is kept; your amendment becomes version {entry.version + 1}.</p>
       <Card>
-        <EntryForm action={amendRecordAction.bind(null, id, entryId)} initial={entry.content} submitLabel="Save amendment" />
+        <EntryForm action={amendRecordAction.bind(null, id, entryId)} initial={entry.content} submitLabel="Save amendment" amending />
       </Card>
     </div>
   );

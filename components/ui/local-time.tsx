@@ -1,0 +1,20 @@
+"use client";
+
+import { useSyncExternalStore } from "react";
+
+const subscribe = () => () => {};
+const parts = { year: "numeric", month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" } as const;
+
+/**
+ * A moment in the viewer's own time zone, with the zone named. The server does not know the viewer's zone,
+ * so it renders UTC and the browser replaces it once hydrated.
+ */
+export function LocalTime({ iso }: { iso: string }) {
+  const text = useSyncExternalStore(
+    subscribe,
+    // dateStyle/timeStyle cannot be combined with timeZoneName (a RangeError), so the parts are named.
+    () => new Date(iso).toLocaleString(undefined, { ...parts, timeZoneName: "short" }),
+    () => `${iso.replace("T", " ").slice(0, 16)} UTC`,
+  );
+  return <time dateTime={iso}>{text}</time>;
+}
