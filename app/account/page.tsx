@@ -1,6 +1,7 @@
 import { PasswordForm } from "@/components/account/password-form";
 import { SignOutOthers } from "@/components/account/sign-out-others";
 import { Card } from "@/components/ui/card";
+import { DataTable } from "@/components/ui/data-table";
 import { requireActor } from "@/lib/auth/require-actor";
 import { myActiveSessions } from "@/lib/services/my-security";
 
@@ -16,30 +17,19 @@ export default async function AccountPage() {
       <h1 className="text-2xl font-bold">Account and security</h1>
       <Card title="Where you are signed in">
         <p className="mb-3 text-sm text-slate-700">If you do not recognise a session, sign out everywhere else and change your password.</p>
-        <table className="mb-4 w-full text-left text-sm">
-          <caption className="sr-only">Your open sessions</caption>
-          <thead>
-            <tr className="border-b">
-              <th scope="col" className="py-1">Device</th>
-              <th scope="col">Address</th>
-              <th scope="col">Signed in</th>
-              <th scope="col">Last active</th>
-            </tr>
-          </thead>
-          <tbody>
-            {sessions.map((s) => (
-              <tr key={s.id} className="border-b last:border-0">
-                <td className="max-w-xs truncate py-1" title={s.device ?? undefined}>
-                  {s.current ? <strong>This device · </strong> : null}
-                  {s.device ?? "unknown"}
-                </td>
-                <td>{s.ip ?? "unknown"}</td>
-                <td>{when(s.startedAt)}</td>
-                <td>{when(s.lastSeenAt)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <div className="mb-4">
+          <DataTable
+            caption="Your open sessions"
+            rows={sessions}
+            rowKey={(s) => s.id}
+            columns={[
+              { header: "Device", cell: (s) => <>{s.current ? <strong>This device · </strong> : null}{s.device ?? "unknown"}</> },
+              { header: "Address", cell: (s) => s.ip ?? "unknown" },
+              { header: "Signed in", cell: (s) => when(s.startedAt) },
+              { header: "Last active", cell: (s) => when(s.lastSeenAt) },
+            ]}
+          />
+        </div>
         <SignOutOthers />
       </Card>
       <Card title="Change password">
