@@ -103,8 +103,8 @@ async function* csvZip(source: ExportSource): AsyncGenerator<Uint8Array> {
   const identity = file("identity.csv");
   identity(csvLine(Object.keys(head.identity)) + csvLine(Object.values(head.identity)), true);
   yield* drain();
-  // Records arrive grouped by kind in clinicalKindSchema's order: one file each, empty kinds included.
-  const kinds = [...clinicalKindSchema.options];
+  // Records arrive grouped by kind, alphabetically: one file each, empty kinds included.
+  const kinds = [...clinicalKindSchema.options].sort();
   let write: ((text: string, final?: boolean) => void) | null = null;
   const openKind = (kind: ClinicalKind) => {
     write = file(`${kind}s.csv`);

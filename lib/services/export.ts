@@ -8,7 +8,7 @@ import { lockSubject } from "@/lib/db/locks";
 import { snapshotStream } from "@/lib/db/snapshot-stream";
 import { withActor, type Tx } from "@/lib/db/transaction";
 import type { ExportIdentity } from "@/lib/fhir/resources";
-import { clinicalKindSchema, type ClinicalContent } from "@/lib/validation/patient";
+import type { ClinicalContent } from "@/lib/validation/patient";
 import { inWords, staffEventsPage, staffNamesFor, type AccessEntry } from "./access-log";
 import { consentEntries, type ConsentHistoryEntry } from "./consent";
 import { requestViews, type RequestView } from "./data-requests";
@@ -27,8 +27,8 @@ export interface ExportRecord {
 }
 
 /**
- * The export, in this order: identity, consent, requests, every record version (by kind in
- * clinicalKindSchema's order, then id), then the whole access log in pages, newest first.
+ * The export, in this order: identity, consent, requests, every record version (by kind, alphabetically, then
+ * id), then the whole access log in pages, newest first.
  */
 export type ExportPart =
   | { part: "identity"; identity: ExportIdentity }
@@ -43,6 +43,15 @@ export interface ExportSource {
 }
 
 const PAGE = 1000;
+
+interface RecordRow {
+  id: string;
+  entry_id: string;
+  version: number;
+  kind: ClinicalContent["kind"];
+  created_at: Date;
+  content_enc: string;
+}
 // Long enough for a large record over a slow link; the snapshot is read-only and ends with the download.
 const SNAPSHOT_MAX_MS = 15 * 60_000;
 
@@ -105,26 +114,23 @@ async function readExport(
   });
   await emit({ part: "consent", entries: await consentEntries(tx, patientId, actor.userId) });
   await emit({ part: "requests", entries: await requestViews(tx, patientId) });
-  for (const kind of clinicalKindSchema.options) {
-    let after: string | undefined;
-    for (;;) {
-      const rows = await tx.clinicalRecord.findMany({
-        where: { patientId, kind, ...(after ? { id: { gt: after } } : {}) },
-        orderBy: { id: "asc" },
-        take: PAGE,
+  // A cursor, not keyset pages: one plan, read once in index order. With row-level security the planner
+  // misjudged each page's LIMIT and re-sorted everything after the cursor key, quadratic in the records.
+  await tx.$executeRaw`DECLARE export_records NO SCROLL CURSOR FOR
+    SELECT id, entry_id, version, kind, created_at, content_enc FROM clinical_record
+    WHERE patient_id = ${patientId}::uuid ORDER BY kind, id`;
+  for (;;) {
+    const rows = await tx.$queryRawUnsafe<RecordRow[]>(`FETCH ${PAGE} FROM export_records`);
+    for (const r of rows) {
+      await emit({
+        part: "record",
+        record: {
+          recordId: r.id, entryId: r.entry_id, version: r.version, kind: r.kind, recordedAt: r.created_at.toISOString(),
+          content: cipher.openJson<ClinicalContent>("clinical_record", "content_enc", r.id, r.content_enc),
+        },
       });
-      for (const r of rows) {
-        await emit({
-          part: "record",
-          record: {
-            recordId: r.id, entryId: r.entryId, version: r.version, kind, recordedAt: r.createdAt.toISOString(),
-            content: cipher.openJson<ClinicalContent>("clinical_record", "content_enc", r.id, r.contentEnc),
-          },
-        });
-      }
-      if (rows.length < PAGE) break;
-      after = rows.at(-1)!.id;
     }
+    if (rows.length < PAGE) break;
   }
   // All of it: an accounting of disclosures cut short is no accounting (HIPAA 164.528, GDPR Art. 15(1)(c)).
   const psn = pseudonym(patientId);
