@@ -144,4 +144,39 @@ describe("the runtime role against the sealer's guarantees", () => {
     const [forged] = await adminQuery<{ chain_seq: string }>("SELECT chain_seq::text FROM audit_event WHERE actor_id = $1", [clinician]);
     expect(await verifyAuditLog({ record: false })).toMatchObject({ ok: false, kind: "inserted", firstBadSeq: Number(forged!.chain_seq) });
   });
+
+  it("cannot hide a fresh event by sealing it outside the chain (position 0 or below)", async () => {
+    await Promise.all(writes(1, "hide_me"));
+    const [target] = await adminQuery<{ seq: string }>("SELECT seq::text FROM audit_event WHERE action = 'test.hide_me' LIMIT 1");
+    for (const position of [0, -1]) {
+      await expect(
+        asRuntimeRole("UPDATE audit_event SET chain_seq = $2, prev_hash = 'x', hash = 'x' WHERE seq = $1", [target!.seq, position], { role: "system" }),
+      ).rejects.toThrow(/audit_event_chain_seq_positive/);
+    }
+    await sealAll();
+    const rows = await chainOf("hide_me");
+    expect(rows).toHaveLength(2);
+    for (const row of rows) expect(row.chain_seq).toMatch(/^[1-9]\d*$/);
+  });
+
+  it("keeps sealing, and reports the row as inserted, when a writer stores content no writer of ours produces", async () => {
+    const patient = "00000000-0000-4000-8000-0000000000d1";
+    // jsonb takes 1e400; JSON.parse turns it into Infinity, which no writer MAC can be computed over.
+    await asRuntimeConnection({ role: "patient", actorId: patient, patientId: patient }, (client) =>
+      client.query(
+        `INSERT INTO audit_event (occurred_at, actor_id, actor_role, action, outcome, details, writer_mac)
+         VALUES (now(), $1, 'patient', 'test.poison', 'allowed', '{"a": 1e400}', 'x')`,
+        [patient],
+      ),
+    );
+    await Promise.all(writes(3, "after_poison"));
+    await sealAll();
+    expect((await chainOf("after_poison")).every((r) => r.chain_seq !== null)).toBe(true);
+    const [poison] = await adminQuery<{ chain_seq: string | null }>("SELECT chain_seq::text FROM audit_event WHERE action = 'test.poison'");
+    expect(poison!.chain_seq).not.toBeNull();
+    // The verifier does not stop on it either; it names the first forged row (the previous test's, before it).
+    const result = await verifyAuditLog({ record: false });
+    expect(result).toMatchObject({ ok: false, kind: "inserted" });
+    expect(result.ok || result.firstBadSeq <= Number(poison!.chain_seq)).toBe(true);
+  });
 });

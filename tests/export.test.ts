@@ -161,4 +161,21 @@ describe("patient data export", () => {
     const open = await adminQuery("SELECT pid FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()");
     expect(open).toEqual([]);
   });
+
+  it("ends the snapshot when the download is abandoned after its first bytes", async () => {
+    const gina = await makeUser("patient", { patient: identity({ givenName: "Ginaexport" }) });
+    process.env.EXPORTS_PER_HOUR = "100";
+    try {
+      for (const format of ["json", "fhir", "csv"] as const) {
+        for (let i = 0; i < 5; i++) {
+          const chunks = renderExport(await openExport(actorOf(gina), format), format);
+          await chunks.next();
+          await chunks.return(undefined);
+        }
+      }
+    } finally {
+      delete process.env.EXPORTS_PER_HOUR;
+    }
+    expect(await adminQuery("SELECT pid FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()")).toEqual([]);
+  });
 });

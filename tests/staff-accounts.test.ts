@@ -255,6 +255,38 @@ describe("staff accounts in the admin console", () => {
     const theirs = await asRuntimeRole("UPDATE app_user SET role = 'auditor' WHERE id = $1 RETURNING id", [other.id], { role: "admin", actorId: admin.id });
     expect(theirs).toHaveLength(1);
   });
+
+  it("holds at the database: an admin's connection cannot take an account over by raw SQL", async () => {
+    const admin = await makeUser("admin");
+    const staff = await makeUser("clinician");
+    const patient = await makeUser("patient");
+    const ctx = { role: "admin", actorId: admin.id };
+    const account = async (id: string) =>
+      (await adminQuery("SELECT role, email_enc, password_hash, mfa_secret_enc, session_version, disabled_at FROM app_user WHERE id = $1", [id]))[0];
+    const before = { staff: await account(staff.id), patient: await account(patient.id) };
+    const takeovers: [string, unknown[]][] = [
+      ["UPDATE app_user SET password_hash = 'attacker' WHERE id = $1", [staff.id]],
+      ["UPDATE app_user SET email_enc = email_enc || 'x' WHERE id = $1", [staff.id]],
+      ["UPDATE app_user SET mfa_secret_enc = 'attacker', mfa_enrolled_at = now() WHERE id = $1", [staff.id]],
+      ["UPDATE app_user SET session_version = session_version - 1 WHERE id = $1", [staff.id]],
+      ["UPDATE app_user SET password_hash = 'attacker' WHERE id = $1", [patient.id]],
+      ["UPDATE app_user SET disabled_at = now() WHERE id = $1", [patient.id]],
+      ["DELETE FROM app_user WHERE id = $1", [staff.id]],
+      ["INSERT INTO app_user (role, email_bidx, email_enc, display_name_enc, password_hash) VALUES ('admin', 'x', 'x', 'x', 'x')", []],
+    ];
+    for (const [sql, params] of takeovers) {
+      await expect(asRuntimeRole(sql, params, ctx), sql).rejects.toThrow(/administrator may change|created and removed by the system/);
+    }
+    expect(await account(staff.id)).toEqual(before.staff);
+    expect(await account(patient.id)).toEqual(before.patient);
+    // What the console does stays possible: role, status, sessions, and a second-factor reset.
+    const allowed = await asRuntimeRole(
+      "UPDATE app_user SET disabled_at = now(), session_version = session_version + 1, mfa_secret_enc = NULL, mfa_enrolled_at = NULL WHERE id = $1 RETURNING id",
+      [staff.id],
+      ctx,
+    );
+    expect(allowed).toHaveLength(1);
+  });
 });
 
 describe("my account: password and sessions", () => {

@@ -3,8 +3,9 @@ import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem, type Tx } from "@/lib/db/transaction";
 import { log } from "@/lib/ops/log";
 import { checkpointCadence, publishCheckpoints, signCheckpoint, storeCheckpoint, type Checkpoint } from "./checkpoint";
-import { GENESIS_HASH, sealHash, writerMac } from "./hashes";
-import { contentOf, EVENT_COLUMNS, type StoredEvent } from "./log-reader";
+import { GENESIS_HASH, sealHash } from "./hashes";
+import { EVENT_COLUMNS, type StoredEvent } from "./log-reader";
+import { writerMacValid } from "./row-hash";
 
 // One sealer at a time across every instance: the lock lives as long as one sealing transaction.
 export const SEALER_LOCK_KEY = 7_364_291_002n;
@@ -64,7 +65,7 @@ export async function sealPass(): Promise<SealPass> {
     let prevHash = at.hash;
     for (const row of pending) {
       chainSeq += 1n;
-      const accepted = writerMac(key, contentOf(row)) === row.writer_mac;
+      const accepted = writerMacValid(key, row);
       if (!accepted) log().error({ event: row.seq }, "audit event without a valid writer MAC sealed as a forgery");
       const hash = sealHash(key, prevHash, chainSeq.toString(), row.writer_mac, accepted);
       ids.push(row.seq);

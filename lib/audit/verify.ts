@@ -104,12 +104,17 @@ class Verification {
 
   async run(): Promise<VerifyResult> {
     // One statement, so the end and "checkpoints beyond it" come from one snapshot: a checkpoint commits with its events.
-    const [bounds] = await this.db.query<StoredCheckpoint & { end_seq: string; unsealed: string }>(
-      `SELECT e.end_seq::text AS end_seq, e.unsealed::text AS unsealed, c.* FROM
-         (SELECT coalesce(max(chain_seq), 0) AS end_seq, (SELECT count(*) FROM audit_event WHERE chain_seq IS NULL) AS unsealed FROM audit_event) e
+    const [bounds] = await this.db.query<StoredCheckpoint & { end_seq: string; unsealed: string; below: string | null }>(
+      `SELECT e.end_seq::text AS end_seq, e.unsealed::text AS unsealed, e.below::text AS below, c.* FROM
+         (SELECT coalesce(max(chain_seq), 0) AS end_seq, (SELECT count(*) FROM audit_event WHERE chain_seq IS NULL) AS unsealed,
+            (SELECT min(chain_seq) FROM audit_event WHERE chain_seq < 1) AS below FROM audit_event) e
        LEFT JOIN LATERAL (SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoint WHERE seq > e.end_seq ORDER BY seq LIMIT 1) c ON true`,
     );
     const end = Number(bounds?.end_seq ?? 0);
+    // Migration 0019 refuses such positions; only someone who lifted the constraint can have put a row there.
+    if (bounds?.below) {
+      return fail(Number(bounds.below), "inserted", `an event sits at chain position ${bounds.below}, outside the chain, where neither the sealer nor a verification would see it`);
+    }
     let expected = 1;
     let prevHash = GENESIS_HASH;
     // Pipelined: the next batch is read while this one is hashed.

@@ -15,7 +15,15 @@ interface Head {
 }
 
 /** The export's parts split: the small head, then records and access-log pages, each as it is read. */
-async function split(source: ExportSource): Promise<{ head: Head; records: AsyncGenerator<ExportRecord>; access: () => AsyncGenerator<AccessEntry> }> {
+interface Split {
+  head: Head;
+  records: AsyncGenerator<ExportRecord>;
+  access: () => AsyncGenerator<AccessEntry>;
+  /** Ends the snapshot, also when the renderer stops early (the client went away). */
+  close: () => Promise<unknown>;
+}
+
+async function split(source: ExportSource): Promise<Split> {
   const parts = source.parts();
   const next = async <K extends ExportPart["part"]>(part: K): Promise<Extract<ExportPart, { part: K }>> => {
     const item = await parts.next();
@@ -37,39 +45,47 @@ async function split(source: ExportSource): Promise<{ head: Head; records: Async
       if (item.value.part === "access") yield* item.value.entries;
     }
   }
-  return { head, records: records(), access };
+  return { head, records: records(), access, close: () => parts.return(undefined) };
 }
 
 /** Each renderer yields text or bytes as it goes; nothing holds the whole export in memory. */
 async function* json(source: ExportSource): AsyncGenerator<string> {
-  const { head, records, access } = await split(source);
-  const opening = JSON.stringify({ exportedAt: new Date().toISOString(), ...head });
-  yield `${opening.slice(0, -1)},"records":[`;
-  let first = true;
-  for await (const record of records) {
-    yield `${first ? "" : ","}\n${JSON.stringify(record)}`;
-    first = false;
+  const { head, records, access, close } = await split(source);
+  try {
+    const opening = JSON.stringify({ exportedAt: new Date().toISOString(), ...head });
+    yield `${opening.slice(0, -1)},"records":[`;
+    let first = true;
+    for await (const record of records) {
+      yield `${first ? "" : ","}\n${JSON.stringify(record)}`;
+      first = false;
+    }
+    yield '\n],"accessLog":[';
+    first = true;
+    for await (const entry of access()) {
+      yield `${first ? "" : ","}\n${JSON.stringify(entry)}`;
+      first = false;
+    }
+    yield "\n]}\n";
+  } finally {
+    await close();
   }
-  yield '\n],"accessLog":[';
-  first = true;
-  for await (const entry of access()) {
-    yield `${first ? "" : ","}\n${JSON.stringify(entry)}`;
-    first = false;
-  }
-  yield "\n]}\n";
 }
 
 async function* fhir(source: ExportSource): AsyncGenerator<string> {
-  const { head, records, access } = await split(source);
-  const patientId = head.identity.patientId;
-  const entry = (resource: { resourceType: string; id: string }) =>
-    JSON.stringify({ fullUrl: `urn:uuid:${resource.id}`, resource });
-  yield `{"resourceType":"Bundle","type":"collection","timestamp":"${new Date().toISOString()}","entry":[\n`;
-  yield entry(patientResource(head.identity));
-  for await (const r of records) yield `,\n${entry(clinicalResource(r.recordId, patientId, r.content))}`;
-  for (const c of head.consent) yield `,\n${entry(consentResource(crypto.randomUUID(), patientId, c.purpose, c.decision, c.at))}`;
-  for await (const a of access()) yield `,\n${entry(auditEventResource(crypto.randomUUID(), a.at, a.who, a.role, a.what))}`;
-  yield "\n]}\n";
+  const { head, records, access, close } = await split(source);
+  try {
+    const patientId = head.identity.patientId;
+    const entry = (resource: { resourceType: string; id: string }) =>
+      JSON.stringify({ fullUrl: `urn:uuid:${resource.id}`, resource });
+    yield `{"resourceType":"Bundle","type":"collection","timestamp":"${new Date().toISOString()}","entry":[\n`;
+    yield entry(patientResource(head.identity));
+    for await (const r of records) yield `,\n${entry(clinicalResource(r.recordId, patientId, r.content))}`;
+    for (const c of head.consent) yield `,\n${entry(consentResource(crypto.randomUUID(), patientId, c.purpose, c.decision, c.at))}`;
+    for await (const a of access()) yield `,\n${entry(auditEventResource(crypto.randomUUID(), a.at, a.who, a.role, a.what))}`;
+    yield "\n]}\n";
+  } finally {
+    await close();
+  }
 }
 
 const contentColumns: Record<ClinicalKind, string[]> = {
@@ -82,64 +98,68 @@ const contentColumns: Record<ClinicalKind, string[]> = {
 
 /** One CSV file per category, zipped; every cell is formula-neutralised. */
 async function* csvZip(source: ExportSource): AsyncGenerator<Uint8Array> {
-  const { head, records, access } = await split(source);
-  const out: Uint8Array[] = [];
-  const zip = new Zip((error, chunk) => {
-    if (error) throw error;
-    out.push(chunk);
-  });
-  const file = (name: string) => {
-    const f = new ZipDeflate(name, { level: 6 });
-    zip.add(f);
-    return (text: string, final = false) => f.push(new TextEncoder().encode(text), final);
-  };
-  const drain = function* () {
-    yield* out.splice(0);
-  };
-  const table = (name: string, rows: Record<string, unknown>[]) => {
-    const columns = rows[0] ? Object.keys(rows[0]) : ["none"];
-    file(name)(csvLine(columns) + rows.map((row) => csvLine(columns.map((c) => row[c]))).join(""), true);
-  };
-  const identity = file("identity.csv");
-  identity(csvLine(Object.keys(head.identity)) + csvLine(Object.values(head.identity)), true);
-  yield* drain();
-  // Records arrive grouped by kind, alphabetically: one file each, empty kinds included.
-  const kinds = [...clinicalKindSchema.options].sort();
-  let write: ((text: string, final?: boolean) => void) | null = null;
-  const openKind = (kind: ClinicalKind) => {
-    write = file(`${kind}s.csv`);
-    write(csvLine(["recordId", "entryId", "version", "recordedAt", ...contentColumns[kind]]));
-  };
-  const closeUpTo = (kind: ClinicalKind | null) => {
-    while (kinds.length > 0 && kinds[0] !== kind) {
-      if (!write) openKind(kinds[0]!);
-      write!("", true);
-      write = null;
-      kinds.shift();
+  const { head, records, access, close } = await split(source);
+  try {
+    const out: Uint8Array[] = [];
+    const zip = new Zip((error, chunk) => {
+      if (error) throw error;
+      out.push(chunk);
+    });
+    const file = (name: string) => {
+      const f = new ZipDeflate(name, { level: 6 });
+      zip.add(f);
+      return (text: string, final = false) => f.push(new TextEncoder().encode(text), final);
+    };
+    const drain = function* () {
+      yield* out.splice(0);
+    };
+    const table = (name: string, rows: Record<string, unknown>[]) => {
+      const columns = rows[0] ? Object.keys(rows[0]) : ["none"];
+      file(name)(csvLine(columns) + rows.map((row) => csvLine(columns.map((c) => row[c]))).join(""), true);
+    };
+    const identity = file("identity.csv");
+    identity(csvLine(Object.keys(head.identity)) + csvLine(Object.values(head.identity)), true);
+    yield* drain();
+    // Records arrive grouped by kind, alphabetically: one file each, empty kinds included.
+    const kinds = [...clinicalKindSchema.options].sort();
+    let write: ((text: string, final?: boolean) => void) | null = null;
+    const openKind = (kind: ClinicalKind) => {
+      write = file(`${kind}s.csv`);
+      write(csvLine(["recordId", "entryId", "version", "recordedAt", ...contentColumns[kind]]));
+    };
+    const closeUpTo = (kind: ClinicalKind | null) => {
+      while (kinds.length > 0 && kinds[0] !== kind) {
+        if (!write) openKind(kinds[0]!);
+        write!("", true);
+        write = null;
+        kinds.shift();
+      }
+    };
+    for await (const r of records) {
+      if (kinds[0] !== r.kind) closeUpTo(r.kind);
+      if (!write) openKind(r.kind);
+      const content = r.content as unknown as Record<string, unknown>;
+      write!(csvLine([r.recordId, r.entryId, r.version, r.recordedAt, ...contentColumns[r.kind].map((c) => content[c])]));
+      yield* drain();
     }
-  };
-  for await (const r of records) {
-    if (kinds[0] !== r.kind) closeUpTo(r.kind);
-    if (!write) openKind(r.kind);
-    const content = r.content as unknown as Record<string, unknown>;
-    write!(csvLine([r.recordId, r.entryId, r.version, r.recordedAt, ...contentColumns[r.kind].map((c) => content[c])]));
+    closeUpTo(null);
     yield* drain();
-  }
-  closeUpTo(null);
-  yield* drain();
-  table("consent.csv", head.consent as unknown as Record<string, unknown>[]);
-  table("requests.csv", head.requests.map((r) => ({ ...r, history: r.history.length })) as unknown as Record<string, unknown>[]);
-  yield* drain();
-  const log = file("access-log.csv");
-  const logColumns: (keyof AccessEntry)[] = ["at", "who", "role", "what", "breakGlass"];
-  log(csvLine(logColumns));
-  for await (const entry of access()) {
-    log(csvLine(logColumns.map((c) => entry[c])));
+    table("consent.csv", head.consent as unknown as Record<string, unknown>[]);
+    table("requests.csv", head.requests.map((r) => ({ ...r, history: r.history.length })) as unknown as Record<string, unknown>[]);
     yield* drain();
+    const log = file("access-log.csv");
+    const logColumns: (keyof AccessEntry)[] = ["at", "who", "role", "what", "breakGlass"];
+    log(csvLine(logColumns));
+    for await (const entry of access()) {
+      log(csvLine(logColumns.map((c) => entry[c])));
+      yield* drain();
+    }
+    log("", true);
+    zip.end();
+    yield* drain();
+  } finally {
+    await close();
   }
-  log("", true);
-  zip.end();
-  yield* drain();
 }
 
 export function renderExport(source: ExportSource, format: ExportFormat): AsyncGenerator<string | Uint8Array> {

@@ -23,6 +23,10 @@ export async function GET(request: Request) {
       if (next.done) controller.close();
       else controller.enqueue(typeof next.value === "string" ? encoder.encode(next.value) : next.value);
     },
+    // The download was abandoned: end the export's snapshot now rather than when its time runs out.
+    async cancel() {
+      await chunks.return(undefined);
+    },
   });
   const { type, file } = exportContentType[format];
   return new Response(body, { headers: { "Content-Type": type, "Content-Disposition": `attachment; filename="${file}"` } });
