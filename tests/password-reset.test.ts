@@ -124,6 +124,16 @@ describe("forgot password", () => {
     expect(await resetTokens(clinician.id)).toHaveLength(0);
   });
 
+  it("refuses a link issued before the account was disabled, and the password stays as it was", async () => {
+    const admin = await makeUser("admin");
+    const clinician = await makeUser("clinician");
+    const token = await linkFor(clinician);
+    await setAccountStatus(actorOf(admin), { userId: clinician.id, status: "disabled" });
+    expect(await reset(token)).toEqual({ ok: false, message: INVALID_LINK });
+    await setAccountStatus(actorOf(admin), { userId: clinician.id, status: "active" });
+    expect(await passwordSignIn({ email: clinician.email, password: PASSWORD, portal: "staff" }, request(freshIp()))).toMatchObject({ ok: true });
+  });
+
   it("holds the per-account limit under parallel requests: 5 links per window, however many arrive at once", async () => {
     const patient = await makeUser("patient");
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => ask(patient.email, `198.51.100.${i + 1}`)));

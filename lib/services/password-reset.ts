@@ -63,7 +63,14 @@ async function deliverReset(to: string, token: string): Promise<void> {
 
 /** Sets the new password and ends every session of the account at its next request. */
 export function resetPassword(raw: unknown, request: RequestMeta) {
-  return redeemToken("password_reset", raw, request, async ({ tx }, user, passwordHash) => {
-    await tx.user.update({ where: { id: user.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
-  });
+  return redeemToken(
+    "password_reset",
+    raw,
+    request,
+    async ({ tx }, user, passwordHash) => {
+      await tx.user.update({ where: { id: user.id }, data: { passwordHash, sessionVersion: { increment: 1 } } });
+    },
+    // A disabled account (compromised, say) takes no password from a link issued before it was disabled.
+    (user) => (user.disabledAt ? "disabled" : null),
+  );
 }
