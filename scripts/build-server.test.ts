@@ -35,6 +35,11 @@ describe("the compiled server (npm start)", () => {
     expect(missingInProduction(metafiles)).toEqual([]);
   });
 
+  it("does not load `server-only`: the server runs without the react-server condition, where it throws at start", async () => {
+    const [server] = await buildServer(false);
+    expect(externalImports([server!])).not.toContain("server-only");
+  });
+
   it("bundles our own sources: no `@/` alias or TypeScript file is left for run time", async () => {
     const externals = externalImports(await buildServer(false));
     expect(externals.filter((path) => path.startsWith("@/") || path.startsWith(".") || path.endsWith(".ts"))).toEqual([]);

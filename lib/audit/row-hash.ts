@@ -1,4 +1,3 @@
-import "server-only";
 import { legacyChainHash, LEGACY_WRITER_MAC, sealHash, writerMac } from "./hashes";
 import { contentOf, legacyRecordOf, type StoredEvent } from "./log-reader";
 
