@@ -53,6 +53,33 @@ export interface StreamDigests {
   ciphertextBytes: number;
 }
 
+/** Both sums and byte counts, fed as the bytes pass; one per stream, encrypting or decrypting. */
+class Tally {
+  private readonly plain = createHash("sha256");
+  private readonly cipher = createHash("sha256");
+  private plainBytes = 0;
+  private cipherBytes = 0;
+
+  plaintext(bytes: Buffer): void {
+    this.plain.update(bytes);
+    this.plainBytes += bytes.length;
+  }
+
+  ciphertext(bytes: Buffer): void {
+    this.cipher.update(bytes);
+    this.cipherBytes += bytes.length;
+  }
+
+  digests(): StreamDigests {
+    return {
+      plaintextSha256: this.plain.copy().digest("hex"),
+      ciphertextSha256: this.cipher.copy().digest("hex"),
+      plaintextBytes: this.plainBytes,
+      ciphertextBytes: this.cipherBytes,
+    };
+  }
+}
+
 /** Plaintext in, file bytes out (header first). Holds at most one chunk plus what one write brings. */
 export class EncryptStream extends Transform {
   private readonly header: Buffer;
@@ -60,10 +87,7 @@ export class EncryptStream extends Transform {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private index = 0;
-  private readonly plain = createHash("sha256");
-  private readonly cipherSum = createHash("sha256");
-  private plainBytes = 0;
-  private cipherBytes = 0;
+  private readonly tally = new Tally();
 
   constructor(private readonly key: Buffer, backupId: string) {
     super();
@@ -74,8 +98,7 @@ export class EncryptStream extends Transform {
   }
 
   private output(bytes: Buffer): void {
-    this.cipherSum.update(bytes);
-    this.cipherBytes += bytes.length;
+    this.tally.ciphertext(bytes);
     this.push(bytes);
   }
 
@@ -89,8 +112,7 @@ export class EncryptStream extends Transform {
 
   override _transform(data: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     try {
-      this.plain.update(data);
-      this.plainBytes += data.length;
+      this.tally.plaintext(data);
       this.pending.push(data);
       this.pendingBytes += data.length;
       // Strictly more than a chunk: the last full chunk may be the final one, known only at the end.
@@ -119,12 +141,7 @@ export class EncryptStream extends Transform {
   }
 
   digests(): StreamDigests {
-    return {
-      plaintextSha256: this.plain.copy().digest("hex"),
-      ciphertextSha256: this.cipherSum.copy().digest("hex"),
-      plaintextBytes: this.plainBytes,
-      ciphertextBytes: this.cipherBytes,
-    };
+    return this.tally.digests();
   }
 }
 
@@ -138,10 +155,7 @@ export class DecryptStream extends Transform {
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
   private index = 0;
-  private readonly plain = createHash("sha256");
-  private readonly cipherSum = createHash("sha256");
-  private plainBytes = 0;
-  private cipherBytes = 0;
+  private readonly tally = new Tally();
 
   constructor(private readonly key: Buffer, private readonly backupId: string) {
     super();
@@ -180,16 +194,14 @@ export class DecryptStream extends Transform {
           : `chunk ${this.index} failed authentication: the file was altered, truncated or its chunks reordered`,
       );
     }
-    this.plain.update(plaintext);
-    this.plainBytes += plaintext.length;
+    this.tally.plaintext(plaintext);
     this.index += 1;
     this.push(plaintext);
   }
 
   override _transform(data: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     try {
-      this.cipherSum.update(data);
-      this.cipherBytes += data.length;
+      this.tally.ciphertext(data);
       this.buffered.push(data);
       this.bufferedBytes += data.length;
       if (!this.header && !this.takeHeader()) return done();
@@ -220,12 +232,7 @@ export class DecryptStream extends Transform {
   }
 
   digests(): StreamDigests {
-    return {
-      plaintextSha256: this.plain.copy().digest("hex"),
-      ciphertextSha256: this.cipherSum.copy().digest("hex"),
-      plaintextBytes: this.plainBytes,
-      ciphertextBytes: this.cipherBytes,
-    };
+    return this.tally.digests();
   }
 }
 
