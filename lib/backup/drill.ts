@@ -3,7 +3,6 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { checkpointFile, type Checkpoint } from "@/lib/audit/checkpoint";
 import { verifyAuditLog } from "@/lib/audit/verify";
@@ -15,6 +14,7 @@ import { BackupRefusedError, ownerUrl } from "./create";
 import { readDatabaseFacts, type DatabaseFacts } from "./facts";
 import { listManifests, readManifest, type Manifest } from "./manifest";
 import { keyFor, restoreVerified, verifyBackupFile } from "./restore";
+import { withConnection } from "@/lib/db/connection";
 
 export interface DrillCheck {
   name: string;
@@ -26,17 +26,6 @@ export interface DrillReport {
   backupId: string;
   ok: boolean;
   checks: DrillCheck[];
-}
-
-async function withClient<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
 }
 
 const listed = (items: string[], max = 5) => items.slice(0, max).join(", ") + (items.length > max ? ` and ${items.length - max} more` : "");
@@ -67,10 +56,10 @@ export async function runDrill(options: { id?: string; request?: RequestMeta } =
       check("checksums", [(error as Error).message], "");
       return report(manifest, checks, options.request);
     }
-    await withClient(owner, (client) => client.query(`CREATE DATABASE ${quoteIdent(scratch)}`));
+    await withConnection(owner, (client) => client.query(`CREATE DATABASE ${quoteIdent(scratch)}`));
     created = true;
     await restoreVerified(manifest, key, scratchUrl, false);
-    const facts = await withClient(scratchUrl, readDatabaseFacts);
+    const facts = await withConnection(scratchUrl, readDatabaseFacts);
     checkFacts(manifest, facts, check);
     const head = manifest.audit.head;
     check("audit chain", await auditProblems(manifest, scratchUrl), head
@@ -79,7 +68,7 @@ export async function runDrill(options: { id?: string; request?: RequestMeta } =
   } catch (error) {
     check("restore", [(error as Error).message], "");
   } finally {
-    if (created) await withClient(owner, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`)).catch(() => undefined);
+    if (created) await withConnection(owner, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`)).catch(() => undefined);
   }
   return report(manifest, checks, options.request);
 }
@@ -141,7 +130,7 @@ async function auditProblems(manifest: Manifest, scratchUrl: string): Promise<st
     const result = await verifyAuditLog({ databaseUrl: scratchUrl, checkpointFile: file, record: false });
     if (!result.ok) return [`seq ${result.firstBadSeq}: ${result.kind} (${result.detail})`];
     if (!head) return [];
-    const found = await withClient(scratchUrl, async (client) =>
+    const found = await withConnection(scratchUrl, async (client) =>
       (await client.query<{ hash: string }>("SELECT hash FROM audit_event WHERE chain_seq = $1", [head.chainSeq])).rows[0]?.hash);
     return found === head.hash ? [] : [`the manifest's head (seq ${head.chainSeq}) is ${found ? "a different event" : "missing"} in the restored log`];
   } finally {

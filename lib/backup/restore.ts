@@ -3,7 +3,6 @@ import { createReadStream } from "node:fs";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import pg from "pg";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
@@ -13,6 +12,7 @@ import { ownerUrl } from "./create";
 import { readManifest, type Manifest } from "./manifest";
 import { sameDatabase, spawnPgTool } from "./pg-tools";
 import { BackupIntegrityError, backupKeyId, DecryptStream, type StreamDigests } from "./stream-cipher";
+import { withConnection } from "@/lib/db/connection";
 
 export class RestoreRefusedError extends Error {
   constructor(message: string) {
@@ -63,15 +63,10 @@ export async function verifyBackupFile(manifest: Manifest, key = keyFor(manifest
 }
 
 async function tableCount(url: string): Promise<number> {
-  const client = new pg.Client({ connectionString: url });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')`);
-    return rows[0]!.n;
-  } finally {
-    await client.end();
-  }
+  const { rows } = await withConnection(url, (client) =>
+    client.query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')`),
+  );
+  return rows[0]!.n;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, createHmac, hkdfSync } from "node:crypto";
-import pg from "pg";
 import { keyProvider, type KeyProvider } from "@/lib/crypto/keys";
 import { pseudonym } from "@/lib/crypto/pseudonym";
+import { withConnection } from "./connection";
 
 /**
  * The signed actor context (prisma/migrations/0009_second_wall). Every transaction states who it runs for
@@ -71,18 +71,13 @@ export async function installContextKey(ownerUrl: string, provider: KeyProvider 
   const key = contextKey(provider);
   const { inner, outer } = pads(key);
   const keyId = createHash("sha256").update(key).digest("hex").slice(0, 16);
-  const client = new pg.Client({ connectionString: ownerUrl });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    await client.query(
+  await withConnection(ownerUrl, (client) =>
+    client.query(
       `INSERT INTO app_context_key (id, inner_pad, outer_pad, key_id) VALUES (1, $1, $2, $3)
        ON CONFLICT (id) DO UPDATE SET inner_pad = EXCLUDED.inner_pad, outer_pad = EXCLUDED.outer_pad,
          key_id = EXCLUDED.key_id, installed_at = now()
        WHERE app_context_key.key_id <> EXCLUDED.key_id`,
       [inner, outer, keyId],
-    );
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+    ),
+  );
 }

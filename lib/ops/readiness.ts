@@ -1,7 +1,7 @@
-import pg from "pg";
 import { noRequest } from "@/lib/access/actor";
 import { readMigrations } from "@/lib/db/migrate";
 import { withSystem } from "@/lib/db/transaction";
+import { withConnection } from "@/lib/db/connection";
 
 /**
  * Whether this instance should receive traffic (GET /readyz, for a load balancer): the database answers,
@@ -18,17 +18,12 @@ export interface MigrationState {
 
 /** Compares the applied set with this build's migrations. Owner URL: the runtime role may not read the table. */
 export async function migrationState(ownerUrl: string, dir?: string): Promise<MigrationState> {
-  const client = new pg.Client({ connectionString: ownerUrl });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ migration_name: string }>(
+  const { rows } = await withConnection(ownerUrl, (client) =>
+    client.query<{ migration_name: string }>(
       "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
-    );
-    return compareMigrations(rows.map((row) => row.migration_name), readMigrations(dir).map((m) => m.name));
-  } finally {
-    await client.end().catch(() => undefined);
-  }
+    ),
+  );
+  return compareMigrations(rows.map((row) => row.migration_name), readMigrations(dir).map((m) => m.name));
 }
 
 /**

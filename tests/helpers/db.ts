@@ -3,6 +3,7 @@ import { inject } from "vitest";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { quoteIdent, withDatabase } from "@/lib/db/urls";
 import { testDatabaseName } from "../setup/global";
+import { withConnection } from "@/lib/db/connection";
 
 /** The mode the integration suite runs in: a real PostgreSQL server, or the embedded default (PGlite). */
 export function isEmbedded(): boolean {
@@ -29,15 +30,8 @@ export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow
 }
 
 /** Runs `work` on one admin connection (several statements, a transaction, a session setting). */
-export async function withAdminClient<T>(work: (client: pg.Client) => Promise<T>, url = testDatabaseUrl()): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
+export function withAdminClient<T>(work: (client: pg.Client) => Promise<T>, url = testDatabaseUrl()): Promise<T> {
+  return withConnection(url, work);
 }
 
 export interface EmptyDatabase {

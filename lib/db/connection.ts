@@ -1,0 +1,17 @@
+import pg from "pg";
+
+/**
+ * A connection of its own for `work` (the migrator, owner-only reads, scratch databases, backups), closed
+ * afterwards. A dropped connection fails the pending query instead of crashing the process with an 'error'
+ * event, and a failed close never hides what `work` returned or threw.
+ */
+export async function withConnection<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
