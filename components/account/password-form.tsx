@@ -3,10 +3,10 @@
 import { changePasswordAction } from "@/app/account/actions";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
 import { Alert } from "@/components/ui/alert";
+import { NewPasswordFields } from "@/components/auth/new-password-fields";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { initialFormState } from "@/lib/validation/form-state";
-import { PASSWORD_MIN } from "@/lib/validation/password";
 import { changePasswordSchema } from "@/lib/validation/staff";
 
 export function PasswordForm() {
@@ -15,15 +15,11 @@ export function PasswordForm() {
     <form onSubmit={onSubmit} noValidate className="max-w-md space-y-3" aria-label="Change password">
       {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
       <Field label="Current password" type="password" autoComplete="current-password" error={fieldError("currentPassword")} {...form.register("currentPassword")} />
-      <Field
-        label="New password"
-        type="password"
-        autoComplete="new-password"
-        hint={`At least ${PASSWORD_MIN} characters. A few unrelated words are easy to remember and hard to guess.`}
-        error={fieldError("newPassword")}
-        {...form.register("newPassword")}
+      <NewPasswordFields
+        newPassword={form.register("newPassword")}
+        confirmPassword={form.register("confirmPassword")}
+        errors={{ newPassword: fieldError("newPassword"), confirmPassword: fieldError("confirmPassword") }}
       />
-      <Field label="New password again" type="password" autoComplete="new-password" error={fieldError("confirmPassword")} {...form.register("confirmPassword")} />
       <Button type="submit" disabled={pending}>
         {pending ? "Changing…" : "Change password"}
       </Button>
