@@ -48,6 +48,8 @@ test("a patient who forgot their password gets a link from the mailbox, sets a n
   const email = "patient27@custodia.test";
   await page.goto("/sign-in");
   await page.getByRole("link", { name: "Forgot password?" }).click();
+  // The sign-in page has an "Email" field too: fill only once the client-side navigation has replaced it.
+  await expect(page.getByRole("heading", { name: "Forgot password" })).toBeVisible();
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send me a link" }).click();
   const answer = await page.getByRole("status").filter({ hasText: "If an account uses this address" }).textContent();
