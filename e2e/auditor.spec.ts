@@ -78,3 +78,31 @@ test("a break-glass use reaches the auditor as an alert to acknowledge and a use
   await use.getByRole("button", { name: "Approve" }).click();
   await expect(use.getByText("approved: Justified: emergency documented")).toBeVisible();
 });
+
+test("an auditor reads each control with its evidence and downloads the matrix as CSV", async ({ page }) => {
+  await signIn(page, "auditor1@custodia.test");
+  await page.getByRole("link", { name: "Compliance", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Compliance evidence" })).toBeVisible();
+  const control = page.locator("#hipaa-164-312-b");
+  await expect(control.getByRole("heading", { name: "164.312(b) Audit controls" })).toBeVisible();
+  await control.getByText("Implementation and evidence").click();
+  await expect(control.getByText("tests/audit-tamper.test.ts")).toBeVisible();
+  await expect(page.locator("#gdpr-art-34").getByText("What is missing:")).toBeVisible();
+
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download as CSV" }).click();
+  const text = Buffer.concat(await (await (await download).createReadStream()).toArray()).toString("utf8");
+  expect(text.split("\n")[0]).toBe("id,framework,ref,title,status,gap,implementation,evidence");
+  expect(text).toContain("hipaa-164-312-b,HIPAA Security Rule,164.312(b),Audit controls,");
+});
+
+test("the compliance matrix is for auditors: a clinician is refused it, and the refusal is recorded", async ({ page }) => {
+  await signIn(page, "clinician3@custodia.test");
+  const since = await lastAuditSeq();
+  const response = await page.request.get("/api/auditor/compliance");
+  expect(response.status()).toBe(403);
+  const denials = (await auditEventsSince(since)).filter(
+    (event) => event.action === "access.denied" && event.details.permission === "area.auditor",
+  );
+  expect(denials).toHaveLength(1);
+});
