@@ -1,5 +1,6 @@
 import { generate } from "otplib";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
 import { noRequest } from "@/lib/access/actor";
 import { AccessDenied, Conflict } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
@@ -83,8 +84,11 @@ describe("auditor event browser", () => {
   });
 
   it("rejects malformed filters before querying", async () => {
-    await expect(searchAuditEvents(actorOf(auditor), { actorId: "1 OR 1=1" })).rejects.toThrow();
-    await expect(searchAuditEvents(actorOf(auditor), { action: "x'; DROP TABLE audit_event; --" })).rejects.toThrow();
+    const before = await adminQuery<{ n: string }>("SELECT count(*)::text AS n FROM audit_event");
+    await expect(searchAuditEvents(actorOf(auditor), { actorId: "1 OR 1=1" })).rejects.toThrow(ZodError);
+    await expect(searchAuditEvents(actorOf(auditor), { action: "x'; DROP TABLE audit_event; --" })).rejects.toThrow(ZodError);
+    // Refused before the transaction: not even the audit.read event of a search was written.
+    expect(await adminQuery("SELECT count(*)::text AS n FROM audit_event")).toEqual(before);
   });
 });
 
