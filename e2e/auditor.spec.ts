@@ -79,6 +79,35 @@ test("a break-glass use reaches the auditor as an alert to acknowledge and a use
   await expect(use.getByText("approved: Justified: emergency documented")).toBeVisible();
 });
 
+test("an auditor finds staff by name; a wrong filter keeps what was typed and says what is wrong", async ({ page, browser }) => {
+  const clinician = await browser.newPage();
+  await signIn(clinician, "clinician3@custodia.test");
+  await clinician.close();
+
+  await signIn(page, "auditor1@custodia.test");
+  await page.getByRole("link", { name: "Events", exact: true }).click();
+  await page.getByLabel("From").fill("2026-05-02");
+  await page.getByLabel("To").fill("2026-05-01");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page.getByText("“To” must be on or after “From”")).toBeVisible();
+  await expect(page.getByLabel("From")).toHaveValue("2026-05-02");
+
+  await page.getByLabel("From").fill("");
+  await page.getByLabel("To").fill("");
+  await page.getByLabel("Patient (MRN or pseudonym)").fill("MRN-000000");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page.getByText("No patient has this MRN: check the number, or use the pseudonym")).toBeVisible();
+  await expect(page.getByLabel("Patient (MRN or pseudonym)")).toHaveValue("MRN-000000");
+
+  await page.getByLabel("Patient (MRN or pseudonym)").fill("");
+  await page.getByLabel("Staff name").fill("nia north");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/staff=nia\+north/);
+  const rows = page.getByRole("table", { name: /Audit events/ }).getByRole("row");
+  await expect(rows.nth(1)).toContainText("Nurse Nia North (clinician)");
+  await expect(page.getByLabel("Staff name")).toHaveValue("nia north");
+});
+
 test("an auditor reads each control with its evidence and downloads the matrix as CSV", async ({ page }) => {
   await signIn(page, "auditor1@custodia.test");
   await page.getByRole("link", { name: "Compliance", exact: true }).click();
