@@ -86,14 +86,14 @@ test("an auditor finds staff by name; a wrong filter keeps what was typed and sa
 
   await signIn(page, "auditor1@custodia.test");
   await page.getByRole("link", { name: "Events", exact: true }).click();
-  await page.getByLabel("From").fill("2026-05-02");
-  await page.getByLabel("To").fill("2026-05-01");
+  await page.getByLabel("From", { exact: true }).fill("2026-05-02");
+  await page.getByLabel("To", { exact: true }).fill("2026-05-01");
   await page.getByRole("button", { name: "Apply filters" }).click();
   await expect(page.getByText("“To” must be on or after “From”")).toBeVisible();
-  await expect(page.getByLabel("From")).toHaveValue("2026-05-02");
+  await expect(page.getByLabel("From", { exact: true })).toHaveValue("2026-05-02");
 
-  await page.getByLabel("From").fill("");
-  await page.getByLabel("To").fill("");
+  await page.getByLabel("From", { exact: true }).fill("");
+  await page.getByLabel("To", { exact: true }).fill("");
   await page.getByLabel("Patient (MRN or pseudonym)").fill("MRN-000000");
   await page.getByRole("button", { name: "Apply filters" }).click();
   await expect(page.getByText("No patient has this MRN: check the number, or use the pseudonym")).toBeVisible();
