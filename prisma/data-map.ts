@@ -6,8 +6,7 @@ import { z } from "zod";
  * column, or an "encrypted" claim that the stored values contradict fails the suite, so this map cannot drift.
  *
  * A table states the purpose, legal basis, retention and recipients of its columns; a column states its category
- * of data and whether it is stored encrypted (AES-256-GCM field ciphertext, lib/crypto/field.ts), and may
- * override the table's purpose or retention.
+ * of data and whether it is stored encrypted (AES-256-GCM field ciphertext, lib/crypto/field.ts).
  */
 export const dataCategories = {
   "health": "Health data (GDPR Art. 9 special category; HIPAA PHI)",
@@ -38,8 +37,6 @@ const text = z.string().trim().min(1);
 export const columnAnnotationSchema = z.strictObject({
   category: z.enum(Object.keys(dataCategories) as [DataCategory, ...DataCategory[]]),
   encrypted: z.boolean(),
-  purpose: text.optional(),
-  retention: text.optional(),
 });
 
 export const tableAnnotationSchema = z.strictObject({
@@ -58,7 +55,7 @@ const RECORDS = "10 years after the last encounter (RETENTION_YEARS), then purge
 const AUDIT = "Never deleted: the hash chain must stay verifiable; carries pseudonyms, not PHI";
 const ACCOUNT = "While the account exists; deleted with it (a patient's on erasure)";
 const SESSION = "Until the session expires or is revoked (SESSION_MAX_SECONDS at most), then kept until the account is deleted";
-const plain = (category: DataCategory, extra: Partial<z.infer<typeof columnAnnotationSchema>> = {}) => ({ category, encrypted: false, ...extra });
+const plain = (category: DataCategory) => ({ category, encrypted: false });
 const sealed = (category: DataCategory) => ({ category, encrypted: true });
 const id = plain("pseudonymous-id");
 const time = plain("security-log");

@@ -49,16 +49,25 @@ export function DataMapView({ rows }: { rows: DataMapRow[] }) {
                   <dd>{first.recipients}</dd>
                 </div>
               </dl>
-              <DataTable
-                caption={`Columns of ${table}`}
-                rows={columns}
-                rowKey={(c) => c.column}
-                columns={[
-                  { header: "Column", cell: (c) => <span className="font-mono break-all">{c.column}</span> },
-                  { header: "Category", cell: (c) => c.category },
-                  { header: "Encrypted", cell: (c) => (c.encrypted ? "Yes" : "No") },
-                ]}
-              />
+              {/* Closed by default: 27 tables of columns on one page are a long scroll, and a heavy page to check. */}
+              <details>
+                <summary className="cursor-pointer underline">
+                  Show its {columns.length} column{columns.length === 1 ? "" : "s"}
+                  <span className="sr-only"> of {table}</span>
+                </summary>
+                <div className="mt-2">
+                  <DataTable
+                    caption={`Columns of ${table}`}
+                    rows={columns}
+                    rowKey={(c) => c.column}
+                    columns={[
+                      { header: "Column", cell: (c) => <span className="font-mono break-all">{c.column}</span> },
+                      { header: "Category", cell: (c) => c.category },
+                      { header: "Encrypted", cell: (c) => (c.encrypted ? "Yes" : "No") },
+                    ]}
+                  />
+                </div>
+              </details>
             </section>
           </Card>
         );

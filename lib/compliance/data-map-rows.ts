@@ -1,6 +1,6 @@
 import { dataCategories, dataMap, legalBases, type DataMap } from "@/prisma/data-map";
 
-/** One column of the records of processing, with its table's defaults applied: what the page and exports show. */
+/** One column of the records of processing with its table's purpose, basis, retention and recipients: what the page and exports show. */
 export interface DataMapRow {
   table: string;
   tableDescription: string;
@@ -29,9 +29,9 @@ export function dataMapRows(map: DataMap = dataMap): DataMapRow[] {
           tableDescription: t.description,
           column,
           category: dataCategories[c.category],
-          purpose: c.purpose ?? t.purpose,
+          purpose: t.purpose,
           legalBasis: legalBases[t.legalBasis],
-          retention: c.retention ?? t.retention,
+          retention: t.retention,
           encrypted: c.encrypted,
           recipients: t.recipients.join("; "),
         })),
