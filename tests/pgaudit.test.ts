@@ -172,6 +172,16 @@ describe.skipIf(absent.length > 0)("pgaudit on a throwaway PostgreSQL 15 cluster
   });
 });
 
+describe("the README's pgaudit settings", () => {
+  it("are the files this test applies, line for line", () => {
+    const readme = readFileSync("README.md", "utf8");
+    for (const file of ["deploy/postgresql/pgaudit.conf", "deploy/postgresql/pgaudit.sql"]) {
+      const settings = readFileSync(file, "utf8").split("\n").filter((l) => l.trim() !== "" && !/^\s*(#|--)/.test(l));
+      for (const line of settings) expect(readme, `${file}: ${line}`).toContain(`\n${line}\n`);
+    }
+  });
+});
+
 describe("start-up check on a server without pgaudit", () => {
   it("warns that pgaudit is absent, and is not fooled by a placeholder setting", async () => {
     const status = await asRuntimeConnection(null, async (c) => {
