@@ -21,6 +21,7 @@ import { assertDatabaseTransport } from "@/lib/db/transport";
 import { screenRequest } from "@/lib/http/gate";
 import { serveOps } from "@/lib/ops/endpoints";
 import { log, requestFields } from "@/lib/ops/log";
+import { warnIfPgauditAbsent } from "@/lib/ops/pgaudit";
 import { createMetrics } from "@/lib/ops/metrics";
 import { auditBacklog, checkReadiness, watchMigrations } from "@/lib/ops/readiness";
 import { routeKind } from "@/lib/ops/request";
@@ -54,6 +55,7 @@ async function main() {
   // that cannot read it fails here rather than at the first probe.
   const migrations = watchMigrations(ownerUrl, 30_000);
   await migrations();
+  if (isProduction()) await warnIfPgauditAbsent(databaseUrl, log());
   if (!isProduction() && process.env.CUSTODIA_SEED !== "0") {
     // A child process: the seed goes through the server-only service layer, loaded with the
     // react-server export condition that this Next.js host process must not use.

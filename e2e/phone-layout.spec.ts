@@ -77,6 +77,8 @@ test("clinician pages fit a phone, the chart included", async ({ page }) => {
 });
 
 test("auditor pages fit a phone; events show patient and outcome", async ({ page }) => {
+  // Six menu pages (processors and data map included) and an event, each checked by axe.
+  test.setTimeout(120_000);
   await signIn(page, "auditor2@custodia.test");
   await expectMenuReachable(page, labels("auditor"));
   await visitAll(page, paths("auditor"));
@@ -90,6 +92,8 @@ test("auditor pages fit a phone; events show patient and outcome", async ({ page
 });
 
 test("admin pages fit a phone", async ({ page }) => {
+  // Six menu pages (processors and data map included), each checked by axe.
+  test.setTimeout(120_000);
   await signIn(page, "admin@custodia.test");
   await expectMenuReachable(page, labels("admin"));
   await visitAll(page, paths("admin"));

@@ -18,7 +18,7 @@ const scalarTypes: Record<string, string> = {
   Json: "jsonb",
   Bytes: "bytea",
 };
-const dbTypes: Record<string, string> = { Uuid: "uuid", Timestamptz: "timestamp with time zone" };
+const dbTypes: Record<string, string> = { Uuid: "uuid", Timestamptz: "timestamp with time zone", Date: "date" };
 
 /** Reads the scalar columns that prisma/schema.prisma declares (the subset of the language we use). */
 function prismaColumns(): Column[] {

@@ -23,12 +23,16 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/auditor/alerts", label: "Alerts" },
     { href: "/auditor/break-glass", label: "Break-glass" },
     { href: "/auditor/compliance", label: "Compliance" },
+    { href: "/auditor/processors", label: "Processors" },
+    { href: "/auditor/data-map", label: "Data map" },
     { href: "/account", label: "Account" },
   ],
   admin: [
     { href: "/admin", label: "Home" },
     { href: "/admin/requests", label: "Requests" },
     { href: "/admin/staff", label: "Staff" },
+    { href: "/admin/processors", label: "Processors" },
+    { href: "/admin/data-map", label: "Data map" },
     { href: "/account", label: "Account" },
   ],
 };

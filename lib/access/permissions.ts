@@ -35,7 +35,9 @@ export const permissions = {
   "erasure.manage": ["admin"],
   "keys.manage": ["admin"],
   "backups.manage": ["admin"],
-  "dataMap.manage": ["admin"],
+  "dataMap.read": ["admin", "auditor"],
+  "processors.read": ["admin", "auditor"],
+  "processors.manage": ["admin"],
   "incidents.manage": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 

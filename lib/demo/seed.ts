@@ -5,6 +5,7 @@ import { isProduction } from "@/lib/config";
 import { withSystem } from "@/lib/db/transaction";
 import { addCareTeamMember, assignPatientToTeam, createCareTeam } from "@/lib/services/care-teams";
 import { addClinicalRecord, registerPatient } from "@/lib/services/patients";
+import { createProcessor } from "@/lib/services/processors";
 import { createUser } from "@/lib/services/users";
 import type { ClinicalContent } from "@/lib/validation/patient";
 import { DEMO_PASSWORD, demoMrn, demoPatientTeam, PATIENT_COUNT, patientEmail, patientTotpSecret, staffAccounts } from "./accounts";
@@ -76,7 +77,36 @@ export async function seedDemo(log: (msg: string) => void = () => {}): Promise<"
     });
   }
   log(`seeded ${PATIENT_COUNT} patients with accounts and clinical records`);
+  await seedProcessors();
   return "seeded";
+}
+
+/** Two processors for the tour: one agreement in force, one ending within 30 days (the register warns). */
+async function seedProcessors(): Promise<void> {
+  const admin = await withSystem(noRequest, ({ tx }) => tx.user.findFirstOrThrow({ where: { role: "admin" }, select: { id: true } }));
+  const actor = { userId: admin.id, role: "admin" as const, patientId: null, sessionId: null, request: noRequest };
+  const date = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+  await createProcessor(actor, {
+    name: "Northwind Hosting GmbH",
+    service: "Hosting of the database servers and encrypted backups",
+    agreement: "both",
+    signedOn: date(-200),
+    expiresOn: date(530),
+    dataCategories: ["identifier", "health", "account", "security-log"],
+    country: "DE",
+    documentRef: "Contracts / 2026 / northwind-dpa-baa.pdf",
+  });
+  await createProcessor(actor, {
+    name: "Lumen Transcription Inc.",
+    service: "Transcription of dictated clinical notes",
+    agreement: "baa",
+    signedOn: date(-345),
+    expiresOn: date(20),
+    dataCategories: ["health", "pseudonymous-id"],
+    country: "US",
+    transferMechanism: "scc",
+    documentRef: "Contracts / 2025 / lumen-baa.pdf",
+  });
 }
 
 function day(): string {

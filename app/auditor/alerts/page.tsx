@@ -11,7 +11,13 @@ const kindLabel: Record<string, string> = {
   bulk_access: "Bulk access",
   lockout: "Lockout",
   privilege_change: "Privilege change",
+  processor_expiry: "Processor agreement ending",
 };
+
+function processorExpiry(details: unknown): string {
+  const d = (details ?? {}) as { processorName?: string; threshold?: string; expiresOn?: string };
+  return `${d.processorName ?? "a processor"}: agreement ${d.threshold === "expired" ? "ended" : "ends"} on ${d.expiresOn ?? "?"}`;
+}
 
 export default async function AlertsPage() {
   const actor = await requireActor("auditor");
@@ -28,6 +34,7 @@ export default async function AlertsPage() {
                 <strong>{kindLabel[a.kind] ?? a.kind}</strong> · {a.createdAt.replace("T", " ").slice(0, 19)} UTC · actor{" "}
                 <span className="font-mono">{a.actorId?.slice(0, 8) ?? "—"}</span>
                 {a.patientPseudonym ? <span className="font-mono"> · {a.patientPseudonym}</span> : null}
+                {a.kind === "processor_expiry" ? <span> · {processorExpiry(a.details)}</span> : null}
               </span>
               {a.acknowledgedAt ? (
                 <span className="text-slate-600">acknowledged {a.acknowledgedAt.slice(0, 10)}</span>
