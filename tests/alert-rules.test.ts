@@ -1,6 +1,6 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { runAlertRules } from "@/lib/alerts/run";
-import { verifyAuditIntegrity } from "@/lib/alerts/integrity";
+import { verifyAuditIntegrity } from "@/lib/alerts/verify-job";
 import { sealAll } from "@/lib/audit/sealer";
 import { verifyAuditLog } from "@/lib/audit/verify";
 import { passwordSignIn } from "@/lib/auth/sign-in";
@@ -195,7 +195,7 @@ describe("schema changes", () => {
       ["ALTER TABLE", "ddl_command_end"],
       ["DROP TABLE", "sql_drop"],
     ]);
-    const [{ owner }] = await adminQuery<{ owner: string }>("SELECT current_user AS owner");
+    const [{ owner } = { owner: "" }] = await adminQuery<{ owner: string }>("SELECT current_user AS owner");
     for (const e of events) expect(e).toMatchObject({ actor_role: "system", details: { dbUser: owner } });
     const alerts = await adminQuery<AlertRow>(
       "SELECT kind, severity, evidence::text[] FROM alert WHERE kind = 'schema_change' AND evidence && $1::bigint[]", [events.map((e) => e.seq)],

@@ -1,6 +1,3 @@
-import { noRequest } from "@/lib/access/actor";
-import { sealAll } from "@/lib/audit/sealer";
-import { verifyAuditLog, type VerifyResult } from "@/lib/audit/verify";
 import type { Tx } from "@/lib/db/transaction";
 import type { AlertDraft } from "./raise";
 
@@ -16,13 +13,4 @@ export async function auditIntegrityFailures(tx: Tx, now: Date): Promise<AlertDr
     details: { firstBadSeq: r.first_bad_seq, tamper: r.kind },
     evidence: [r.seq],
   }));
-}
-
-/**
- * The scheduled verification (a job entry, as the signed system context): seals what has committed, runs the
- * full verifier, which records its result in the log; the alert rules then raise any failure.
- */
-export async function verifyAuditIntegrity(): Promise<VerifyResult> {
-  await sealAll();
-  return verifyAuditLog({ request: noRequest });
 }

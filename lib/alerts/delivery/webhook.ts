@@ -39,8 +39,10 @@ export async function sendWebhook(target: { url: string; secret: string }, alert
   }
 }
 
+/** fetch says only "fetch failed": the reason (ECONNREFUSED, a certificate error) is on its cause. */
 export function networkError(error: unknown): string {
-  const cause = (error as { cause?: { code?: string } })?.cause?.code;
+  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
   const message = error instanceof Error ? error.message : String(error);
-  return (cause ? `${cause}: ${message}` : message).slice(0, 300);
+  const reason = cause?.code ?? cause?.message;
+  return (reason ? `${reason}: ${message}` : message).slice(0, 300);
 }
