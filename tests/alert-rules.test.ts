@@ -7,7 +7,9 @@ import { passwordSignIn } from "@/lib/auth/sign-in";
 import { exportAuditEvents } from "@/lib/services/audit-log";
 import { getChart } from "@/lib/services/chart";
 import { myRecord } from "@/lib/services/my-record";
+import { acknowledgeAlert } from "@/lib/services/alerts";
 import { adminQuery, withAdminClient } from "./helpers/db";
+import { asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
 import { actorOf, makeCareTeam, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
 
 interface AlertRow {
@@ -240,5 +242,34 @@ describe("audit integrity", () => {
     const alerts = await adminQuery<AlertRow>("SELECT severity, details, evidence::text[] FROM alert WHERE kind = 'audit_integrity'");
     const [verification] = await adminQuery<{ seq: string }>("SELECT seq::text FROM audit_event WHERE action = 'audit.verify' ORDER BY audit_event.seq DESC LIMIT 1");
     expect(alerts).toEqual([{ severity: "critical", details: { firstBadSeq: String((result as { firstBadSeq: number }).firstBadSeq), tamper: "inserted" }, evidence: [verification!.seq] }]);
+  });
+});
+
+describe("the second wall around alerts, their outbox and the DDL record", () => {
+  const as = (user: TestUser): SqlContext => ({ role: user.role, actorId: user.id, patientId: user.patientId ?? undefined });
+
+  it("a runtime connection claiming a clinician cannot squat a rule's window key, read or forge DDL records, or touch the outbox", async () => {
+    const clinician = await makeUser("clinician");
+    await expect(asRuntimeRole("INSERT INTO alert (kind, rule, window_key) VALUES ('after_hours_access', 'after-hours-access', $1)", [`after-hours-access:${clinician.id}:2099-01-01`], as(clinician)))
+      .rejects.toThrow(/row-level security/);
+    await expect(asRuntimeRole("INSERT INTO alert (kind, evidence) VALUES ('lockout', '{1}')", [], as(clinician))).rejects.toThrow(/row-level security/);
+    await expect(asRuntimeRole("INSERT INTO ddl_event (event, command_tag) VALUES ('ddl_command_end', 'DROP TABLE')", [], as(clinician))).rejects.toThrow(/permission denied/);
+    expect(await asRuntimeRole("SELECT * FROM ddl_event", [], as(clinician))).toEqual([]);
+    expect(await asRuntimeRole("UPDATE ddl_event SET processed_at = now() RETURNING id", [], as(clinician))).toEqual([]);
+    expect(await asRuntimeRole("SELECT * FROM alert_delivery", [], as(clinician))).toEqual([]);
+    const [alert] = await adminQuery<{ id: string }>("SELECT id FROM alert LIMIT 1");
+    await expect(asRuntimeRole("INSERT INTO alert_delivery (alert_id, target, status) VALUES ($1, 'webhook', 'delivered')", [alert!.id], as(clinician))).rejects.toThrow(/row-level security/);
+    // Nothing it tried left a trace of success: no alert for 2099, every DDL record still waiting or processed by the job.
+    expect(await adminQuery("SELECT 1 FROM alert WHERE window_key LIKE '%2099-01-01'")).toEqual([]);
+  });
+
+  it("an auditor acknowledges an alert but cannot downgrade it, rewrite its evidence or mark a delivery done", async () => {
+    const auditor = await makeUser("auditor");
+    const [alert] = await adminQuery<{ id: string }>("SELECT id FROM alert WHERE rule IS NOT NULL LIMIT 1");
+    await expect(asRuntimeRole("UPDATE alert SET severity = 'low' WHERE id = $1", [alert!.id], as(auditor))).rejects.toThrow(/permission denied/);
+    await expect(asRuntimeRole("UPDATE alert SET evidence = '{}' WHERE id = $1", [alert!.id], as(auditor))).rejects.toThrow(/permission denied/);
+    expect(await asRuntimeRole("UPDATE alert_delivery SET status = 'delivered' RETURNING alert_id", [], as(auditor))).toEqual([]);
+    await acknowledgeAlert(actorOf(auditor), { alertId: alert!.id });
+    expect(await adminQuery("SELECT acknowledged_by FROM alert WHERE id = $1", [alert!.id])).toEqual([{ acknowledged_by: auditor.id }]);
   });
 });

@@ -13,6 +13,14 @@ ALTER TABLE alert ADD COLUMN window_key text;
 ALTER TABLE alert ADD COLUMN evidence bigint[] NOT NULL DEFAULT '{}';
 CREATE UNIQUE INDEX alert_window_key_key ON alert (window_key);
 UPDATE alert SET severity = 'high' WHERE kind IN ('break_glass', 'bulk_access', 'privilege_change');
+-- Threat: a runtime connection claiming a clinician inserts tomorrow's after-hours window key first, so the
+-- rule's real alert is skipped as a duplicate. Rule fields are the system's alone.
+CREATE POLICY alert_rule_fields_system ON alert AS RESTRICTIVE FOR INSERT
+  WITH CHECK ((SELECT app_actor_role()) = 'system' OR (window_key IS NULL AND rule IS NULL AND evidence = '{}'));
+-- Reviewing an alert sets who acknowledged it and when; nothing else of an alert may change (severity,
+-- evidence and details stay as raised).
+REVOKE UPDATE ON alert FROM custodia_app;
+GRANT UPDATE (acknowledged_at, acknowledged_by) ON alert TO custodia_app;
 
 -- The rules read the log by action and time.
 CREATE INDEX audit_event_action_occurred_at_idx ON audit_event (action, occurred_at);
