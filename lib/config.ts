@@ -66,6 +66,9 @@ const envSchema = z.object({
   SIEM_MAX_ATTEMPTS: z.coerce.number().int().min(1, "SIEM_MAX_ATTEMPTS must be at least 1").max(100).default(12),
   SIEM_RETRY_BASE_SECONDS: z.coerce.number().min(0.01, "SIEM_RETRY_BASE_SECONDS must be positive").max(3600).default(30),
 }).superRefine((e, issues) => {
+  // Alerts name accounts, addresses and pseudonyms: in production they leave only over TLS (webhook; syslog may use tls://).
+  const production = (e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development")) === "production";
+  if (production && e.SIEM_WEBHOOK_URL?.startsWith("http:")) issues.addIssue({ code: "custom", path: ["SIEM_WEBHOOK_URL"], message: "SIEM_WEBHOOK_URL must be an https:// URL in production" });
   if (e.SIEM_WEBHOOK_URL && !e.SIEM_WEBHOOK_SECRET) issues.addIssue({ code: "custom", path: ["SIEM_WEBHOOK_SECRET"], message: "SIEM_WEBHOOK_SECRET is required when SIEM_WEBHOOK_URL is set (the receiver checks the signature with it)" });
   if (e.SIEM_SYSLOG_CA_FILE && !e.SIEM_SYSLOG_URL?.startsWith("tls:")) issues.addIssue({ code: "custom", path: ["SIEM_SYSLOG_CA_FILE"], message: "SIEM_SYSLOG_CA_FILE only applies to a tls:// SIEM_SYSLOG_URL" });
 });

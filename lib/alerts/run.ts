@@ -8,6 +8,7 @@ import { raiseAlert, type AlertDraft } from "./raise";
 import { recordSchemaChanges, schemaChanges, schemaMonitorOff } from "./schema-changes";
 import { failedSignInsPerAccount, failedSignInsPerAddress, passwordSpraying } from "./sign-in-rules";
 
+// No "server-only" here or in the rules: the job runner loads them in server.ts, outside react-server.
 type Rule = (tx: Tx, now: Date, cfg: Config["alertRules"]) => Promise<AlertDraft[]>;
 
 /**
