@@ -8,6 +8,7 @@ import { exportAuditEvents } from "@/lib/services/audit-log";
 import { getChart } from "@/lib/services/chart";
 import { myRecord } from "@/lib/services/my-record";
 import { acknowledgeAlert } from "@/lib/services/alerts";
+import { changeRole } from "@/lib/services/staff-accounts";
 import { adminQuery, withAdminClient } from "./helpers/db";
 import { asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
 import { actorOf, makeCareTeam, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
@@ -242,6 +243,17 @@ describe("audit integrity", () => {
     const alerts = await adminQuery<AlertRow>("SELECT severity, details, evidence::text[] FROM alert WHERE kind = 'audit_integrity'");
     const [verification] = await adminQuery<{ seq: string }>("SELECT seq::text FROM audit_event WHERE action = 'audit.verify' ORDER BY audit_event.seq DESC LIMIT 1");
     expect(alerts).toEqual([{ severity: "critical", details: { firstBadSeq: String((result as { firstBadSeq: number }).firstBadSeq), tamper: "inserted" }, evidence: [verification!.seq] }]);
+  });
+});
+
+describe("privilege changes (raised where they happen, not by the rules)", () => {
+  it("a role change is one high-severity alert, and running the rules adds none", async () => {
+    const admin = await makeUser("admin");
+    const clinician = await makeUser("clinician");
+    await changeRole(actorOf(admin), { userId: clinician.id, role: "auditor" });
+    await runTwiceConcurrently();
+    const alerts = await adminQuery<AlertRow>("SELECT kind, severity, window_key FROM alert WHERE details->>'userId' = $1", [clinician.id]);
+    expect(alerts).toEqual([{ kind: "privilege_change", severity: "high", window_key: null }]);
   });
 });
 
