@@ -1,6 +1,7 @@
-import { execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
+import { promisify } from "node:util";
 import { expect, test } from "@playwright/test";
 import { pageAlert, signIn, submitPassword } from "./support/auth";
 import { e2eDatabaseUrl, lastAuditSeq, query } from "./support/db";
@@ -32,12 +33,12 @@ test("a failed sign-in burst becomes an alert: the auditor sees its severity, it
   await new Promise<void>((resolve) => siem.listen(0, "127.0.0.1", resolve));
   try {
     // One pass of the jobs the runner schedules every minute, against the portal's database and keys.
-    execFileSync("npm", ["run", "-s", "alerts:run"], {
+    // Not execFileSync: the receiver lives in this process and must answer while the job runs.
+    await promisify(execFile)("npm", ["run", "-s", "alerts:run"], {
       env: {
         ...process.env, CUSTODIA_ENV: "test", DATABASE_URL: e2eDatabaseUrl(), ALERT_FAILED_SIGN_INS_PER_ACCOUNT: "3",
         SIEM_WEBHOOK_URL: `http://127.0.0.1:${(siem.address() as { port: number }).port}/alerts`, SIEM_WEBHOOK_SECRET: SECRET,
       },
-      stdio: "ignore",
     });
   } finally {
     await new Promise((resolve) => siem.close(resolve));
