@@ -2,6 +2,7 @@ import { execFile } from "node:child_process";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer } from "node:http";
 import { promisify } from "node:util";
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import { pageAlert, signIn, submitPassword } from "./support/auth";
 import { e2eDatabaseUrl, lastAuditSeq, query } from "./support/db";
@@ -56,6 +57,11 @@ test("a failed sign-in burst becomes an alert: the auditor sees its severity, it
   const row = page.getByRole("row").filter({ hasText: "Failed sign-ins" }).filter({ hasText: alert!.actor_id.slice(0, 8) });
   await expect(row).toContainText("medium");
   await expect(row).toContainText("webhook: delivered");
+  // With the evidence and delivery columns filled: no serious axe violation, and no wider than a 390 px phone.
+  const axe = await new AxeBuilder({ page }).analyze();
+  expect(axe.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => v.id)).toEqual([]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.scrollingElement!.scrollWidth)).toBeLessThanOrEqual(390);
   await row.getByRole("link", { name: `event ${alert!.evidence[0]}` }).click();
   await expect(page.getByRole("heading", { name: `Event ${alert!.evidence[0]}` })).toBeVisible();
   await expect(page.getByText("auth.sign_in")).toBeVisible();
