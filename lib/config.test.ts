@@ -45,3 +45,48 @@ describe("operations settings", () => {
     expect(() => readConfig({ READY_MAX_SEALER_LAG_SECONDS: "0" })).toThrow();
   });
 });
+
+describe("alert rule settings", () => {
+  it("default to the documented thresholds and clinic hours", () => {
+    expect(readConfig({}).alertRules).toEqual({
+      signInWindowSeconds: 900, failedSignInsPerAccount: 5, failedSignInsPerAddress: 20, sprayAccounts: 5,
+      exportWindowSeconds: 86_400, exportsPerWindow: 20,
+      clinicHours: { openMinute: 420, closeMinute: 1140, days: [1, 2, 3, 4, 5], timeZone: "UTC" },
+    });
+  });
+
+  it("refuses invalid thresholds, clock times and time zones with a message naming the setting", () => {
+    const refusals: [Record<string, string>, RegExp][] = [
+      [{ ALERT_FAILED_SIGN_INS_PER_ACCOUNT: "1" }, /ALERT_FAILED_SIGN_INS_PER_ACCOUNT must be a whole number of at least 2/],
+      [{ ALERT_FAILED_SIGN_INS_PER_ADDRESS: "many" }, /ALERT_FAILED_SIGN_INS_PER_ADDRESS/],
+      [{ ALERT_SPRAY_ACCOUNTS: "0" }, /ALERT_SPRAY_ACCOUNTS must be a whole number of at least 2 accounts/],
+      [{ ALERT_SIGN_IN_WINDOW_SECONDS: "10" }, /ALERT_SIGN_IN_WINDOW_SECONDS must be at least 60/],
+      [{ ALERT_EXPORTS_PER_WINDOW: "0" }, /ALERT_EXPORTS_PER_WINDOW must be a whole number of at least 1/],
+      [{ CLINIC_HOURS: "19:00-07:00" }, /CLINIC_HOURS must be HH:MM-HH:MM in 24-hour time with the opening before the closing/],
+      [{ CLINIC_HOURS: "9am-5pm" }, /CLINIC_HOURS must be/],
+      [{ CLINIC_DAYS: "Fri-Mon" }, /CLINIC_DAYS must list weekdays/],
+      [{ CLINIC_TIME_ZONE: "EST+5" }, /CLINIC_TIME_ZONE must be an IANA time zone/],
+      [{ CLINIC_TIME_ZONE: "Mars/Olympus_Mons" }, /CLINIC_TIME_ZONE must be an IANA time zone/],
+    ];
+    for (const [env, message] of refusals) expect(() => readConfig(env), JSON.stringify(env)).toThrow(message);
+    expect(readConfig({ CLINIC_TIME_ZONE: "America/New_York", CLINIC_HOURS: "08:30-17:00", CLINIC_DAYS: "Mon-Sat" }).alertRules.clinicHours)
+      .toEqual({ openMinute: 510, closeMinute: 1020, days: [1, 2, 3, 4, 5, 6], timeZone: "America/New_York" });
+  });
+});
+
+describe("SIEM settings", () => {
+  it("are off by default; a webhook needs its secret, syslog a tcp:// or tls:// address", () => {
+    expect(readConfig({}).siem).toEqual({ webhook: null, syslog: null, maxAttempts: 12, retryBaseSeconds: 30 });
+    const secret = "s".repeat(32);
+    expect(readConfig({ SIEM_WEBHOOK_URL: "https://siem.example.org/hook", SIEM_WEBHOOK_SECRET: secret }).siem.webhook).toEqual({ url: "https://siem.example.org/hook", secret });
+    expect(() => readConfig({ SIEM_WEBHOOK_URL: "https://siem.example.org/hook" })).toThrow(/SIEM_WEBHOOK_SECRET is required when SIEM_WEBHOOK_URL is set/);
+    expect(() => readConfig({ SIEM_WEBHOOK_URL: "https://siem.example.org/hook", SIEM_WEBHOOK_SECRET: "short" })).toThrow(/at least 32 characters/);
+    expect(() => readConfig({ SIEM_WEBHOOK_URL: "ftp://siem.example.org" , SIEM_WEBHOOK_SECRET: secret })).toThrow(/SIEM_WEBHOOK_URL must be an http\(s\) URL/);
+    expect(readConfig({ SIEM_SYSLOG_URL: "tls://siem.example.org:6514", SIEM_SYSLOG_CA_FILE: "/etc/siem-ca.pem" }).siem.syslog).toEqual({ url: "tls://siem.example.org:6514", caFile: "/etc/siem-ca.pem" });
+    expect(() => readConfig({ SIEM_SYSLOG_URL: "udp://siem.example.org:514" })).toThrow(/SIEM_SYSLOG_URL must be tcp:\/\/host:port or tls:\/\/host:port/);
+    expect(() => readConfig({ SIEM_SYSLOG_URL: "tcp://siem.example.org:601", SIEM_SYSLOG_CA_FILE: "/etc/ca.pem" })).toThrow(/only applies to a tls:\/\//);
+    expect(() => readConfig({ SIEM_MAX_ATTEMPTS: "0" })).toThrow(/SIEM_MAX_ATTEMPTS must be at least 1/);
+    expect(() => readConfig({ CUSTODIA_ENV: "production", SIEM_WEBHOOK_URL: "http://siem.example.org/hook", SIEM_WEBHOOK_SECRET: secret })).toThrow(/must be an https:\/\/ URL in production/);
+    expect(readConfig({ CUSTODIA_ENV: "production", SIEM_WEBHOOK_URL: "https://siem.example.org/hook", SIEM_WEBHOOK_SECRET: secret }).siem.webhook?.url).toBe("https://siem.example.org/hook");
+  });
+});

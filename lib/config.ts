@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { isTimeZone, parseClinicDays, parseClinicHours, type ClinicHours } from "@/lib/alerts/clinic-hours";
 
 function isBareOrigin(value: string): boolean {
   return new URL(value).origin === value.replace(/\/$/, "").toLowerCase();
@@ -47,6 +48,29 @@ const envSchema = z.object({
   // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; unset: the development outbox.
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default("Custodia <no-reply@custodia.invalid>"),
+  // Detection rules (lib/alerts): counts per fixed window; README, "Alert rules".
+  ALERT_SIGN_IN_WINDOW_SECONDS: z.coerce.number().int("ALERT_SIGN_IN_WINDOW_SECONDS must be a whole number of seconds").min(60, "ALERT_SIGN_IN_WINDOW_SECONDS must be at least 60").max(86_400, "ALERT_SIGN_IN_WINDOW_SECONDS must be at most 86400 (a day)").default(15 * 60),
+  ALERT_FAILED_SIGN_INS_PER_ACCOUNT: z.coerce.number().int().min(2, "ALERT_FAILED_SIGN_INS_PER_ACCOUNT must be a whole number of at least 2").default(5),
+  ALERT_FAILED_SIGN_INS_PER_ADDRESS: z.coerce.number().int().min(2, "ALERT_FAILED_SIGN_INS_PER_ADDRESS must be a whole number of at least 2").default(20),
+  ALERT_SPRAY_ACCOUNTS: z.coerce.number().int().min(2, "ALERT_SPRAY_ACCOUNTS must be a whole number of at least 2 accounts").default(5),
+  ALERT_EXPORT_WINDOW_SECONDS: z.coerce.number().int().min(60, "ALERT_EXPORT_WINDOW_SECONDS must be at least 60").max(7 * 86_400, "ALERT_EXPORT_WINDOW_SECONDS must be at most a week").default(24 * 60 * 60),
+  ALERT_EXPORTS_PER_WINDOW: z.coerce.number().int().min(1, "ALERT_EXPORTS_PER_WINDOW must be a whole number of at least 1").default(20),
+  CLINIC_HOURS: z.string().default("07:00-19:00").refine((v) => parseClinicHours(v) !== null, "CLINIC_HOURS must be HH:MM-HH:MM in 24-hour time with the opening before the closing, e.g. 07:00-19:00"),
+  CLINIC_DAYS: z.string().default("Mon-Fri").refine((v) => parseClinicDays(v) !== null, "CLINIC_DAYS must list weekdays as Mon-Fri, Mon,Wed,Fri or Mon-Fri,Sat"),
+  CLINIC_TIME_ZONE: z.string().default("UTC").refine(isTimeZone, "CLINIC_TIME_ZONE must be an IANA time zone such as Europe/Paris or America/New_York"),
+  // SIEM delivery (lib/alerts/delivery): either, both or neither.
+  SIEM_WEBHOOK_URL: z.url({ protocol: /^https?$/, error: "SIEM_WEBHOOK_URL must be an http(s) URL" }).optional(),
+  SIEM_WEBHOOK_SECRET: z.string().min(32, "SIEM_WEBHOOK_SECRET must be at least 32 characters").optional(),
+  SIEM_SYSLOG_URL: z.url({ protocol: /^(tcp|tls)$/, error: "SIEM_SYSLOG_URL must be tcp://host:port or tls://host:port" }).optional(),
+  SIEM_SYSLOG_CA_FILE: z.string().min(1).optional(),
+  SIEM_MAX_ATTEMPTS: z.coerce.number().int().min(1, "SIEM_MAX_ATTEMPTS must be at least 1").max(100).default(12),
+  SIEM_RETRY_BASE_SECONDS: z.coerce.number().min(0.01, "SIEM_RETRY_BASE_SECONDS must be positive").max(3600).default(30),
+}).superRefine((e, issues) => {
+  // Alerts name accounts, addresses and pseudonyms: in production they leave only over TLS (webhook; syslog may use tls://).
+  const production = (e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development")) === "production";
+  if (production && e.SIEM_WEBHOOK_URL?.startsWith("http:")) issues.addIssue({ code: "custom", path: ["SIEM_WEBHOOK_URL"], message: "SIEM_WEBHOOK_URL must be an https:// URL in production" });
+  if (e.SIEM_WEBHOOK_URL && !e.SIEM_WEBHOOK_SECRET) issues.addIssue({ code: "custom", path: ["SIEM_WEBHOOK_SECRET"], message: "SIEM_WEBHOOK_SECRET is required when SIEM_WEBHOOK_URL is set (the receiver checks the signature with it)" });
+  if (e.SIEM_SYSLOG_CA_FILE && !e.SIEM_SYSLOG_URL?.startsWith("tls:")) issues.addIssue({ code: "custom", path: ["SIEM_SYSLOG_CA_FILE"], message: "SIEM_SYSLOG_CA_FILE only applies to a tls:// SIEM_SYSLOG_URL" });
 });
 
 export type AppEnv = "production" | "development" | "test";
@@ -87,6 +111,21 @@ export interface Config {
   /** Where activation and password-reset links are sent; unset outside production: the outbox folder. */
   smtpUrl: string | undefined;
   mailFrom: string;
+  alertRules: {
+    signInWindowSeconds: number;
+    failedSignInsPerAccount: number;
+    failedSignInsPerAddress: number;
+    sprayAccounts: number;
+    exportWindowSeconds: number;
+    exportsPerWindow: number;
+    clinicHours: ClinicHours;
+  };
+  siem: {
+    webhook: { url: string; secret: string } | null;
+    syslog: { url: string; caFile: string | undefined } | null;
+    maxAttempts: number;
+    retryBaseSeconds: number;
+  };
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -123,6 +162,21 @@ export function readConfig(source: Record<string, string | undefined> = process.
     backupKeepDaily: e.BACKUP_KEEP_DAILY,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    alertRules: {
+      signInWindowSeconds: e.ALERT_SIGN_IN_WINDOW_SECONDS,
+      failedSignInsPerAccount: e.ALERT_FAILED_SIGN_INS_PER_ACCOUNT,
+      failedSignInsPerAddress: e.ALERT_FAILED_SIGN_INS_PER_ADDRESS,
+      sprayAccounts: e.ALERT_SPRAY_ACCOUNTS,
+      exportWindowSeconds: e.ALERT_EXPORT_WINDOW_SECONDS,
+      exportsPerWindow: e.ALERT_EXPORTS_PER_WINDOW,
+      clinicHours: { ...parseClinicHours(e.CLINIC_HOURS)!, days: parseClinicDays(e.CLINIC_DAYS)!, timeZone: e.CLINIC_TIME_ZONE },
+    },
+    siem: {
+      webhook: e.SIEM_WEBHOOK_URL && e.SIEM_WEBHOOK_SECRET ? { url: e.SIEM_WEBHOOK_URL, secret: e.SIEM_WEBHOOK_SECRET } : null,
+      syslog: e.SIEM_SYSLOG_URL ? { url: e.SIEM_SYSLOG_URL, caFile: e.SIEM_SYSLOG_CA_FILE } : null,
+      maxAttempts: e.SIEM_MAX_ATTEMPTS,
+      retryBaseSeconds: e.SIEM_RETRY_BASE_SECONDS,
+    },
   };
 }
 

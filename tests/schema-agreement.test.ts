@@ -28,14 +28,15 @@ function prismaColumns(): Column[] {
     const table = /@@map\("([^"]+)"\)/.exec(body!)?.[1];
     if (!table) throw new Error("every model maps to a snake_case table");
     for (const line of body!.split("\n")) {
-      const m = /^\s+(\w+)\s+(\w+)(\?)?\s*(.*)$/.exec(line);
+      const m = /^\s+(\w+)\s+(\w+)(\[\])?(\?)?\s*(.*)$/.exec(line);
       if (!m || !scalarTypes[m[2]!]) continue;
-      const [, name, type, optional, attributes] = m;
+      const [, name, type, list, optional, attributes] = m;
       const dbType = /@db\.(\w+)/.exec(attributes!)?.[1];
       columns.push({
         table,
         column: /@map\("([^"]+)"\)/.exec(attributes!)?.[1] ?? name!,
-        type: dbType ? dbTypes[dbType]! : scalarTypes[type!]!,
+        // information_schema names every array column's type "ARRAY".
+        type: list ? "ARRAY" : dbType ? dbTypes[dbType]! : scalarTypes[type!]!,
         nullable: optional === "?",
       });
     }

@@ -220,7 +220,8 @@ describe("the catalog", () => {
       `SELECT p.proname, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'public' AND p.prosecdef`,
     );
-    expect(definers.map((d) => d.proname).sort()).toEqual(["app_context_valid"]);
+    // app_record_ddl: the event trigger records DDL by anyone into ddl_event, which only the owner may write.
+    expect(definers.map((d) => d.proname).sort()).toEqual(["app_context_valid", "app_record_ddl"]);
     for (const d of definers) expect(d.config ?? [], d.proname).toContainEqual(expect.stringMatching(/^search_path=pg_catalog, public, pg_temp$/));
   });
 

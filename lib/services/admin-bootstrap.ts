@@ -30,7 +30,7 @@ export async function createAdministrator(raw: unknown): Promise<string> {
     const id = await createUser(ctx, { email: input.email, displayName: input.displayName, role: input.role, password: input.password });
     ctx.audit({ action: "user.admin_bootstrap", resourceType: "user", resourceId: id, details: { role: input.role, activeAdmins: admins } });
     if (input.role === "admin") {
-      await ctx.tx.alert.createMany({ data: { kind: "privilege_change", details: { change: "admin-created", userId: id, via: "admin:create" } } });
+      await ctx.tx.alert.createMany({ data: { kind: "privilege_change", severity: "high", details: { change: "admin-created", userId: id, via: "admin:create" } } });
     }
     return id;
   });

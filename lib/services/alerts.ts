@@ -5,9 +5,24 @@ import { NotFound } from "@/lib/access/errors";
 import { withActor } from "@/lib/db/transaction";
 import { alertAckSchema } from "@/lib/validation/audit";
 
+export interface DeliveryView {
+  target: string;
+  status: string;
+  attempts: number;
+  lastError: string | null;
+  lastAttemptAt: string | null;
+  deliveredAt: string | null;
+}
+
 export interface AlertView {
   id: string;
   kind: string;
+  severity: string;
+  rule: string | null;
+  /** audit_event.seq of the events that triggered it. */
+  evidence: string[];
+  /** One per configured SIEM target, once the delivery job has picked the alert up. */
+  deliveries: DeliveryView[];
   actorId: string | null;
   patientPseudonym: string | null;
   details: unknown;
@@ -22,11 +37,23 @@ export async function listAlerts(actor: Actor, options: { open?: boolean } = {})
       where: options.open ? { acknowledgedAt: null } : {},
       orderBy: { createdAt: "desc" },
       take: 200,
+      include: { deliveries: { orderBy: { target: "asc" } } },
     });
     audit({ action: "alert.list", details: { returned: alerts.length } });
     return alerts.map((a) => ({
       id: a.id,
       kind: a.kind,
+      severity: a.severity,
+      rule: a.rule,
+      evidence: a.evidence.map(String),
+      deliveries: a.deliveries.map((d) => ({
+        target: d.target,
+        status: d.status,
+        attempts: d.attempts,
+        lastError: d.lastError,
+        lastAttemptAt: d.lastAttemptAt?.toISOString() ?? null,
+        deliveredAt: d.deliveredAt?.toISOString() ?? null,
+      })),
       actorId: a.actorId,
       patientPseudonym: a.patientPseudonym,
       details: a.details,

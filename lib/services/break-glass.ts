@@ -50,7 +50,7 @@ export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ 
     const reasonEnc = sealSystem(input.reason, { table: "break_glass_grant", column: "reason_enc", rowId: id });
     await tx.breakGlassGrant.create({ data: { id, clinicianId: actor.userId, patientId, reasonEnc, expiresAt } });
     await tx.alert.create({
-      data: { kind: "break_glass", actorId: actor.userId, patientPseudonym: pseudonym(patientId), details: { grantId: id, expiresAt: expiresAt.toISOString() } },
+      data: { kind: "break_glass", severity: "high", actorId: actor.userId, patientPseudonym: pseudonym(patientId), details: { grantId: id, expiresAt: expiresAt.toISOString() } },
     });
     audit({
       ...who,

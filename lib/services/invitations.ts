@@ -49,7 +49,7 @@ export async function inviteStaff(actor: Actor, raw: unknown): Promise<Invitatio
       const token = await issueToken(ctx.tx, id, "activation", actor.userId);
       ctx.audit({ ...by, action: "user.invite", resourceType: "user", resourceId: id, details: { role: input.role } });
       if (input.role === "admin") {
-        await ctx.tx.alert.createMany({ data: { kind: "privilege_change", actorId: actor.userId, details: { change: "admin-invited", userId: id } } });
+        await ctx.tx.alert.createMany({ data: { kind: "privilege_change", severity: "high", actorId: actor.userId, details: { change: "admin-invited", userId: id } } });
       }
       return { userId: id, token };
     },

@@ -58,7 +58,7 @@ async function recordBulkAccess(actor: Actor, patientId: string, max: number, wi
     // One alert per window is enough for a reviewer; every refused request is still in the audit log.
     if (recent === 0) {
       await tx.alert.create({
-        data: { kind: "bulk_access", actorId: actor.userId, patientPseudonym: pseudonym(patientId), details: { max, windowSeconds } },
+        data: { kind: "bulk_access", severity: "high", actorId: actor.userId, patientPseudonym: pseudonym(patientId), details: { max, windowSeconds } },
       });
     }
     audit({

@@ -103,7 +103,7 @@ async function otherActiveAdmins(ctx: ActorContext, userId: string): Promise<num
  * administrator may insert an alert but not read one back (create would ask for the row with RETURNING).
  */
 function privilegeAlert(ctx: ActorContext, actor: Actor, details: Record<string, string>): Promise<unknown> {
-  return ctx.tx.alert.createMany({ data: { kind: "privilege_change", actorId: actor.userId, details: { ...details } } });
+  return ctx.tx.alert.createMany({ data: { kind: "privilege_change", severity: "high", actorId: actor.userId, details: { ...details } } });
 }
 
 /** The user's sessions end at their next request: checkSession compares session_version. */

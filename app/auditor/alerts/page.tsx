@@ -1,8 +1,10 @@
+import Link from "next/link";
 import { acknowledgeAlertAction } from "@/app/auditor/actions";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
+import { DataTable, type Column } from "@/components/ui/data-table";
 import { requireActor } from "@/lib/auth/require-actor";
-import { listAlerts } from "@/lib/services/alerts";
+import { listAlerts, type AlertView, type DeliveryView } from "@/lib/services/alerts";
 
 export const metadata = { title: "Alerts" };
 
@@ -12,12 +14,88 @@ const kindLabel: Record<string, string> = {
   lockout: "Lockout",
   privilege_change: "Privilege change",
   processor_expiry: "Processor agreement ending",
+  failed_sign_ins: "Failed sign-ins",
+  password_spraying: "Password spraying",
+  after_hours_access: "After-hours record access",
+  export_volume: "Unusual export volume",
+  schema_change: "Database schema change",
+  schema_monitor_off: "Schema-change monitoring off",
+  audit_integrity: "Audit log integrity failure",
 };
 
 function processorExpiry(details: unknown): string {
   const d = (details ?? {}) as { processorName?: string; threshold?: string; expiresOn?: string };
   return `${d.processorName ?? "a processor"}: agreement ${d.threshold === "expired" ? "ended" : "ends"} on ${d.expiresOn ?? "?"}`;
 }
+
+const severityClass: Record<string, string> = {
+  critical: "bg-red-700 text-white",
+  high: "bg-red-100 text-red-900",
+  medium: "bg-amber-100 text-amber-900",
+  low: "bg-slate-100 text-slate-900",
+};
+
+function deliveryText(d: DeliveryView): string {
+  if (d.status === "delivered") return `${d.target}: delivered ${d.deliveredAt?.replace("T", " ").slice(0, 16) ?? ""} UTC`;
+  const tries = `${d.attempts} ${d.attempts === 1 ? "attempt" : "attempts"}`;
+  if (d.status === "failed") return `${d.target}: gave up after ${tries}${d.lastError ? ` (${d.lastError})` : ""}`;
+  return `${d.target}: ${d.attempts === 0 ? "waiting to send" : `retrying, ${tries}${d.lastError ? ` (${d.lastError})` : ""}`}`;
+}
+
+const columns: Column<AlertView>[] = [
+  {
+    header: "Alert",
+    cell: (a) => (
+      <span>
+        <strong>{kindLabel[a.kind] ?? a.kind}</strong>{" "}
+        <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${severityClass[a.severity] ?? ""}`}>{a.severity}</span>
+        {a.kind === "processor_expiry" ? <span className="block">{processorExpiry(a.details)}</span> : null}
+      </span>
+    ),
+  },
+  { header: "Raised (UTC)", cell: (a) => a.createdAt.replace("T", " ").slice(0, 19) },
+  {
+    header: "Who",
+    cell: (a) => (
+      <span className="font-mono">
+        {a.actorId?.slice(0, 8) ?? "—"}
+        {a.patientPseudonym ? ` · ${a.patientPseudonym}` : ""}
+      </span>
+    ),
+  },
+  {
+    header: "Evidence",
+    cell: (a) =>
+      a.evidence.length === 0 ? "—" : (
+        <span className="flex flex-wrap gap-x-2">
+          {a.evidence.slice(0, 5).map((seq) => (
+            <Link key={seq} href={`/auditor/events/${seq}`} className="underline">
+              event {seq}
+            </Link>
+          ))}
+          {a.evidence.length > 5 ? <span>and {a.evidence.length - 5} more</span> : null}
+        </span>
+      ),
+  },
+  {
+    header: "SIEM delivery",
+    cell: (a) => (a.deliveries.length === 0 ? "not sent" : <span className="block">{a.deliveries.map(deliveryText).join("; ")}</span>),
+  },
+  {
+    header: "Review",
+    cell: (a) =>
+      a.acknowledgedAt ? (
+        <span className="text-slate-600">acknowledged {a.acknowledgedAt.slice(0, 10)}</span>
+      ) : (
+        <form action={acknowledgeAlertAction}>
+          <input type="hidden" name="alertId" value={a.id} />
+          <Button type="submit" variant="secondary">
+            Acknowledge<span className="sr-only"> alert of {a.createdAt}</span>
+          </Button>
+        </form>
+      ),
+  },
+];
 
 export default async function AlertsPage() {
   const actor = await requireActor("auditor");
@@ -27,28 +105,7 @@ export default async function AlertsPage() {
       <h1 className="text-2xl font-bold">Alerts</h1>
       <Card>
         {alerts.length === 0 ? <p className="text-sm">No alerts.</p> : null}
-        <ul className="divide-y">
-          {alerts.map((a) => (
-            <li key={a.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
-              <span>
-                <strong>{kindLabel[a.kind] ?? a.kind}</strong> · {a.createdAt.replace("T", " ").slice(0, 19)} UTC · actor{" "}
-                <span className="font-mono">{a.actorId?.slice(0, 8) ?? "—"}</span>
-                {a.patientPseudonym ? <span className="font-mono"> · {a.patientPseudonym}</span> : null}
-                {a.kind === "processor_expiry" ? <span> · {processorExpiry(a.details)}</span> : null}
-              </span>
-              {a.acknowledgedAt ? (
-                <span className="text-slate-600">acknowledged {a.acknowledgedAt.slice(0, 10)}</span>
-              ) : (
-                <form action={acknowledgeAlertAction}>
-                  <input type="hidden" name="alertId" value={a.id} />
-                  <Button type="submit" variant="secondary">
-                    Acknowledge<span className="sr-only"> alert of {a.createdAt}</span>
-                  </Button>
-                </form>
-              )}
-            </li>
-          ))}
-        </ul>
+        <DataTable caption="Alerts, newest first" rows={alerts} columns={columns} rowKey={(a) => a.id} />
       </Card>
     </div>
   );

@@ -39,6 +39,8 @@ CREATE POLICY processor_delete ON processor FOR DELETE USING ((SELECT app_actor_
 -- processor, threshold and agreement end date" hold across job runs and parallel runners (ON CONFLICT DO
 -- NOTHING); a renewed agreement (new end date) is alerted afresh.
 ALTER TABLE alert DROP CONSTRAINT alert_kind_check;
-ALTER TABLE alert ADD CONSTRAINT alert_kind_check CHECK (kind IN ('break_glass', 'bulk_access', 'lockout', 'privilege_change', 'processor_expiry'));
+ALTER TABLE alert ADD CONSTRAINT alert_kind_check CHECK (kind IN ('break_glass', 'bulk_access', 'lockout', 'privilege_change',
+  'failed_sign_ins', 'password_spraying', 'after_hours_access', 'export_volume', 'schema_change', 'schema_monitor_off', 'audit_integrity',
+  'processor_expiry'));
 CREATE UNIQUE INDEX alert_processor_expiry_once ON alert ((details->>'processorId'), (details->>'threshold'), (details->>'expiresOn'))
   WHERE kind = 'processor_expiry';
