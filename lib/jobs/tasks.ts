@@ -1,0 +1,64 @@
+import "server-only";
+import type { RequestMeta } from "@/lib/access/actor";
+import type { JsonValue } from "@/lib/audit/canonical";
+import { sealAll } from "@/lib/audit/sealer";
+import { verifyAuditLog } from "@/lib/audit/verify";
+import { processDueErasures } from "@/lib/services/erasure";
+import { applyRetention } from "@/lib/services/retention";
+
+/**
+ * One scheduled job. `run` works as the signed `system` context (withSystem) and is audited there; what it
+ * returns is kept in the job's history. It must be idempotent: a run killed half-way is run again from the
+ * start (after `expireInMinutes`), and must then do only what is left.
+ */
+export interface ScheduledTask {
+  /** Queue name: lower-case words and hyphens. */
+  name: string;
+  /** Five-field cron expression, in UTC. */
+  cron: string;
+  description: string;
+  /** Further attempts after a failure, with exponential backoff from `retryDelaySeconds` (default 60). */
+  retryLimit: number;
+  retryDelaySeconds?: number;
+  /** A run still going after this long is taken for dead and retried. */
+  expireInMinutes: number;
+  run(request: RequestMeta): Promise<{ [key: string]: JsonValue }>;
+}
+
+/** Every scheduled job, one entry each (docs/decisions/0010-job-runner.md). */
+export const scheduledTasks: ScheduledTask[] = [
+  {
+    name: "erasure-processing",
+    cron: "0 2 * * *",
+    description: "Erasures whose grace period has ended",
+    retryLimit: 3,
+    expireInMinutes: 30,
+    run: async (request) => ({ executed: await processDueErasures(request) }),
+  },
+  {
+    name: "retention-purge",
+    cron: "30 2 * * *",
+    description: "Removes data older than its retention period",
+    retryLimit: 3,
+    expireInMinutes: 30,
+    run: async (request) => {
+      const { removed, failed } = await applyRetention(request);
+      // Failed purges are audited one by one; the run itself fails so the history shows it and it retries.
+      if (failed.length > 0) throw new Error(`retention purge failed for ${failed.length} erased patient(s): ${failed.join(", ")}`);
+      return removed;
+    },
+  },
+  {
+    name: "audit-verify",
+    cron: "0 4 * * *",
+    description: "Verifies the whole audit chain and its signed checkpoints",
+    retryLimit: 1,
+    expireInMinutes: 60,
+    run: async (request) => {
+      await sealAll();
+      const result = await verifyAuditLog({ request });
+      if (!result.ok) throw new Error(`audit chain broken at position ${result.firstBadSeq}: ${result.kind}`);
+      return { events: result.events };
+    },
+  },
+];
