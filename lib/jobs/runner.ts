@@ -45,7 +45,7 @@ async function runRecorded(task: ScheduledTask, job: PgBoss.JobWithMetadata): Pr
   const attempt = job.retryCount + 1;
   const runId = await recordRunStart(request, { jobId: job.id, task: task.name, attempt });
   try {
-    const summary = await task.run(request);
+    const summary = await task.run(request, new Date());
     await recordRunFinish(request, runId, { ok: true, summary });
   } catch (error) {
     log().error({ err: error, task: task.name, attempt }, "scheduled job failed");

@@ -22,7 +22,8 @@ export interface ScheduledTask {
   retryDelaySeconds?: number;
   /** A run still going after this long is taken for dead and retried. */
   expireInMinutes: number;
-  run(request: RequestMeta): Promise<{ [key: string]: JsonValue }>;
+  /** `now` is the run's time (tests pass another). */
+  run(request: RequestMeta, now: Date): Promise<{ [key: string]: JsonValue }>;
 }
 
 /** Every scheduled job, one entry each (docs/decisions/0010-job-runner.md). */
@@ -33,7 +34,7 @@ export const scheduledTasks: ScheduledTask[] = [
     description: "Erasures whose grace period has ended",
     retryLimit: 3,
     expireInMinutes: 30,
-    run: async (request) => ({ executed: await processDueErasures(request) }),
+    run: async (request, now) => ({ executed: await processDueErasures(request, now) }),
   },
   {
     name: "retention-purge",
@@ -41,8 +42,8 @@ export const scheduledTasks: ScheduledTask[] = [
     description: "Removes data older than its retention period",
     retryLimit: 3,
     expireInMinutes: 30,
-    run: async (request) => {
-      const { removed, failed } = await applyRetention(request);
+    run: async (request, now) => {
+      const { removed, failed } = await applyRetention(request, now);
       // Failed purges are audited one by one; the run itself fails so the history shows it and it retries.
       if (failed.length > 0) throw new Error(`retention purge failed for ${failed.length} erased patient(s): ${failed.join(", ")}`);
       return removed;

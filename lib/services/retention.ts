@@ -20,20 +20,21 @@ export interface RetentionRow {
 type Counts = Record<RetentionCategory, number>;
 
 /**
- * What each period removes, as one WHERE clause over a cutoff ($1 = now − period) and now ($2). Erased
+ * What each period removes, as one WHERE clause over p.cutoff (now − period) and p.now. Erased
  * clinical records are different: their date was fixed at erasure (patient_restriction.retain_until, from the
  * period in force then) and each patient is purged in a transaction of its own (erasure.ts).
  */
 const rules: Record<Exclude<RetentionCategory, "erased_clinical_records">, { table: string; where: string }> = {
-  sessions: { table: "auth_session", where: "(revoked_at IS NOT NULL AND revoked_at < $1) OR expires_at < $1" },
-  throttle: { table: "login_throttle", where: "window_started_at < $1 AND (locked_until IS NULL OR locked_until < $2)" },
-  record_access: { table: "record_access", where: "accessed_at < $1" },
+  sessions: { table: "auth_session", where: "(revoked_at IS NOT NULL AND revoked_at < p.cutoff) OR expires_at < p.cutoff" },
+  throttle: { table: "login_throttle", where: "window_started_at < p.cutoff AND (locked_until IS NULL OR locked_until < p.now)" },
+  record_access: { table: "record_access", where: "accessed_at < p.cutoff" },
   data_requests: {
     table: "data_request",
-    where: "status IN ('approved', 'rejected', 'cancelled', 'completed') AND coalesce(decided_at, created_at) < $1",
+    where: "status IN ('approved', 'rejected', 'cancelled', 'completed') AND coalesce(decided_at, created_at) < p.cutoff",
   },
 };
 const simple = Object.keys(rules) as (keyof typeof rules)[];
+const PARAMS = "WITH p AS (SELECT $1::timestamptz AS cutoff, $2::timestamptz AS now)";
 
 const cutoff = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000);
 
@@ -54,7 +55,7 @@ async function countDue(tx: Tx, now: Date): Promise<Counts> {
   const counts = {} as Counts;
   for (const category of simple) {
     const { table, where } = rules[category];
-    const [row] = await tx.$queryRawUnsafe<{ n: number }[]>(`SELECT count(*)::int AS n FROM ${table} WHERE ${where}`, cutoff(now, policy.get(category)!.days), now);
+    const [row] = await tx.$queryRawUnsafe<{ n: number }[]>(`${PARAMS} SELECT count(*)::int AS n FROM ${table}, p WHERE ${where}`, cutoff(now, policy.get(category)!.days), now);
     counts[category] = row?.n ?? 0;
   }
   counts.erased_clinical_records = await tx.patientRestriction.count({ where: { reason: "retention", retainUntil: { lte: now } } });
@@ -119,7 +120,7 @@ export async function applyRetention(request: RequestMeta, now = new Date()): Pr
     removed[category] = await withSystem(request, async ({ tx, audit }) => {
       const days = await retentionDays(tx, category);
       const { table, where } = rules[category];
-      const n = await tx.$executeRawUnsafe(`DELETE FROM ${table} WHERE ${where}`, cutoff(now, days), now);
+      const n = await tx.$executeRawUnsafe(`${PARAMS} DELETE FROM ${table} USING p WHERE ${where}`, cutoff(now, days), now);
       audit({ action: "retention.apply", resourceType: "retention_policy", resourceId: category, details: { days, removed: n } });
       return n;
     });
