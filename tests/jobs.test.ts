@@ -11,6 +11,7 @@ import { submitRequest } from "@/lib/services/data-requests";
 import { recentJobRuns } from "@/lib/services/job-history";
 import { adminQuery, isEmbedded, testDatabaseUrl, withAdminClient } from "./helpers/db";
 import { actorOf, identity, makeUser, type TestUser } from "./helpers/fixtures";
+import { asRuntimeConnection } from "./helpers/runtime-role";
 
 vi.hoisted(() => {
   // Erasures are due as soon as they are asked for, so the erasure job has work at once.
@@ -98,6 +99,21 @@ describe("the job runner", () => {
     }
     const failed = await adminQuery("SELECT actor_role, outcome, details->>'error' AS error FROM audit_event WHERE action = 'job.finish' AND details->>'task' = 'flaky' AND outcome = 'error'");
     expect(failed).toEqual([{ actor_role: "system", outcome: "error", error: "checkpoint folder not writable" }]);
+  });
+
+  it("keeps the queue out of the runtime role's reach, and lets only the system write the history", async () => {
+    await start([]);
+    // Even a genuine system context over the app's connection: no grant on pg-boss's schema.
+    await expect(asRuntimeConnection({ role: "system" }, (c) => c.query("SELECT id FROM pgboss.job"))).rejects.toThrow(/permission denied/);
+    await expect(asRuntimeConnection({ role: "system" }, (c) => c.query("INSERT INTO pgboss.schedule (name, cron) VALUES ('erasure-processing', '* * * * *')")))
+      .rejects.toThrow(/permission denied/);
+    for (const context of [{ role: "admin", actorId: admin.id }, { role: "auditor", actorId: auditor.id }]) {
+      await expect(asRuntimeConnection(context, (c) => c.query("INSERT INTO job_run (job_id, task, attempt, status) VALUES ('forged', 'erasure-processing', 1, 'succeeded')")))
+        .rejects.toThrow(/row-level security/);
+      const { rowCount } = await asRuntimeConnection(context, (c) => c.query("UPDATE job_run SET status = 'succeeded', error = NULL WHERE status = 'failed'"));
+      expect(rowCount).toBe(0);
+    }
+    expect(await adminQuery("SELECT 1 FROM job_run WHERE job_id = 'forged'")).toEqual([]);
   });
 
   it("shows the history to nobody else: a clinician is refused, and the refusal is logged", async () => {

@@ -3,6 +3,7 @@ import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import type { JsonValue } from "@/lib/audit/canonical";
 import { withActor, withSystem } from "@/lib/db/transaction";
+import { scheduledTasks } from "@/lib/jobs/tasks";
 
 export interface JobRunView {
   id: string;
@@ -67,4 +68,16 @@ export async function recentJobRuns(actor: Actor, limit = 50): Promise<JobRunVie
       summary: r.summary as JsonValue,
     }));
   });
+}
+
+export interface ScheduleView {
+  task: string;
+  cron: string;
+  description: string;
+}
+
+/** What runs when (lib/jobs/tasks.ts), for the same readers as the history. */
+export async function jobSchedule(actor: Actor): Promise<ScheduleView[]> {
+  await authorize(actor, "jobs.read");
+  return scheduledTasks.map((t) => ({ task: t.name, cron: t.cron, description: t.description }));
 }

@@ -14,7 +14,7 @@ export default async function AdminRequestsPage() {
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Data subject requests</h1>
       <Card title="Erasure job">
-        <p className="mb-2 text-sm">Erasures run when their grace period ends (daily job: npm run erasure:process).</p>
+        <p className="mb-2 text-sm">Erasures run when their grace period ends, by the daily erasure-processing job (02:00 UTC; see Jobs).</p>
         <RunErasuresButton />
       </Card>
       {queue.length === 0 ? <p className="text-sm">No open requests.</p> : null}
