@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { generate } from "otplib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { noRequest } from "@/lib/access/actor";
@@ -99,6 +101,23 @@ describe("the retention job", () => {
     const applied = await adminQuery<{ actor_role: string; resource_id: string }>("SELECT actor_role, resource_id FROM audit_event WHERE action = 'retention.apply'");
     expect(applied.map((e) => e.resource_id).sort()).toEqual(["data_requests", "record_access", "sessions", "throttle"]);
     expect(new Set(applied.map((e) => e.actor_role))).toEqual(new Set(["system"]));
+  });
+});
+
+describe("npm run retention:report", () => {
+  it("prints what each category would lose, removes nothing, and is audited as the system", async () => {
+    await adminQuery("INSERT INTO login_throttle (key, failures, window_started_at) VALUES ('report-test', 1, now() - interval '40 days')");
+    const child = spawn(process.execPath, ["--conditions=react-server", "--import", "tsx", "scripts/retention-report.ts"], { env: process.env });
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => (out += chunk.toString()));
+    const [code] = await once(child, "exit");
+    expect(code).toBe(0);
+    expect(out).toMatch(/^throttle\s+1 would be removed/m);
+    for (const category of ["sessions", "record_access", "data_requests", "erased_clinical_records"]) expect(out).toMatch(new RegExp(`^${category}\\s+\\d+ would be removed`, "m"));
+    expect(await adminQuery("SELECT 1 FROM login_throttle WHERE key = 'report-test'")).toHaveLength(1);
+    const reports = await adminQuery("SELECT actor_role FROM audit_event WHERE action = 'retention.report' AND actor_id IS NULL");
+    expect(reports).toContainEqual({ actor_role: "system" });
+    await adminQuery("DELETE FROM login_throttle WHERE key = 'report-test'");
   });
 });
 
