@@ -10,7 +10,7 @@ const RESTART_DELAY_MS = 5_000;
  * this Next.js host process must not use (like the demo seed). A child that exits is started again after a
  * pause; its jobs were either finished, or are expired and retried by pg-boss. Returns a stop function.
  */
-export function superviseWorker(args: string[]): () => Promise<void> {
+export function superviseWorker(args: string[], restartDelayMs = RESTART_DELAY_MS): () => Promise<void> {
   let child: ChildProcess | null = null;
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
@@ -20,7 +20,7 @@ export function superviseWorker(args: string[]): () => Promise<void> {
       child = null;
       if (stopping) return;
       log().error({ code, signal }, "job runner exited; starting it again shortly");
-      timer = setTimeout(start, RESTART_DELAY_MS);
+      timer = setTimeout(start, restartDelayMs);
       timer.unref();
     });
   };
