@@ -22,6 +22,7 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/auditor/events", label: "Events" },
     { href: "/auditor/alerts", label: "Alerts" },
     { href: "/auditor/break-glass", label: "Break-glass" },
+    { href: "/auditor/compliance", label: "Compliance" },
     { href: "/auditor/jobs", label: "Jobs" },
     { href: "/account", label: "Account" },
   ],

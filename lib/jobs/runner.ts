@@ -25,7 +25,7 @@ export interface JobRunnerOptions {
 }
 
 export interface JobRunner {
-  /** Queues one run of a task now (the admin's or a script's "run now", and tests). */
+  /** Queues one run of a task now, outside its schedule (the tests use it). */
   enqueue(name: string): Promise<string>;
   stop(): Promise<void>;
 }
