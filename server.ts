@@ -16,6 +16,7 @@ import { REQUEST_ID_HEADER } from "@/lib/auth/request-meta";
 import { keyProvider } from "@/lib/crypto/keys";
 import { poolStats } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { superviseWorker } from "@/lib/jobs/supervise";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { assertDatabaseTransport } from "@/lib/db/transport";
 import { screenRequest } from "@/lib/http/gate";
@@ -32,6 +33,9 @@ const dev = process.argv.includes("--dev");
 const seedArgs = import.meta.url.endsWith(".js")
   ? ["--conditions=react-server", fileURLToPath(new URL("./seed.js", import.meta.url))]
   : ["--conditions=react-server", "--import", "tsx", "scripts/seed.ts"];
+const workerArgs = import.meta.url.endsWith(".js")
+  ? ["--conditions=react-server", fileURLToPath(new URL("./worker.js", import.meta.url))]
+  : ["--conditions=react-server", "--import", "tsx", "scripts/worker.ts"];
 
 async function main() {
   // Fail before serving anything: production without its keys must not start (KeyConfigError names them).
@@ -70,6 +74,8 @@ async function main() {
 
   // Every instance runs the loop; the database lock lets one seal at a time, and another takes over if it dies.
   const stopSealer = startSealer(cfg.auditSealIntervalMs);
+  // Scheduled jobs (lib/jobs/tasks.ts): every instance may run them, pg-boss runs each once per period.
+  const stopJobs = cfg.jobsInServer ? superviseWorker(workerArgs) : async () => undefined;
   const app = next({ dev, hostname, port });
   const handle = app.getRequestHandler();
   await app.prepare();
@@ -114,6 +120,7 @@ async function main() {
   });
   const shutdown = async () => {
     server.close();
+    await stopJobs();
     await stopSealer();
     await stopEmbedded?.();
     process.exit(0);

@@ -37,8 +37,9 @@ const envSchema = z.object({
   BULK_ACCESS_MAX_PATIENTS: z.coerce.number().int().positive().default(100),
   BULK_ACCESS_WINDOW_SECONDS: z.coerce.number().int().positive().default(300),
   ERASURE_GRACE_SECONDS: z.coerce.number().int().nonnegative().default(30 * 24 * 60 * 60),
-  RETENTION_YEARS: z.coerce.number().positive().default(10),
   EXPORTS_PER_HOUR: z.coerce.number().int().positive().default(10),
+  // 1: server.ts starts the job runner (scripts/worker.ts) as its child; 0: run `npm run worker` yourself.
+  CUSTODIA_JOBS: z.enum(["0", "1"]).default("1"),
   // Long enough not to be guessed: it is compared on every scrape, without lockout.
   METRICS_TOKEN: z.string().min(32, "METRICS_TOKEN must be at least 32 characters").optional(),
   READY_MAX_SEALER_LAG_SECONDS: z.coerce.number().positive().default(60),
@@ -96,8 +97,8 @@ export interface Config {
   breakGlassMinutes: number;
   bulkAccess: { maxPatients: number; windowSeconds: number };
   erasureGraceSeconds: number;
-  retentionYears: number;
   exportsPerHour: number;
+  jobsInServer: boolean;
   /** Bearer token for GET /metrics; without it only loopback may scrape, and only with TRUST_PROXY=0. */
   metricsToken: string | undefined;
   /** /readyz fails while the oldest unsealed audit event is older than this. */
@@ -153,8 +154,8 @@ export function readConfig(source: Record<string, string | undefined> = process.
     breakGlassMinutes: e.BREAK_GLASS_MINUTES,
     bulkAccess: { maxPatients: e.BULK_ACCESS_MAX_PATIENTS, windowSeconds: e.BULK_ACCESS_WINDOW_SECONDS },
     erasureGraceSeconds: e.ERASURE_GRACE_SECONDS,
-    retentionYears: e.RETENTION_YEARS,
     exportsPerHour: e.EXPORTS_PER_HOUR,
+    jobsInServer: e.CUSTODIA_JOBS === "1",
     metricsToken: e.METRICS_TOKEN,
     readyMaxSealerLagSeconds: e.READY_MAX_SEALER_LAG_SECONDS,
     auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,

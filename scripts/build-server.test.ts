@@ -46,7 +46,7 @@ describe("the compiled server (npm start)", () => {
   });
 
   it("every external import resolves to a file under Node's ESM loader, with the conditions each bundle runs with", async () => {
-    const [server, seed] = await buildServer(false);
+    const [server, seed, worker] = await buildServer(false);
     // A child process: Node's own resolver, not the test runner's. import.meta.resolve maps a bare file name
     // inside a package without an "exports" map to a path without checking it exists, hence existsSync.
     const unresolved = (metafile: Metafile, conditions: string[]) => {
@@ -63,6 +63,7 @@ describe("the compiled server (npm start)", () => {
     };
     expect(unresolved(server!, [])).toEqual([]);
     expect(unresolved(seed!, ["--conditions=react-server"])).toEqual([]);
+    expect(unresolved(worker!, ["--conditions=react-server"])).toEqual([]);
   });
 
   it("the check names a devDependency when one is imported", () => {

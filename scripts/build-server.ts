@@ -24,12 +24,14 @@ const common: BuildOptions = {
 };
 
 /**
- * The host process is loaded without the react-server condition (Next.js must not see it); the seed goes
- * through the server-only service layer, so it is built for, and run with, `--conditions=react-server`.
+ * The host process is loaded without the react-server condition (Next.js must not see it); the seed and the
+ * job runner go through the server-only service layer, so they are built for, and run with,
+ * `--conditions=react-server`.
  */
 export const serverBundles: BuildOptions[] = [
   { ...common, entryPoints: { server: "server.ts" }, outdir: "dist" },
   { ...common, entryPoints: { seed: "scripts/seed.ts" }, outdir: "dist", conditions: ["react-server"] },
+  { ...common, entryPoints: { worker: "scripts/worker.ts" }, outdir: "dist", conditions: ["react-server"] },
 ];
 
 export async function buildServer(write: boolean): Promise<Metafile[]> {
@@ -39,5 +41,5 @@ export async function buildServer(write: boolean): Promise<Metafile[]> {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   await buildServer(true);
-  console.log("compiled server.ts and scripts/seed.ts into dist/");
+  console.log("compiled server.ts, scripts/seed.ts and scripts/worker.ts into dist/");
 }

@@ -1,6 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { runAlertRules } from "@/lib/alerts/run";
-import { verifyAuditIntegrity } from "@/lib/alerts/verify-job";
+import { noRequest } from "@/lib/access/actor";
+import { scheduledTasks } from "@/lib/jobs/tasks";
 import { sealAll } from "@/lib/audit/sealer";
 import { verifyAuditLog } from "@/lib/audit/verify";
 import { passwordSignIn } from "@/lib/auth/sign-in";
@@ -236,13 +237,15 @@ describe("audit integrity", () => {
     await adminQuery(
       `INSERT INTO audit_event (occurred_at, action, outcome, details, writer_mac) VALUES (now(), 'auth.sign_in', 'allowed', '{}', 'forged')`,
     );
-    const result = await verifyAuditIntegrity();
-    expect(result).toMatchObject({ ok: false, kind: "inserted" });
+    const verify = scheduledTasks.find((task) => task.name === "audit-verify")!;
+    const failure = await verify.run(noRequest, new Date()).then(() => "passed", (error: Error) => error.message);
+    const [, firstBadSeq] = /^audit chain broken at position (\d+): inserted$/.exec(failure) ?? [];
+    expect(firstBadSeq, failure).toBeDefined();
     await runTwiceConcurrently();
     await runAlertRules();
     const alerts = await adminQuery<AlertRow>("SELECT severity, details, evidence::text[] FROM alert WHERE kind = 'audit_integrity'");
     const [verification] = await adminQuery<{ seq: string }>("SELECT seq::text FROM audit_event WHERE action = 'audit.verify' ORDER BY audit_event.seq DESC LIMIT 1");
-    expect(alerts).toEqual([{ severity: "critical", details: { firstBadSeq: String((result as { firstBadSeq: number }).firstBadSeq), tamper: "inserted" }, evidence: [verification!.seq] }]);
+    expect(alerts).toEqual([{ severity: "critical", details: { firstBadSeq, tamper: "inserted" }, evidence: [verification!.seq] }]);
   });
 });
 

@@ -170,7 +170,7 @@ describe("erasure leaves no residue", () => {
     const grantId = await reviewedBreakGlass("RESID-300", "Collapsed in the waiting room", "Justified, see triage note");
     await submitRequest(actorOf(p), { kind: "erasure" });
     await processDueErasures(noRequest, LATER());
-    expect(await purgeExpiredRetention(noRequest, AFTER_RETENTION())).toBeGreaterThanOrEqual(1);
+    expect((await purgeExpiredRetention(noRequest, AFTER_RETENTION())).purged).toBeGreaterThanOrEqual(1);
     expect(await adminQuery("SELECT 1 FROM patient WHERE id = $1", [p.patientId])).toEqual([]);
     expect(await adminQuery("SELECT 1 FROM break_glass_review WHERE grant_id = $1", [grantId])).toEqual([]);
     expect(await tablesMentioning(p.patientId!, [])).toEqual([]);

@@ -25,6 +25,7 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/auditor/compliance", label: "Compliance" },
     { href: "/auditor/processors", label: "Processors" },
     { href: "/auditor/data-map", label: "Data map" },
+    { href: "/auditor/jobs", label: "Jobs" },
     { href: "/account", label: "Account" },
   ],
   admin: [
@@ -33,6 +34,8 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/admin/staff", label: "Staff" },
     { href: "/admin/processors", label: "Processors" },
     { href: "/admin/data-map", label: "Data map" },
+    { href: "/admin/retention", label: "Retention" },
+    { href: "/admin/jobs", label: "Jobs" },
     { href: "/account", label: "Account" },
   ],
 };

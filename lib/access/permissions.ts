@@ -32,6 +32,7 @@ export const permissions = {
   "users.manage": ["admin"],
   "careTeams.manage": ["admin"],
   "retention.manage": ["admin"],
+  "jobs.read": ["admin", "auditor"],
   "erasure.manage": ["admin"],
   "keys.manage": ["admin"],
   "backups.manage": ["admin"],

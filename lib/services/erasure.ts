@@ -7,6 +7,7 @@ import { createDataKey, forgetDataKey, unwrapDataKey } from "@/lib/crypto/envelo
 import { decryptField, encryptField } from "@/lib/crypto/field";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { withSystem, type ActorContext } from "@/lib/db/transaction";
+import { log } from "@/lib/ops/log";
 
 export interface LedgerEntry {
   patientPseudonym: string;
@@ -67,7 +68,9 @@ export async function erasePatient(ctx: ActorContext, patientId: string, request
   await tx.dataRequest.deleteMany({ where: { patientId, id: { not: requestId } } });
   await clearResidue(ctx, patientId, requestId);
   await tx.$executeRaw`DELETE FROM record_access WHERE patient_id = ${patientId}::uuid`;
-  const retainedUntil = new Date(Date.now() + config().retentionYears * 365.25 * 86_400_000);
+  // The period in force now (retention_policy, set by administrators) fixes this patient's date for good.
+  const { days } = await tx.retentionPolicy.findUniqueOrThrow({ where: { category: "erased_clinical_records" } });
+  const retainedUntil = new Date(Date.now() + days * 86_400_000);
   await tx.patientRestriction.upsert({
     where: { patientId },
     create: { patientId, reason: "retention", retainUntil: retainedUntil },
@@ -115,22 +118,30 @@ async function clearResidue({ tx }: ActorContext, patientId: string, requestId: 
   await tx.breakGlassGrant.updateMany({ where: { patientId }, data: { reasonEnc: null } });
 }
 
-/** Runs every scheduled erasure whose grace period has ended (the scheduled job, and the admin's button). */
+/** Runs every scheduled erasure whose grace period has ended (the scheduled job, and the admin's button); returns how many it executed. */
 export async function processDueErasures(request: RequestMeta = noRequest, now = new Date()): Promise<number> {
   const due = await withSystem(request, ({ tx }) =>
-    tx.dataRequest.findMany({ where: { kind: "erasure", status: "scheduled", executeAfter: { lte: now } }, select: { id: true, patientId: true } }),
+    // Oldest first, one transaction each: a run killed half-way leaves the done ones done and the rest scheduled.
+    tx.dataRequest.findMany({
+      where: { kind: "erasure", status: "scheduled", executeAfter: { lte: now } },
+      select: { id: true, patientId: true },
+      orderBy: { executeAfter: "asc" },
+    }),
   );
+  let executed = 0;
   for (const { id, patientId } of due) {
-    await withSystem(request, async (ctx) => {
-      // Re-checked inside the transaction: a cancellation that committed meanwhile wins.
+    const done = await withSystem(request, async (ctx) => {
+      // Re-checked inside the transaction: a cancellation (or another runner's erasure) that committed meanwhile wins.
       const current = await ctx.tx.dataRequest.findUnique({ where: { id } });
-      if (current?.status !== "scheduled" || !patientId) return;
+      if (current?.status !== "scheduled" || !patientId) return false;
       await erasePatient(ctx, patientId, id);
       await ctx.tx.dataRequest.update({ where: { id }, data: { status: "completed" } });
       await ctx.tx.dataRequestEvent.create({ data: { requestId: id, status: "completed", note: "Erased", actorRole: "system" } });
+      return true;
     });
+    if (done) executed += 1;
   }
-  return due.length;
+  return executed;
 }
 
 /** After a restore from backup: erase again everyone the ledger file says was erased. Returns how many. */
@@ -152,14 +163,43 @@ export async function replayErasureLedger(request: RequestMeta = noRequest): Pro
   return replayed;
 }
 
-/** Purges retained records whose retention period has ended, destroying their last key. */
-export async function purgeExpiredRetention(request: RequestMeta = noRequest, now = new Date()): Promise<number> {
-  return withSystem(request, async ({ tx, audit }) => {
-    const expired = await tx.patientRestriction.findMany({ where: { reason: "retention", retainUntil: { lte: now } } });
-    for (const { patientId } of expired) {
-      await tx.patient.delete({ where: { id: patientId } });
-      audit({ action: "retention.purge", resourceType: "patient", patientId });
+export interface PurgeOutcome {
+  purged: number;
+  /** Pseudonyms of the patients whose purge failed (each audited as an error); retried on the next run. */
+  failed: string[];
+}
+
+/**
+ * Purges retained records whose retention period has ended, destroying their last key. Each patient in a
+ * transaction of its own: one that fails (a row still pointing at the patient) is rolled back alone, audited
+ * as an error in a transaction of its own, and left for the next run, while the others are purged.
+ */
+export async function purgeExpiredRetention(request: RequestMeta = noRequest, now = new Date()): Promise<PurgeOutcome> {
+  const expired = await withSystem(request, ({ tx }) =>
+    tx.patientRestriction.findMany({ where: { reason: "retention", retainUntil: { lte: now } }, select: { patientId: true } }),
+  );
+  const outcome: PurgeOutcome = { purged: 0, failed: [] };
+  for (const { patientId } of expired) {
+    try {
+      await withSystem(request, async ({ tx, audit }) => {
+        // Gone already (another runner, or a run killed after its commit): nothing to do, nothing to log twice.
+        const { count } = await tx.patient.deleteMany({ where: { id: patientId } });
+        if (count === 1) audit({ action: "retention.purge", resourceType: "patient", patientId });
+      });
+      outcome.purged += 1;
+    } catch (error) {
+      log().error({ err: error, patient: pseudonym(patientId) }, "retention purge failed for one patient");
+      outcome.failed.push(pseudonym(patientId));
+      await withSystem(request, async ({ audit }) =>
+        audit({ action: "retention.purge", outcome: "error", resourceType: "patient", patientId, details: { error: errorCode(error) } }),
+      );
     }
-    return expired.length;
-  });
+  }
+  return outcome;
+}
+
+/** What the audit log keeps of a failed purge: the database's error code or the error's name, never values. */
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown; meta?: { code?: unknown } }).meta?.code ?? (error as { code?: unknown }).code;
+  return typeof code === "string" ? code : error instanceof Error ? error.name : "unknown";
 }

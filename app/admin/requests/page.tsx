@@ -20,7 +20,8 @@ export default async function AdminRequestsPage({ searchParams }: PageProps<"/ad
       <h1 className="text-2xl font-bold">Data subject requests</h1>
       <Card title="Erasure job">
         <p className="mb-2 text-sm">
-          An approved erasure runs by itself once its grace period ends, in the daily job. You can also run the due ones now.
+          An approved erasure runs by itself once its grace period ends, in the daily erasure-processing job (02:00 UTC; see Jobs). You can also
+          run the due ones now.
         </p>
         <RunErasuresButton />
       </Card>

@@ -1,0 +1,26 @@
+/**
+ * `npm run worker`: the job runner as a process of its own (docs/decisions/0011-job-runner.md). server.ts
+ * starts the same file as its child unless CUSTODIA_JOBS=0; any number may run against one database.
+ * Needs the owner's connection (MIGRATION_DATABASE_URL, or DATABASE_URL) for pg-boss's own schema; the jobs
+ * themselves work through the runtime connection as the signed system context.
+ */
+import { once } from "node:events";
+import { disconnectPrisma } from "@/lib/db/client";
+import { prepareDatabase } from "@/lib/db/prepare";
+import { startJobRunner } from "@/lib/jobs/runner";
+import { scheduledTasks } from "@/lib/jobs/tasks";
+import { log } from "@/lib/ops/log";
+import { withDatabase } from "./with-database";
+
+await withDatabase(async (url) => {
+  const ownerUrl = process.env.MIGRATION_DATABASE_URL ?? url;
+  // Idempotent (an advisory lock, then nothing to apply): a worker started before any portal still finds
+  // the tables and the context key its jobs need.
+  await prepareDatabase(ownerUrl);
+  const runner = await startJobRunner({ ownerUrl });
+  log().info({ tasks: scheduledTasks.map((t) => `${t.name} (${t.cron} UTC)`) }, "job runner started");
+  await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
+  await runner.stop();
+  await disconnectPrisma();
+  log().info("job runner stopped");
+});
