@@ -47,6 +47,9 @@ const envSchema = z.object({
   // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; unset: the development outbox.
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default("Custodia <no-reply@custodia.invalid>"),
+  // Unset: required in production, optional elsewhere (readConfig).
+  PATIENT_MFA: z.enum(["required", "optional"]).optional(),
+  ACCESS_REVIEW_DORMANT_DAYS: z.coerce.number().int().positive().max(3650).default(90),
 });
 
 export type AppEnv = "production" | "development" | "test";
@@ -87,12 +90,17 @@ export interface Config {
   /** Where activation and password-reset links are sent; unset outside production: the outbox folder. */
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** Whether a patient must enrol TOTP before any patient page or action (HIPAA 164.312(d) for PHI access). */
+  patientMfa: "required" | "optional";
+  /** The access review calls an account dormant after this many days without a sign-in. */
+  accessReviewDormantDays: number;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
   const e = envSchema.parse(source);
+  const env = e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development");
   return {
-    env: e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development"),
+    env,
     databaseUrl: e.DATABASE_URL,
     migrationDatabaseUrl: e.MIGRATION_DATABASE_URL ?? e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -123,6 +131,8 @@ export function readConfig(source: Record<string, string | undefined> = process.
     backupKeepDaily: e.BACKUP_KEEP_DAILY,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    patientMfa: e.PATIENT_MFA ?? (env === "production" ? "required" : "optional"),
+    accessReviewDormantDays: e.ACCESS_REVIEW_DORMANT_DAYS,
   };
 }
 

@@ -14,6 +14,7 @@ export const navigation: Record<Role, NavItem[]> = {
   ],
   clinician: [
     { href: "/clinician", label: "My patients" },
+    { href: "/clinician/patients/new", label: "Register a patient" },
     { href: "/clinician/break-glass", label: "Break-glass" },
     { href: "/account", label: "Account" },
   ],

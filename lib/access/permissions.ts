@@ -18,6 +18,8 @@ export const permissions = {
 
   "patients.list": ["clinician"],
   "patients.search": ["clinician"],
+  // A clinician registers a new patient into one of their own care teams and invites them to the portal.
+  "patients.register": ["clinician"],
   "chart.read": ["clinician"],
   "chart.write": ["clinician"],
   "breakGlass.use": ["clinician"],
