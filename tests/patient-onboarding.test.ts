@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AccessDenied, InvalidInput, NotFound } from "@/lib/access/errors";
+import { AccessDenied, Conflict, InvalidInput, NotFound } from "@/lib/access/errors";
 import { INVALID_LINK } from "@/lib/auth/account-tokens";
-import { confirmEnrollment, beginEnrollment } from "@/lib/auth/mfa";
+import { beginEnrollment, confirmEnrollment, verifySecondFactor } from "@/lib/auth/mfa";
 import { checkSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
 import { generate } from "otplib";
@@ -9,10 +9,11 @@ import { getChart } from "@/lib/services/chart";
 import { activateAccount } from "@/lib/services/invitations";
 import { ACTIVATION_LOCKED, activatePatientAccount, registerAndInvitePatient, WRONG_BIRTH_DATE } from "@/lib/services/patient-onboarding";
 import { myRecord } from "@/lib/services/my-record";
+import { regenerateRecoveryCodes } from "@/lib/services/my-recovery-codes";
 import { registerPatientSchema } from "@/lib/validation/patient-registration";
 import { adminQuery } from "./helpers/db";
-import { burst } from "./helpers/concurrency";
-import { actorOf, makeCareTeam, makeUser, request, type TestUser } from "./helpers/fixtures";
+import { burst, wrongCodes } from "./helpers/concurrency";
+import { actorOf, makeCareTeam, makeUser, PASSWORD as FIXTURE_PASSWORD, request, type TestUser } from "./helpers/fixtures";
 import { linkIn, startSmtpServer, tokenOf } from "./helpers/smtp";
 
 const PASSWORD = "quiet orchard beyond the river";
@@ -255,5 +256,42 @@ describe("PATIENT_MFA", () => {
     } finally {
       delete process.env.PATIENT_MFA;
     }
+  });
+});
+
+describe("recovery codes on the account page", () => {
+  const codeAt = (secret: string, offset: number) => generate({ secret, epoch: Math.floor(Date.now() / 1000) + offset });
+
+  it("makes a new set with a fresh TOTP code: the old set stops working, the new one signs in", async () => {
+    const user = await makeUser("clinician");
+    // Each time step's code works once: the previous step's code first, then the current one.
+    const first = await regenerateRecoveryCodes(actorOf(user), { code: await codeAt(user.totpSecret!, -30) });
+    const second = await regenerateRecoveryCodes(actorOf(user), { code: await codeAt(user.totpSecret!, 0) });
+    expect(second).toHaveLength(10);
+    expect(second).not.toContain(first[0]);
+    const signIn = async () => {
+      const s = await passwordSignIn({ email: user.email, password: FIXTURE_PASSWORD, portal: "staff" }, request());
+      if (!s.ok) throw new Error("sign-in failed");
+      return s.sessionId;
+    };
+    expect(await verifySecondFactor(await signIn(), first[0]!, request())).toEqual({ ok: false, reason: "invalid" });
+    expect(await verifySecondFactor(await signIn(), second[0]!, request())).toEqual({ ok: true });
+    const events = await adminQuery<{ outcome: string }>("SELECT outcome FROM audit_event WHERE action = 'auth.recovery_codes' AND actor_id = $1", [user.id]);
+    expect(events.map((e) => e.outcome)).toEqual(["allowed", "allowed"]);
+  });
+
+  it("refuses a wrong code next to the field, records it, and keeps the current codes", async () => {
+    const user = await makeUser("patient", { totp: true });
+    const codes = await regenerateRecoveryCodes(actorOf(user), { code: await codeAt(user.totpSecret!, 0) });
+    const [wrong] = await wrongCodes(user.totpSecret!, 1);
+    await expect(regenerateRecoveryCodes(actorOf(user), { code: wrong })).rejects.toMatchObject({ fieldErrors: { code: [expect.stringMatching(/not correct/)] } });
+    expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'auth.recovery_codes' AND outcome = 'denied' AND actor_id = $1", [user.id])).toHaveLength(1);
+    const hashes = await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM recovery_code WHERE user_id = $1 AND used_at IS NULL", [user.id]);
+    expect(hashes[0]!.n).toBe(codes.length);
+  });
+
+  it("has nothing to regenerate for an account without two-step verification", async () => {
+    const user = await makeUser("patient", { totp: false });
+    await expect(regenerateRecoveryCodes(actorOf(user), { code: "123456" })).rejects.toBeInstanceOf(Conflict);
   });
 });
