@@ -29,6 +29,7 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/admin", label: "Home" },
     { href: "/admin/requests", label: "Requests" },
     { href: "/admin/staff", label: "Staff" },
+    { href: "/admin/care-teams", label: "Care teams" },
     { href: "/account", label: "Account" },
   ],
 };

@@ -33,6 +33,8 @@ export const permissions = {
 
   "users.manage": ["admin"],
   "careTeams.manage": ["admin"],
+  // A clinician adds a patient they already see through a care team to another of their own teams.
+  "careTeams.assignOwn": ["clinician"],
   "retention.manage": ["admin"],
   "erasure.manage": ["admin"],
   "keys.manage": ["admin"],
