@@ -23,6 +23,7 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/auditor/events", label: "Events" },
     { href: "/auditor/alerts", label: "Alerts" },
     { href: "/auditor/break-glass", label: "Break-glass" },
+    { href: "/auditor/access-review", label: "Access review" },
     { href: "/account", label: "Account" },
   ],
   admin: [
@@ -30,6 +31,7 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/admin/requests", label: "Requests" },
     { href: "/admin/staff", label: "Staff" },
     { href: "/admin/care-teams", label: "Care teams" },
+    { href: "/admin/access-review", label: "Access review" },
     { href: "/account", label: "Account" },
   ],
 };

@@ -30,6 +30,8 @@ export const permissions = {
   "alerts.review": ["auditor"],
   "breakGlass.review": ["auditor"],
   "incidents.read": ["auditor", "admin"],
+  // The periodic access review (HIPAA 164.308(a)(3)-(4)): every account, its role, teams, MFA and last sign-in.
+  "accessReview.read": ["auditor", "admin"],
 
   "users.manage": ["admin"],
   "careTeams.manage": ["admin"],
