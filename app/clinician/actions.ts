@@ -15,6 +15,8 @@ import { contentFromForm } from "@/lib/validation/clinical-form";
 import { canonicalMrn } from "@/lib/validation/mrn";
 import { deliveryNotice } from "@/lib/mail/delivery-notice";
 import { registerAndInvitePatient } from "@/lib/services/patient-onboarding";
+import { assignPatientToOwnTeam } from "@/lib/services/care-team-admin";
+import { assignOwnSchema } from "@/lib/validation/care-teams";
 import { registerPatientSchema } from "@/lib/validation/patient-registration";
 
 export interface SearchState extends FormState {
@@ -110,6 +112,18 @@ export async function registerPatientAction(_: RegisterState, form: FormData): P
     revalidatePath("/clinician");
     const notice = deliveryNotice(registered.delivery, registered.link, input.data.email);
     return { ...notice, message: `Registered with ${registered.mrn}. ${notice.message}`, patientId: registered.patientId, mrn: registered.mrn };
+  } catch (error) {
+    return formError(error);
+  }
+}
+
+export async function assignToMyTeamAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("clinician");
+  const input = assignOwnSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    await assignPatientToOwnTeam(actor, input.data);
+    return { ok: true, message: "Added to the team." };
   } catch (error) {
     return formError(error);
   }

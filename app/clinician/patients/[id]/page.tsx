@@ -9,6 +9,8 @@ import { TooManyRequests } from "@/lib/access/errors";
 import { requireActor } from "@/lib/auth/require-actor";
 import { describeError, pageError } from "@/lib/http/errors";
 import { getChart, type Chart } from "@/lib/services/chart";
+import { myCareTeams } from "@/lib/services/care-teams";
+import { AssignToMyTeamForm } from "@/components/clinician/assign-team-form";
 import { addRecordAction } from "../../actions";
 
 export const metadata = { title: "Patient chart" };
@@ -24,6 +26,7 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
     pageError(error);
   }
   const { identity, entries } = chart;
+  const teams = chart.breakGlassUntil ? [] : await myCareTeams(actor);
   return (
     <div className="space-y-6">
       {chart.breakGlassUntil ? <BreakGlassBanner until={chart.breakGlassUntil} /> : null}
@@ -44,6 +47,11 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
           <dd>{identity.address ?? "—"}</dd>
         </dl>
       </Card>
+      {teams.length > 1 ? (
+        <Card title="Care teams">
+          <AssignToMyTeamForm patientId={identity.patientId} teams={teams} />
+        </Card>
+      ) : null}
       <Card title="Clinical record">
         {entries.length === 0 ? <p className="text-sm">No entries yet.</p> : null}
         <ul className="divide-y">
