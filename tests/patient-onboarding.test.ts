@@ -146,6 +146,24 @@ describe("a clinician registers a patient", () => {
     }
   });
 
+  it("in production without SMTP_URL sends nothing and hands the clinician the link once", async () => {
+    const saved = { smtp: process.env.SMTP_URL, env: process.env.CUSTODIA_ENV, origin: process.env.PUBLIC_ORIGIN };
+    try {
+      delete process.env.SMTP_URL;
+      process.env.CUSTODIA_ENV = "production";
+      process.env.PUBLIC_ORIGIN = "https://portal.hospital.test";
+      const registration = await registerAndInvitePatient(actorOf(clinician), details(newAddress()));
+      expect(registration.delivery).toMatchObject({ via: "none" });
+      expect(registration.link).toMatch(/^https:\/\/portal\.hospital\.test\/activate\/patient\/[A-Za-z0-9_-]{43}$/);
+    } finally {
+      process.env.SMTP_URL = saved.smtp;
+      if (saved.env === undefined) delete process.env.CUSTODIA_ENV;
+      else process.env.CUSTODIA_ENV = saved.env;
+      if (saved.origin === undefined) delete process.env.PUBLIC_ORIGIN;
+      else process.env.PUBLIC_ORIGIN = saved.origin;
+    }
+  });
+
   it("tells a clinician with several teams to choose one", async () => {
     const busy = await makeUser("clinician");
     await makeCareTeam([busy.id], []);
