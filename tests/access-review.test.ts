@@ -3,7 +3,7 @@ import { AccessDenied } from "@/lib/access/errors";
 import { checkSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
 import { pseudonym } from "@/lib/crypto/pseudonym";
-import { accessReview, disableDormantAccounts } from "@/lib/services/access-review";
+import { accessReview, accessReviewCsv, disableDormantAccounts } from "@/lib/services/access-review";
 import { inviteStaff } from "@/lib/services/invitations";
 import { adminQuery } from "./helpers/db";
 import { actorOf, makeCareTeam, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
@@ -52,6 +52,17 @@ describe("access review", () => {
     }
     const reads = await adminQuery<{ actor_role: string }>("SELECT actor_role FROM audit_event WHERE action = 'access_review.read' ORDER BY seq");
     expect(reads.map((r) => r.actor_role)).toEqual(["admin", "auditor"]);
+  });
+
+  it("exports the same rows as CSV, with formula-looking names neutralised", async () => {
+    const sneaky = await inviteStaff(actorOf(admin), { email: `csv-${process.pid}@hospital.test`, displayName: "=HYPERLINK(\"http://evil\")", role: "clinician" });
+    const { rows } = await accessReview(actorOf(auditor));
+    const lines = accessReviewCsv(rows).trim().split(/\r?\n/);
+    expect(lines[0]).toBe("userId,name,email,role,careTeams,mfaEnrolled,lastSignInAt,status,dormant,neverActivated");
+    expect(lines).toHaveLength(rows.length + 1);
+    const line = lines.find((l) => l.startsWith(sneaky.userId))!;
+    expect(line).toContain("'=HYPERLINK");
+    expect(line).toMatch(/,clinician,,false,,disabled,false,true$/);
   });
 
   it("is refused to clinicians and patients, and the attempt is recorded", async () => {

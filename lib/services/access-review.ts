@@ -7,6 +7,7 @@ import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem } from "@/lib/crypto/secret";
 import { lockSubject } from "@/lib/db/locks";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
+import { csvLine } from "@/lib/http/csv";
 import { disableDormantSchema } from "@/lib/validation/access-review";
 
 /** One account as the periodic access review sees it (HIPAA 164.308(a)(3)(ii)(B)-(C), (a)(4)). */
@@ -58,6 +59,13 @@ async function reviewRows(tx: Tx, dormantDays: number): Promise<AccessReviewRow[
       neverActivated: !active && !everStarted.has(u.id),
     };
   });
+}
+
+const csvColumns: (keyof AccessReviewRow)[] = ["userId", "name", "email", "role", "careTeams", "mfaEnrolled", "lastSignInAt", "status", "dormant", "neverActivated"];
+
+/** The review as CSV (cells neutralised against spreadsheet formulas by csvLine). */
+export function accessReviewCsv(rows: AccessReviewRow[]): string {
+  return [csvLine(csvColumns), ...rows.map((r) => csvLine(csvColumns.map((c) => (c === "careTeams" ? r.careTeams.join("; ") : r[c]))))].join("");
 }
 
 /** The review for administrators and auditors. Read by the system on their behalf (auditors may not read accounts). */
