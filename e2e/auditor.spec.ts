@@ -78,3 +78,60 @@ test("a break-glass use reaches the auditor as an alert to acknowledge and a use
   await use.getByRole("button", { name: "Approve" }).click();
   await expect(use.getByText("approved: Justified: emergency documented")).toBeVisible();
 });
+
+test("an auditor finds staff by name; a wrong filter keeps what was typed and says what is wrong", async ({ page, browser }) => {
+  const clinician = await browser.newPage();
+  await signIn(clinician, "clinician3@custodia.test");
+  await clinician.close();
+
+  await signIn(page, "auditor1@custodia.test");
+  await page.getByRole("link", { name: "Events", exact: true }).click();
+  await page.getByLabel("From", { exact: true }).fill("2026-05-02");
+  await page.getByLabel("To", { exact: true }).fill("2026-05-01");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page.getByText("“To” must be on or after “From”")).toBeVisible();
+  await expect(page.getByLabel("From", { exact: true })).toHaveValue("2026-05-02");
+
+  await page.getByLabel("From", { exact: true }).fill("");
+  await page.getByLabel("To", { exact: true }).fill("");
+  await page.getByLabel("Patient (MRN or pseudonym)").fill("MRN-000000");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page.getByText("No patient has this MRN: check the number, or use the pseudonym")).toBeVisible();
+  await expect(page.getByLabel("Patient (MRN or pseudonym)")).toHaveValue("MRN-000000");
+
+  await page.getByLabel("Patient (MRN or pseudonym)").fill("");
+  await page.getByLabel("Staff name").fill("nia north");
+  await page.getByRole("button", { name: "Apply filters" }).click();
+  await expect(page).toHaveURL(/staff=nia\+north/);
+  const rows = page.getByRole("table", { name: /Audit events/ }).getByRole("row");
+  await expect(rows.nth(1)).toContainText("Nurse Nia North (clinician)");
+  await expect(page.getByLabel("Staff name")).toHaveValue("nia north");
+});
+
+test("an auditor reads each control with its evidence and downloads the matrix as CSV", async ({ page }) => {
+  await signIn(page, "auditor1@custodia.test");
+  await page.getByRole("link", { name: "Compliance", exact: true }).click();
+  await expect(page.getByRole("heading", { name: "Compliance evidence" })).toBeVisible();
+  const control = page.locator("#hipaa-164-312-b");
+  await expect(control.getByRole("heading", { name: "164.312(b) Audit controls" })).toBeVisible();
+  await control.getByText("Implementation and evidence").click();
+  await expect(control.getByText("tests/audit-tamper.test.ts")).toBeVisible();
+  await expect(page.locator("#gdpr-art-34").getByText("What is missing:")).toBeVisible();
+
+  const download = page.waitForEvent("download");
+  await page.getByRole("link", { name: "Download as CSV" }).click();
+  const text = Buffer.concat(await (await (await download).createReadStream()).toArray()).toString("utf8");
+  expect(text.split("\n")[0]).toBe("id,framework,ref,title,status,gap,implementation,evidence");
+  expect(text).toContain("hipaa-164-312-b,HIPAA Security Rule,164.312(b),Audit controls,");
+});
+
+test("the compliance matrix is for auditors: a clinician is refused it, and the refusal is recorded", async ({ page }) => {
+  await signIn(page, "clinician3@custodia.test");
+  const since = await lastAuditSeq();
+  const response = await page.request.get("/api/auditor/compliance");
+  expect(response.status()).toBe(403);
+  const denials = (await auditEventsSince(since)).filter(
+    (event) => event.action === "access.denied" && event.details.permission === "area.auditor",
+  );
+  expect(denials).toHaveLength(1);
+});

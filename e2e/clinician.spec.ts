@@ -132,3 +132,34 @@ test("a clinician ends their break-glass access early from their home page", asy
   expect((await auditEventsSince(since)).map((e) => e.action)).toContain("break_glass.end");
   expect((await page.goto(chartUrl))?.status()).toBe(404);
 });
+
+test("a chart reads by kind: allergies above everything, a trend per observation, each kind newest first", async ({ page }) => {
+  await signIn(page, "clinician2@custodia.test");
+  const [north] = await query<{ patient_id: string }>(
+    "SELECT p.patient_id::text FROM care_team_patient p JOIN care_team t ON t.id = p.team_id WHERE t.name = 'North Clinic' ORDER BY p.patient_id DESC LIMIT 1",
+  );
+  await page.goto(`/clinician/patients/${north!.patient_id}`);
+  const form = page.locator("form").filter({ has: page.getByRole("button", { name: "Add entry" }) });
+  for (const [date, value] of [["2026-02-01", "18"], ["2026-02-03", "22"]] as const) {
+    await form.getByLabel("Kind").selectOption("observation");
+    await form.getByLabel("Date").fill(date);
+    await form.getByLabel("Observation").selectOption({ label: "Respiratory rate (breaths/min)" });
+    await form.getByLabel("Value (breaths/min)").fill(value);
+    await form.getByRole("button", { name: "Add entry" }).click();
+    await expect(form.getByText("Entry added.")).toBeVisible();
+  }
+  await form.getByLabel("Kind").selectOption("allergy");
+  await form.getByLabel("Date").fill("2026-02-02");
+  await form.getByLabel("Substance").fill("Sulfonamides");
+  await form.getByRole("button", { name: "Add entry" }).click();
+  await expect(form.getByText("Entry added.")).toBeVisible();
+
+  const headings = await page.getByRole("heading", { level: 2 }).allInnerTexts();
+  const order = ["Allergies", "Medications", "Observations", "Notes", "Encounters"].map((h) => headings.indexOf(h));
+  expect(order).toEqual([...order].sort((a, b) => a - b));
+  expect(order[0]).toBe(headings.indexOf("Identity") + 1);
+  await expect(page.getByRole("region", { name: "Allergies" })).toContainText("Sulfonamides");
+  const series = page.getByRole("listitem", { name: "Respiratory rate" });
+  await expect(series).toContainText("Respiratory rate: 22 breaths/min on 2026-02-03");
+  await expect(series.getByRole("img", { name: "Respiratory rate trend: 18, 22 breaths/min" })).toBeVisible();
+});

@@ -59,6 +59,15 @@ test("an admin's decision keeps the reason when the server refuses it, and the d
   await reason.fill("Restriction applies under Art. 18(1)(d).");
   await request.getByRole("button", { name: "Approve" }).click();
   await expect(page.getByRole("region").filter({ hasText: "Forms e2e: please restrict my data" })).toHaveCount(0);
+  // Decided, it moves to the history with its new state and the reason given.
+  const decided = page.getByRole("table", { name: "Decided requests, newest first" }).getByRole("row").nth(1);
+  await expect(decided).toContainText("Forms e2e: please restrict my data");
+  await expect(decided).toContainText("Done");
+  await expect(decided).toContainText("Restriction applies under Art. 18(1)(d).");
+  await page.getByLabel("Outcome").selectOption("rejected");
+  await page.getByRole("button", { name: "Show" }).click();
+  await expect(page).toHaveURL(/status=rejected/);
+  await expect(page.getByText("Forms e2e: please restrict my data")).toHaveCount(0);
 });
 
 test("a clinician's entry form: future date, unlisted value and range refused in words; the form is empty after saving", async ({ page }) => {

@@ -5,6 +5,8 @@ import { signIn } from "./support/auth";
 
 // Issue 13, item 1: on a phone no page is wider than the screen and the whole menu stays reachable.
 test.use({ viewport: { width: 390, height: 844 } });
+// Each test walks every page of a role with an axe scan per page: more pages than one default timeout allows.
+test.describe.configure({ timeout: 180_000 });
 
 async function expectNoHorizontalOverflow(page: Page, path: string) {
   const { scrollWidth, innerWidth } = await page.evaluate(() => ({

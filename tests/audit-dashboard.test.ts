@@ -1,12 +1,22 @@
 import { generate } from "otplib";
 import { beforeAll, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
 import { noRequest } from "@/lib/access/actor";
-import { AccessDenied, Conflict } from "@/lib/access/errors";
+import { AccessDenied, Conflict, InvalidInput } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { withSystem } from "@/lib/db/transaction";
 import { acknowledgeAlert, listAlerts } from "@/lib/services/alerts";
 import { integrityStatus, verifyNow } from "@/lib/services/audit-integrity";
-import { auditEventBySeq, exportAuditEvents, PAGE_SIZE, searchAuditEvents } from "@/lib/services/audit-log";
+import { formError } from "@/lib/http/errors";
+import {
+  auditActivity,
+  auditEventBySeq,
+  auditFilterQuery,
+  exportAuditEvents,
+  lastDays,
+  PAGE_SIZE,
+  searchAuditEvents,
+} from "@/lib/services/audit-log";
 import { breakGlass } from "@/lib/services/break-glass";
 import { listBreakGlassUses, reviewBreakGlass } from "@/lib/services/break-glass-review";
 import { getChart } from "@/lib/services/chart";
@@ -16,12 +26,13 @@ import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./help
 let auditor: TestUser;
 let clinician: TestUser;
 let patient: TestUser;
+let outsider: TestUser;
 
 beforeAll(async () => {
   auditor = await makeUser("auditor");
   clinician = await makeUser("clinician");
   patient = await makeUser("patient", { patient: identity({ mrn: "AUD-7001" }) });
-  const outsider = await makeUser("clinician");
+  outsider = await makeUser("clinician", { displayName: "José Álvarez-Núñez" });
   await makeCareTeam([clinician.id], [patient.patientId!]);
   for (let i = 0; i < 3; i++) await getChart(actorOf(clinician), patient.patientId!);
   await breakGlass(actorOf(outsider), {
@@ -74,6 +85,39 @@ describe("auditor event browser", () => {
     expect(exports).toHaveLength(1);
   });
 
+  it("shows staff by name and role, and finds them by part of the name, whatever the case or accents", async () => {
+    const { events } = await searchAuditEvents(actorOf(auditor), { staff: "jose ALVAREZ" });
+    expect(events.map((e) => e.action)).toContain("break_glass.grant");
+    expect(events.every((e) => e.actorId === outsider.id && e.actorName === "José Álvarez-Núñez")).toBe(true);
+    const { events: reads } = await searchAuditEvents(actorOf(auditor), { action: "chart.read" });
+    expect(reads.find((e) => e.actorId === clinician.id)).toMatchObject({ actorName: "Test clinician", actorRole: "clinician" });
+  });
+
+  it("refuses an unknown MRN, a name no staff member has, and “from” after “to”, each at its field", async () => {
+    const refusal = (filter: object) => auditFilterQuery(actorOf(auditor), filter).catch(formError);
+    expect(await refusal({ patient: "NOPE-404" })).toMatchObject({ ok: false, errors: { patient: [expect.stringMatching(/No patient has this MRN/)] } });
+    expect(await refusal({ staff: "Nobody Atall" })).toMatchObject({ ok: false, errors: { staff: [expect.stringMatching(/No staff member/)] } });
+    expect(await refusal({ from: "2026-05-02", to: "2026-05-01" })).toMatchObject({ ok: false, errors: { to: [expect.stringMatching(/on or after/)] } });
+    await expect(searchAuditEvents(actorOf(auditor), { patient: "NOPE-404" })).rejects.toBeInstanceOf(InvalidInput);
+  });
+
+  it("puts the patient's pseudonym in the address, never the MRN typed", async () => {
+    const query = await auditFilterQuery(actorOf(auditor), { patient: "AUD-7001", action: "chart.read", before: "99" });
+    expect(query).toEqual({ patient: pseudonym(patient.patientId!), action: "chart.read" });
+    const another = await makeUser("clinician");
+    await expect(auditFilterQuery(actorOf(another), { action: "chart.read" })).rejects.toBeInstanceOf(AccessDenied);
+    const denials = await adminQuery("SELECT * FROM audit_event WHERE action = 'access.denied' AND actor_id = $1", [another.id]);
+    expect(denials).toHaveLength(1);
+  });
+
+  it("counts each of the last 14 days, quiet days included, today last", async () => {
+    const { perDay } = await auditActivity(actorOf(auditor));
+    expect(perDay.map((d) => d.day)).toEqual(lastDays(14));
+    expect(perDay.at(-1)!.day).toBe(new Date().toISOString().slice(0, 10));
+    expect(perDay.at(-1)!.allowed).toBeGreaterThan(PAGE_SIZE * 2);
+    expect(lastDays(3, new Date("2026-03-01T23:59:00Z"))).toEqual(["2026-02-27", "2026-02-28", "2026-03-01"]);
+  });
+
   it("refuses clinicians, patients and admins, and records each refusal", async () => {
     for (const user of [clinician, patient, await makeUser("admin")]) {
       await expect(searchAuditEvents(actorOf(user), {})).rejects.toBeInstanceOf(AccessDenied);
@@ -83,8 +127,11 @@ describe("auditor event browser", () => {
   });
 
   it("rejects malformed filters before querying", async () => {
-    await expect(searchAuditEvents(actorOf(auditor), { actorId: "1 OR 1=1" })).rejects.toThrow();
-    await expect(searchAuditEvents(actorOf(auditor), { action: "x'; DROP TABLE audit_event; --" })).rejects.toThrow();
+    const before = await adminQuery<{ n: string }>("SELECT count(*)::text AS n FROM audit_event");
+    await expect(searchAuditEvents(actorOf(auditor), { actorId: "1 OR 1=1" })).rejects.toThrow(ZodError);
+    await expect(searchAuditEvents(actorOf(auditor), { action: "x'; DROP TABLE audit_event; --" })).rejects.toThrow(ZodError);
+    // Refused before the transaction: not even the audit.read event of a search was written.
+    expect(await adminQuery("SELECT count(*)::text AS n FROM audit_event")).toEqual(before);
   });
 });
 
@@ -105,6 +152,15 @@ describe("alerts and break-glass review", () => {
     await acknowledgeAlert(actorOf(auditor), { alertId: alert.id });
     expect((await listAlerts(actorOf(auditor), { open: true })).map((a) => a.id)).not.toContain(alert.id);
     await expect(acknowledgeAlert(actorOf(auditor), { alertId: alert.id })).rejects.toThrow(/not found/);
+  });
+
+  it("shows the reviewer who used the access and what they did with it while it lasted", async () => {
+    await getChart(actorOf(outsider), patient.patientId!);
+    const [use] = await listBreakGlassUses(actorOf(auditor));
+    expect(use!.clinicianName).toBe("José Álvarez-Núñez");
+    expect(use!.activity.map((e) => e.action)).toEqual(["break_glass.grant", "chart.read"]);
+    // The team clinician's reads of the same patient are not part of this use.
+    expect(use!.activity).toHaveLength(2);
   });
 
   it("records one review per use, with the reason visible to the auditor", async () => {

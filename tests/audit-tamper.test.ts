@@ -172,27 +172,44 @@ describe("tamper detection, by the database superuser with the triggers off", ()
     expect(result.ok || result.detail).toMatch(/invalid signature/);
   });
 
-  it("any single-field change to a random row is found at that row", async () => {
+  // Every column a row carries, bar its position: seq and chain_seq are what the deleted, inserted and
+  // reordered cases above move. Enumerated, so a column added later fails the first test until it has a case.
+  const mutations: Record<string, string> = {
+    occurred_at: "occurred_at = occurred_at + $2::double precision * interval '1 microsecond'",
+    actor_id: "actor_id = gen_random_uuid()",
+    actor_role: "actor_role = coalesce(actor_role, '') || 'x'",
+    action: "action = action || '.x'",
+    resource_type: "resource_type = coalesce(resource_type, '') || 'x'",
+    resource_id: "resource_id = coalesce(resource_id, '') || 'x'",
+    patient_pseudonym: "patient_pseudonym = coalesce(patient_pseudonym, '') || 'x'",
+    outcome: "outcome = CASE outcome WHEN 'allowed' THEN 'denied' ELSE 'allowed' END",
+    ip: "ip = coalesce(ip, '') || '1'",
+    user_agent: "user_agent = coalesce(user_agent, '') || 'x'",
+    request_id: "request_id = coalesce(request_id, '') || 'x'",
+    details: `details = details || '{"tampered": true}'`,
+    writer_mac: "writer_mac = md5(writer_mac)",
+    prev_hash: "prev_hash = md5(prev_hash) || md5(hash)",
+    hash: "hash = md5(hash) || md5(prev_hash)",
+  };
+
+  it("has a tampering case for every column of the log", async () => {
+    const columns = await adminQuery<{ column_name: string }>(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_event' AND column_name NOT IN ('seq', 'chain_seq')",
+    );
+    expect(columns.map((c) => c.column_name).sort()).toEqual(Object.keys(mutations).sort());
+  });
+
+  it.each(Object.keys(mutations))("a change to %s on a random row is found at that row", async (column) => {
     const end = await head();
-    const mutations: Record<string, string> = {
-      action: "action = action || '.x'",
-      actor_id: "actor_id = gen_random_uuid()",
-      details: `details = details || '{"tampered": true}'`,
-      occurred_at: "occurred_at = occurred_at + $2::double precision * interval '1 microsecond'",
-      outcome: "outcome = CASE outcome WHEN 'allowed' THEN 'denied' ELSE 'allowed' END",
-      writer_mac: "writer_mac = md5(writer_mac)",
-      prev_hash: "prev_hash = md5(prev_hash) || md5(hash)",
-      hash: "hash = md5(hash) || md5(prev_hash)",
-    };
     await fc.assert(
-      fc.asyncProperty(fc.integer({ min: 1, max: end }), fc.constantFrom(...Object.keys(mutations)), fc.integer({ min: 1, max: 3_600_000_000 }), async (seq, column, micros) => {
+      fc.asyncProperty(fc.integer({ min: 1, max: end }), fc.integer({ min: 1, max: 3_600_000_000 }), async (seq, micros) => {
         const params = column === "occurred_at" ? [seq, micros] : [seq];
         const result = await verifyTampered(seq, seq, [`UPDATE audit_event SET ${mutations[column]} WHERE chain_seq = $1`, params]);
         expect(result).toMatchObject({ ok: false, firstBadSeq: seq });
         // The last row has no successor to vouch for its hash: a forgery there looks the same as an edit.
         if (seq < end) expect(result).toMatchObject({ kind: "modified" });
       }),
-      { numRuns: 25 },
+      { numRuns: 3 },
     );
     expect(await verifyAuditLog({ record: false })).toMatchObject({ ok: true });
   }, 300_000);

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it, vi } from "vitest";
+import { ZodError } from "zod";
 import { noRequest } from "@/lib/access/actor";
 import { AccessDenied, Conflict, NotFound } from "@/lib/access/errors";
 import { purposeTexts } from "@/lib/consent/purposes";
@@ -14,7 +15,7 @@ import { cancelRequest, detailsAt, myRequests, submitRequest } from "@/lib/servi
 import { processDueErasures, replayErasureLedger } from "@/lib/services/erasure";
 import { myRecord } from "@/lib/services/my-record";
 import { searchPatients } from "@/lib/services/patient-search";
-import { decideRequest, extendRequest, requestQueue } from "@/lib/services/request-decisions";
+import { decidedRequests, decideRequest, extendRequest, requestQueue } from "@/lib/services/request-decisions";
 import { researchDataset } from "@/lib/services/research";
 import { verifyChain } from "./helpers/chain";
 import { adminQuery, isEmbedded, sqlDump, testDatabaseUrl } from "./helpers/db";
@@ -143,12 +144,33 @@ describe("rectification, restriction and objection", () => {
     expect((await currentConsents(actorOf(p))).find((c) => c.purpose === "marketing")!.granted).toBe(false);
   });
 
+  it("keeps decided requests in a history, newest decision first, filtered by kind and outcome", async () => {
+    const p = await patientWithRecords("History");
+    const restrictionId = await submitRequest(actorOf(p), { kind: "restriction", reason: "History: restrict please" });
+    const objectionId = await submitRequest(actorOf(p), { kind: "objection", purpose: "marketing", reason: "History: no marketing" });
+    await decideRequest(actorOf(admin), { requestId: restrictionId, decision: "approve", reason: "Art. 18 applies here" });
+    await decideRequest(actorOf(admin), { requestId: objectionId, decision: "reject", reason: "Not processed for that" });
+
+    const all = await decidedRequests(actorOf(admin), {});
+    expect(all.map((r) => r.id).slice(0, 2)).toEqual([objectionId, restrictionId]);
+    expect(all[1]).toMatchObject({ status: "completed", decisionReason: "Art. 18 applies here", patientPseudonym: pseudonym(p.patientId!) });
+    expect((await requestQueue(actorOf(admin))).map((r) => r.id)).not.toContain(restrictionId);
+
+    const rejected = await decidedRequests(actorOf(admin), { status: "rejected", kind: "" });
+    expect(rejected.map((r) => r.id)).toContain(objectionId);
+    expect(rejected.every((r) => r.status === "rejected")).toBe(true);
+    const restrictions = await decidedRequests(actorOf(admin), { kind: "restriction" });
+    expect(restrictions.every((r) => r.kind === "restriction")).toBe(true);
+    await expect(decidedRequests(actorOf(admin), { status: "pending" })).rejects.toThrow(ZodError);
+  });
+
   it("lets only the patient submit and only admins decide, recording the refusals", async () => {
     await expect(submitRequest(actorOf(clinician), { kind: "erasure" })).rejects.toBeInstanceOf(AccessDenied);
     await expect(requestQueue(actorOf(clinician))).rejects.toBeInstanceOf(AccessDenied);
+    await expect(decidedRequests(actorOf(clinician), {})).rejects.toBeInstanceOf(AccessDenied);
     await expect(submitRequest(actorOf(admin), { kind: "restriction", reason: "not mine" })).rejects.toBeInstanceOf(AccessDenied);
     const denials = await adminQuery("SELECT * FROM audit_event WHERE action = 'access.denied' AND actor_id IN ($1, $2)", [clinician.id, admin.id]);
-    expect(denials).toHaveLength(3);
+    expect(denials).toHaveLength(4);
   });
 });
 

@@ -6,22 +6,21 @@ import { requireActor } from "@/lib/auth/require-actor";
 import { formError, pageError } from "@/lib/http/errors";
 import { acknowledgeAlert } from "@/lib/services/alerts";
 import { verifyNow } from "@/lib/services/audit-integrity";
-import { patientFilterPseudonym } from "@/lib/services/audit-log";
+import { auditFilterQuery } from "@/lib/services/audit-log";
 import { reviewBreakGlass } from "@/lib/services/break-glass-review";
-import { auditFilterSchema, breakGlassReviewSchema } from "@/lib/validation/audit";
+import { breakGlassReviewSchema } from "@/lib/validation/audit";
 import type { FormState } from "@/lib/validation/form-state";
 
 /** Filters go into the URL, but an MRN never does: it is swapped for the patient's pseudonym first. */
 export async function filterEventsAction(_: FormState, form: FormData): Promise<FormState> {
   const actor = await requireActor("auditor");
-  const input = auditFilterSchema.safeParse(Object.fromEntries(form));
-  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
-  const filter = { ...input.data, before: undefined };
-  const patient = filter.patient ? await patientFilterPseudonym(actor, filter.patient) : undefined;
-  const query = new URLSearchParams(
-    Object.entries({ ...filter, patient }).filter((e): e is [string, string] => typeof e[1] === "string" && e[1] !== ""),
-  );
-  redirect(`/auditor/events?${query.toString()}`);
+  let query: Record<string, string>;
+  try {
+    query = await auditFilterQuery(actor, Object.fromEntries(form));
+  } catch (error) {
+    return formError(error);
+  }
+  redirect(`/auditor/events?${new URLSearchParams(query).toString()}`);
 }
 
 /** A plain form button with no state for a message: an unknown or already acknowledged alert is a 404. */

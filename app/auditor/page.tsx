@@ -11,6 +11,11 @@ import { auditActivity } from "@/lib/services/audit-log";
 
 export const metadata = { title: "Audit dashboard" };
 
+/** "18 Nov": a calendar day of the chart (UTC, as the bars are counted). */
+function dayLabel(day: string): string {
+  return new Date(`${day}T00:00:00Z`).toLocaleDateString("en-GB", { day: "numeric", month: "short", timeZone: "UTC" });
+}
+
 export default async function AuditorHomePage() {
   const actor = await requireActor("auditor");
   const account = await accountSummary(actor);
@@ -36,10 +41,10 @@ export default async function AuditorHomePage() {
       <Card title="Integrity of the audit log">
         <IntegrityPanel status={integrity} />
       </Card>
-      <Card title="Events per day (last 14 days)">
+      <Card title="Events per day, last 14 days (UTC)">
         <BarChart
           title="Audit events per day by outcome"
-          labels={activity.perDay.map((d) => d.day.slice(5))}
+          labels={activity.perDay.map((d) => dayLabel(d.day))}
           series={[
             { label: "allowed", color: "#0f6e7a", values: activity.perDay.map((d) => d.allowed) },
             { label: "denied", color: "#b91c1c", values: activity.perDay.map((d) => d.denied) },

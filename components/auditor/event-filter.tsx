@@ -6,20 +6,22 @@ import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
-import { initialFormState } from "@/lib/validation/form-state";
+import { initialFormState, type FormState } from "@/lib/validation/form-state";
 
 const any = { value: "", label: "Any" };
 
-export function EventFilter({ current }: { current: Record<string, string> }) {
+/** `refusal`: why the filters in the address were refused (an edited or outdated link), shown like a form's. */
+export function EventFilter({ current, refusal }: { current: Record<string, string>; refusal?: FormState }) {
   // A filter keeps its query: the page it leads to shows the same values, and a refusal keeps them to correct.
-  const { state, pending, onSubmit } = useFormAction(filterEventsAction, initialFormState, { resetOnSuccess: false });
+  const { state, pending, onSubmit } = useFormAction(filterEventsAction, refusal ?? initialFormState, { resetOnSuccess: false });
   const error = (name: string) => state.errors?.[name]?.[0];
   return (
     <form onSubmit={onSubmit} noValidate className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Filter events">
       {state.message ? <Alert tone="error">{state.message}</Alert> : null}
       <Field label="From" name="from" type="date" defaultValue={current.from} error={error("from")} />
       <Field label="To" name="to" type="date" defaultValue={current.to} error={error("to")} />
-      <Field label="Actor id" name="actorId" defaultValue={current.actorId} error={error("actorId")} />
+      <Field label="Staff name" name="staff" defaultValue={current.staff} error={error("staff")} />
+      {current.actorId ? <input type="hidden" name="actorId" value={current.actorId} /> : null}
       <Select
         label="Role"
         name="role"

@@ -1,8 +1,10 @@
 import Link from "next/link";
 import { DataTable } from "@/components/ui/data-table";
-import type { AuditEventView } from "@/lib/services/audit-log";
+import { LocalTime } from "@/components/ui/local-time";
+import { actorWords } from "./actor-words";
+import type { NamedAuditEvent } from "@/lib/services/audit-log";
 
-export function EventTable({ events }: { events: AuditEventView[] }) {
+export function EventTable({ events }: { events: NamedAuditEvent[] }) {
   if (events.length === 0) return <p className="text-sm">No events match these filters.</p>;
   return (
     <DataTable
@@ -18,15 +20,8 @@ export function EventTable({ events }: { events: AuditEventView[] }) {
             </Link>
           ),
         },
-        { header: "Time (UTC)", cell: (e) => e.occurredAt.replace("T", " ").slice(0, 19) },
-        {
-          header: "Actor",
-          cell: (e) => (
-            <>
-              {e.actorRole ?? "—"} <span className="font-mono text-xs">{e.actorId?.slice(0, 8) ?? ""}</span>
-            </>
-          ),
-        },
+        { header: "Time", cell: (e) => <LocalTime iso={e.occurredAt} /> },
+        { header: "Who", cell: (e) => actorWords(e) },
         { header: "Action", cell: (e) => e.action, className: "font-mono" },
         { header: "Patient", cell: (e) => e.patientPseudonym ?? "—", className: "font-mono text-xs break-all" },
         {

@@ -24,6 +24,7 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/auditor/alerts", label: "Alerts" },
     { href: "/auditor/break-glass", label: "Break-glass" },
     { href: "/auditor/access-review", label: "Access review" },
+    { href: "/auditor/compliance", label: "Compliance" },
     { href: "/account", label: "Account" },
   ],
   admin: [

@@ -3,9 +3,9 @@ import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { NotFound } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
-import { openSystem } from "@/lib/crypto/secret";
-import type { AuditEvent, Prisma } from "@/lib/db/generated/client";
+import type { AuditEvent } from "@/lib/db/generated/client";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
+import { staffNamesById } from "./staff-names";
 
 export interface AccessEntry {
   at: string;
@@ -92,7 +92,7 @@ export function staffEventsPage(tx: Tx, psn: string, before: bigint | null, limi
 /** The events in words, with the staff member's name. */
 export async function describeAccess(request: RequestMeta, events: StaffEvent[]): Promise<AccessEntry[]> {
   const ids = [...new Set(events.map((e) => e.actorId).filter((id): id is string => id !== null))];
-  return inWords(await staffNames(request, { id: { in: ids } }), events);
+  return inWords(await staffNamesById(request, ids), events);
 }
 
 /**
@@ -103,7 +103,7 @@ export async function staffNamesFor(request: RequestMeta, psn: string): Promise<
   const actors = await withSystem(request, ({ tx }) =>
     tx.auditEvent.findMany({ where: { patientPseudonym: psn, actorRole: { in: STAFF } }, distinct: ["actorId"], select: { actorId: true } }),
   );
-  return staffNames(request, { id: { in: actors.map((a) => a.actorId).filter((id): id is string => id !== null) } });
+  return staffNamesById(request, actors.map((a) => a.actorId).filter((id): id is string => id !== null));
 }
 
 export function inWords(names: Map<string, string>, events: StaffEvent[]): AccessEntry[] {
@@ -116,18 +116,5 @@ export function inWords(names: Map<string, string>, events: StaffEvent[]): Acces
       what: describe[e.action] ?? "Other activity on your record",
       breakGlass: e.action === "break_glass.grant" || details.breakGlass === true,
     };
-  });
-}
-
-/** Staff display names by account id (staff identities are not PHI), for "who and when" beside a record. */
-export function staffNamesById(request: RequestMeta, ids: string[]): Promise<Map<string, string>> {
-  return staffNames(request, { id: { in: [...new Set(ids)] } });
-}
-
-// Staff names are not the patient's to read from the accounts table; a system lookup maps ids to names.
-async function staffNames(request: RequestMeta, where: Prisma.UserWhereInput): Promise<Map<string, string>> {
-  return withSystem(request, async ({ tx }) => {
-    const users = await tx.user.findMany({ where, select: { id: true, displayNameEnc: true } });
-    return new Map(users.map((u) => [u.id, openSystem(u.displayNameEnc, { table: "app_user", column: "display_name_enc", rowId: u.id })]));
   });
 }

@@ -4,8 +4,10 @@ import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem, sealSystem } from "@/lib/crypto/secret";
-import { withActor } from "@/lib/db/transaction";
+import type { BreakGlassGrant } from "@/lib/db/generated/client";
+import { withActor, type Tx } from "@/lib/db/transaction";
 import { breakGlassReviewSchema } from "@/lib/validation/audit";
+import { staffNamesById } from "./staff-names";
 
 export interface BreakGlassUse {
   grantId: string;
@@ -16,27 +18,35 @@ export interface BreakGlassUse {
    * Null once the patient is erased (free text about them; lib/services/erasure.ts).
    */
   reason: string | null;
+  clinicianName: string | null;
   createdAt: string;
   expiresAt: string;
+  /** What the clinician did with this patient while the grant lasted, oldest first (at most TIMELINE_LIMIT). */
+  activity: { seq: string; at: string; action: string; outcome: string }[];
   review: { decision: string; comment: string | null; reviewerId: string; reviewedAt: string } | null;
 }
 
+export const TIMELINE_LIMIT = 50;
+
 export async function listBreakGlassUses(actor: Actor): Promise<BreakGlassUse[]> {
   await authorize(actor, "breakGlass.review");
-  return withActor(actor, async ({ tx, audit }) => {
+  const uses = await withActor(actor, async ({ tx, audit }) => {
     const grants = await tx.breakGlassGrant.findMany({ orderBy: { createdAt: "desc" }, take: 200 });
     const reviews = await tx.breakGlassReview.findMany({ where: { grantId: { in: grants.map((g) => g.id) } } });
     const byGrant = new Map(reviews.map((r) => [r.grantId, r]));
+    const activity = await activityDuring(tx, grants);
     audit({ action: "break_glass.review_list", details: { returned: grants.length } });
     return grants.map((g) => {
       const r = byGrant.get(g.id);
       return {
         grantId: g.id,
         clinicianId: g.clinicianId,
+        clinicianName: null as string | null,
         patientPseudonym: pseudonym(g.patientId),
         reason: g.reasonEnc === null ? null : openSystem(g.reasonEnc, { table: "break_glass_grant", column: "reason_enc", rowId: g.id }),
         createdAt: g.createdAt.toISOString(),
         expiresAt: g.expiresAt.toISOString(),
+        activity: activity.get(g.id) ?? [],
         review: r
           ? {
               decision: r.decision,
@@ -48,6 +58,37 @@ export async function listBreakGlassUses(actor: Actor): Promise<BreakGlassUse[]>
       };
     });
   });
+  const names = uses.length === 0 ? new Map<string, string>() : await staffNamesById(actor.request, uses.map((u) => u.clinicianId));
+  return uses.map((u) => ({ ...u, clinicianName: names.get(u.clinicianId) ?? null }));
+}
+
+/**
+ * The reviewer judges the access by what was done with it: the clinician's events about that patient between
+ * the grant and its end (expiry, or the earlier end the clinician chose). One query for all grants on the page.
+ */
+async function activityDuring(tx: Tx, grants: BreakGlassGrant[]): Promise<Map<string, BreakGlassUse["activity"]>> {
+  const byGrant = new Map<string, BreakGlassUse["activity"]>();
+  if (grants.length === 0) return byGrant;
+  const events = await tx.auditEvent.findMany({
+    where: {
+      actorId: { in: [...new Set(grants.map((g) => g.clinicianId))] },
+      patientPseudonym: { in: [...new Set(grants.map((g) => pseudonym(g.patientId)))] },
+      occurredAt: { gte: new Date(Math.min(...grants.map((g) => g.createdAt.getTime()))), lte: new Date(Math.max(...grants.map((g) => g.expiresAt.getTime()))) },
+    },
+    select: { seq: true, occurredAt: true, actorId: true, patientPseudonym: true, action: true, outcome: true },
+    orderBy: { seq: "asc" },
+  });
+  for (const g of grants) {
+    const psn = pseudonym(g.patientId);
+    const during = events.filter(
+      (e) => e.actorId === g.clinicianId && e.patientPseudonym === psn && e.occurredAt >= g.createdAt && e.occurredAt <= g.expiresAt,
+    );
+    byGrant.set(
+      g.id,
+      during.slice(0, TIMELINE_LIMIT).map((e) => ({ seq: e.seq.toString(), at: e.occurredAt.toISOString(), action: e.action, outcome: e.outcome })),
+    );
+  }
+  return byGrant;
 }
 
 export async function reviewBreakGlass(actor: Actor, raw: unknown): Promise<void> {

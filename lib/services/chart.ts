@@ -6,7 +6,7 @@ import { withActor, type Tx } from "@/lib/db/transaction";
 import { addRecordSchema, amendRecordSchema, type ClinicalContent } from "@/lib/validation/patient";
 import { z } from "zod";
 import { canonicalJson, type JsonValue } from "@/lib/audit/canonical";
-import { staffNamesById } from "./access-log";
+import { staffNamesById } from "./staff-names";
 import { openPatient } from "./patient-access";
 import { writeRecordVersion } from "./record-versions";
 import { entriesOf, identityOf, type ClinicalEntry, type PatientIdentity } from "./patient-view";

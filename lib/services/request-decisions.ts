@@ -5,7 +5,7 @@ import { Conflict, NotFound } from "@/lib/access/errors";
 import { purposeTexts } from "@/lib/consent/purposes";
 import { openSystem, sealSystem } from "@/lib/crypto/secret";
 import { withSystem, type ActorContext } from "@/lib/db/transaction";
-import { decisionSchema, extensionSchema, storedRequestSchema, type NewRequest } from "@/lib/validation/requests";
+import { decisionSchema, extensionSchema, requestHistoryFilterSchema, storedRequestSchema, type NewRequest } from "@/lib/validation/requests";
 import { detailsAt, logRequestEvent, reasonAt, viewOf, type RequestView } from "./data-requests";
 
 export interface QueuedRequest extends RequestView {
@@ -30,6 +30,28 @@ export async function requestQueue(actor: Actor): Promise<QueuedRequest[]> {
         orderBy: { gdprDueAt: "asc" },
       });
       audit({ action: "request.queue_read", actorId: actor.userId, actorRole: actor.role, details: { returned: rows.length } });
+      return rows.map((r) => ({ ...viewOf(r, "staff"), patientPseudonym: r.patientPseudonym }));
+    },
+    actor.userId,
+  );
+}
+
+export const HISTORY_LIMIT = 100;
+
+/** Closed requests, newest decision first: what was decided, by which rule, and why (no PHI, as in the queue). */
+export async function decidedRequests(actor: Actor, raw: unknown): Promise<QueuedRequest[]> {
+  const filter = requestHistoryFilterSchema.parse(raw);
+  await authorize(actor, "erasure.manage");
+  return withSystem(
+    actor.request,
+    async ({ tx, audit }) => {
+      const rows = await tx.dataRequest.findMany({
+        where: { status: filter.status ?? { notIn: open }, ...(filter.kind ? { kind: filter.kind } : {}) },
+        include: { events: { orderBy: { createdAt: "asc" } } },
+        orderBy: [{ decidedAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
+        take: HISTORY_LIMIT,
+      });
+      audit({ action: "request.history_read", actorId: actor.userId, actorRole: actor.role, details: { ...filter, returned: rows.length } });
       return rows.map((r) => ({ ...viewOf(r, "staff"), patientPseudonym: r.patientPseudonym }));
     },
     actor.userId,

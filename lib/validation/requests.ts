@@ -47,3 +47,11 @@ export const extensionSchema = z.object({
   requestId: z.uuid(),
   reason: z.string().trim().min(10, "Explain why more time is needed (GDPR Art. 12(3))").max(1000),
 });
+
+const emptyIsAny = (v: unknown) => (v === "" || v === null ? undefined : v);
+
+/** The admin's view of closed requests; query-string values, so an empty select means "any". */
+export const requestHistoryFilterSchema = z.object({
+  kind: z.preprocess(emptyIsAny, z.enum(["rectification", "restriction", "objection", "erasure"]).optional()),
+  status: z.preprocess(emptyIsAny, z.enum(["completed", "rejected", "cancelled"]).optional()),
+});

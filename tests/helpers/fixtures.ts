@@ -42,7 +42,7 @@ export function identity(overrides: Partial<PatientIdentityInput> = {}): Patient
 /** Built through the same services as the app, never by inserting rows behind its back. */
 export async function makeUser(
   role: Role,
-  options: { totp?: boolean; isDemo?: boolean; patient?: PatientIdentityInput } = {},
+  options: { totp?: boolean; isDemo?: boolean; patient?: PatientIdentityInput; displayName?: string } = {},
 ): Promise<TestUser> {
   const email = `${role}-${randomUUID()}@example.test`;
   const totpSecret = options.totp ?? role !== "patient" ? newTotpSecret() : null;
@@ -50,7 +50,7 @@ export async function makeUser(
     const patientId = role === "patient" ? await registerPatient(ctx, options.patient ?? identity()) : null;
     const id = await createUser(ctx, {
       email,
-      displayName: `Test ${role}`,
+      displayName: options.displayName ?? `Test ${role}`,
       role,
       password: PASSWORD,
       patientId,

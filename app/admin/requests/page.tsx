@@ -1,23 +1,31 @@
 import { DecisionForm, RunErasuresButton } from "@/components/admin/decision-forms";
+import { DecidedRequests } from "@/components/admin/decided-requests";
+import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
-import { requestQueue } from "@/lib/services/request-decisions";
+import { formError } from "@/lib/http/errors";
+import { decidedRequests, requestQueue } from "@/lib/services/request-decisions";
 
 export const metadata = { title: "Data subject requests" };
 
 const day = (iso: string | null) => (iso ? iso.slice(0, 10) : "—");
 
-export default async function AdminRequestsPage() {
+export default async function AdminRequestsPage({ searchParams }: PageProps<"/admin/requests">) {
   const actor = await requireActor("admin");
+  const params = Object.fromEntries(Object.entries(await searchParams).filter((e): e is [string, string] => typeof e[1] === "string"));
   const queue = await requestQueue(actor);
+  const decided = await decidedRequests(actor, params).catch(formError);
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Data subject requests</h1>
       <Card title="Erasure job">
-        <p className="mb-2 text-sm">Erasures run when their grace period ends (daily job: npm run erasure:process).</p>
+        <p className="mb-2 text-sm">
+          An approved erasure runs by itself once its grace period ends, in the daily job. You can also run the due ones now.
+        </p>
         <RunErasuresButton />
       </Card>
-      {queue.length === 0 ? <p className="text-sm">No open requests.</p> : null}
+      <h2 className="text-xl font-semibold">Open requests</h2>
+      {queue.length === 0 ? <p className="text-sm">No open requests. New ones appear here, soonest deadline first.</p> : null}
       {queue.map((r) => (
         <Card key={r.id}>
           <section aria-label={`Request ${r.id.slice(0, 8)}`} className="space-y-2 text-sm">
@@ -33,6 +41,13 @@ export default async function AdminRequestsPage() {
           </section>
         </Card>
       ))}
+      <Card title="Decided requests">
+        {Array.isArray(decided) ? (
+          <DecidedRequests requests={decided} current={params} />
+        ) : (
+          <Alert tone="error">{decided.message}</Alert>
+        )}
+      </Card>
     </div>
   );
 }

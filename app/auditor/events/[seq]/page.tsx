@@ -1,3 +1,4 @@
+import { actorWords } from "@/components/auditor/actor-words";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
 import { pageError } from "@/lib/http/errors";
@@ -12,7 +13,8 @@ export default async function AuditEventPage({ params }: PageProps<"/auditor/eve
   const rows: [string, string][] = [
     ["Sequence", event.seq],
     ["Time (UTC)", event.occurredAt],
-    ["Actor", `${event.actorRole ?? "—"} ${event.actorId ?? ""}`],
+    ["Who", actorWords(event)],
+    ["Account id", event.actorId ?? "—"],
     ["Action", event.action],
     ["Resource", `${event.resourceType ?? "—"} ${event.resourceId ?? ""}`],
     ["Patient pseudonym", event.patientPseudonym ?? "—"],

@@ -1,12 +1,13 @@
-import Link from "next/link";
 import { BreakGlassBanner } from "@/components/clinician/break-glass-banner";
 import { EntryForm } from "@/components/clinician/entry-form";
-import { ContentText, describeContent } from "@/components/clinician/entry-view";
+import { describeContent } from "@/components/clinician/entry-view";
+import { EntryList } from "@/components/clinician/entry-list";
+import { Sparkline } from "@/components/clinician/sparkline";
 import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
-import { LocalTime } from "@/components/ui/local-time";
 import { TooManyRequests } from "@/lib/access/errors";
 import { requireActor } from "@/lib/auth/require-actor";
+import { groupChart } from "@/lib/clinical/chart-groups";
 import { describeError, pageError } from "@/lib/http/errors";
 import { getChart, type Chart } from "@/lib/services/chart";
 import { myCareTeams } from "@/lib/services/care-teams";
@@ -25,7 +26,9 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
     if (error instanceof TooManyRequests) return <Alert tone="error">{describeError(error)!.message}</Alert>;
     pageError(error);
   }
-  const { identity, entries } = chart;
+  const { identity } = chart;
+  const groups = groupChart(chart.entries);
+  const shared = { patientId: identity.patientId, authors: chart.authors };
   const teams = chart.breakGlassUntil ? [] : await myCareTeams(actor);
   return (
     <div className="space-y-6">
@@ -52,41 +55,48 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
           <AssignToMyTeamForm patientId={identity.patientId} teams={teams} />
         </Card>
       ) : null}
-      <Card title="Clinical record">
-        {entries.length === 0 ? <p className="text-sm">No entries yet.</p> : null}
+      {groups.allergies.length > 0 ? (
+        <section aria-label="Allergies" className="rounded-lg border-2 border-red-700 bg-red-50 p-4 text-sm text-red-900">
+          <h2 className="font-semibold">Allergies</h2>
+          <p>{groups.allergies.map((e) => describeContent(e.content)).join(" · ")}</p>
+        </section>
+      ) : null}
+      <Card title="Medications">
+        <EntryList entries={groups.medications} empty="No medications recorded." {...shared} />
+      </Card>
+      <Card title="Observations">
+        {groups.observations.length === 0 ? <p className="text-sm text-slate-700">No observations recorded.</p> : null}
         <ul className="divide-y">
-          {entries.map((e) => (
-            <li key={e.entryId} className="py-2 text-sm">
-              <div className="flex flex-wrap items-baseline justify-between gap-2">
-                <span>
-                  <span className="mr-2 rounded bg-slate-100 px-1.5 py-0.5 text-xs uppercase">{e.kind}</span>
-                  <span className="mr-2 text-slate-600">{e.content.date}</span>
-                  <ContentText content={e.content} />
-                </span>
-                <Link className="text-brand-700 underline" href={`/clinician/patients/${identity.patientId}/entries/${e.entryId}/amend`}>
-                  Amend<span className="sr-only"> {e.kind} of {e.content.date}</span>
-                </Link>
-              </div>
-              {e.priorVersions.length > 0 ? (
-                <details className="mt-1 text-slate-700">
-                  <summary>
-                    Version {e.version}; {e.priorVersions.length} earlier version{e.priorVersions.length > 1 ? "s" : ""}
+          {groups.observations.map((s) => {
+            const latest = s.readings.at(-1)!;
+            return (
+              <li key={s.code} aria-label={s.display} className="py-2 text-sm">
+                <div className="flex flex-wrap items-center justify-between gap-2">
+                  <span>
+                    <span className="font-medium">{s.display}</span>: {latest.value} {s.unitLabel}{" "}
+                    <span className="text-slate-600">on {latest.date}</span>
+                  </span>
+                  <Sparkline label={`${s.display} trend: ${s.readings.map((r) => r.value).join(", ")} ${s.unitLabel}`} values={s.readings.map((r) => r.value)} />
+                </div>
+                <details className="mt-1">
+                  <summary className="cursor-pointer text-brand-700 underline">
+                    {s.entries.length} reading{s.entries.length > 1 ? "s" : ""}
                   </summary>
-                  <ol className="ml-4 list-disc">
-                    {[{ ...e, current: true }, ...e.priorVersions.map((v) => ({ ...v, current: false }))].map((v) => (
-                      <li key={v.version}>
-                        v{v.version}
-                        {v.current ? " (current)" : `: ${describeContent(v.content)}`} — {v.amendReason ? "amended" : "written"} by{" "}
-                        {(v.authorId && chart.authors[v.authorId]) ?? "the system"}, <LocalTime iso={v.recordedAt} />
-                        {v.amendReason ? <>. Reason: {v.amendReason}</> : null}
-                      </li>
-                    ))}
-                  </ol>
+                  <EntryList entries={s.entries} empty="" {...shared} />
                 </details>
-              ) : null}
-            </li>
-          ))}
+              </li>
+            );
+          })}
         </ul>
+      </Card>
+      <Card title="Notes">
+        <EntryList entries={groups.notes} empty="No notes yet." {...shared} />
+      </Card>
+      <Card title="Encounters">
+        <EntryList entries={groups.encounters} empty="No encounters recorded." {...shared} />
+      </Card>
+      <Card title="Allergy records">
+        <EntryList entries={groups.allergies} empty="No allergies recorded." {...shared} />
       </Card>
       <Card title="Add an entry">
         <EntryForm action={addRecordAction.bind(null, identity.patientId)} submitLabel="Add entry" />
