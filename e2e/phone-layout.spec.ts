@@ -56,7 +56,7 @@ const labels = (role: keyof typeof navigation) => navigation[role].map((n) => n.
 const paths = (role: keyof typeof navigation) => navigation[role].map((n) => n.href);
 
 test("sign-in pages fit a phone", async ({ page }) => {
-  await visitAll(page, ["/sign-in", "/staff/sign-in"]);
+  await visitAll(page, ["/sign-in", "/staff/sign-in", "/activate/patient/not-a-real-link"]);
 });
 
 test("patient pages fit a phone and the menu reaches every page", async ({ page }) => {

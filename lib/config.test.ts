@@ -90,3 +90,19 @@ describe("SIEM settings", () => {
     expect(readConfig({ CUSTODIA_ENV: "production", SIEM_WEBHOOK_URL: "https://siem.example.org/hook", SIEM_WEBHOOK_SECRET: secret }).siem.webhook?.url).toBe("https://siem.example.org/hook");
   });
 });
+
+describe("identity settings", () => {
+  it("PATIENT_MFA is required in production and optional elsewhere unless set", () => {
+    expect(readConfig({ CUSTODIA_ENV: "production" }).patientMfa).toBe("required");
+    expect(readConfig({ CUSTODIA_ENV: "development" }).patientMfa).toBe("optional");
+    expect(readConfig({ CUSTODIA_ENV: "production", PATIENT_MFA: "optional" }).patientMfa).toBe("optional");
+    expect(readConfig({ CUSTODIA_ENV: "development", PATIENT_MFA: "required" }).patientMfa).toBe("required");
+    expect(() => readConfig({ PATIENT_MFA: "sometimes" })).toThrow();
+  });
+
+  it("ACCESS_REVIEW_DORMANT_DAYS is a positive number of days, 90 by default", () => {
+    expect(readConfig({}).accessReviewDormantDays).toBe(90);
+    expect(readConfig({ ACCESS_REVIEW_DORMANT_DAYS: "30" }).accessReviewDormantDays).toBe(30);
+    expect(() => readConfig({ ACCESS_REVIEW_DORMANT_DAYS: "0" })).toThrow();
+  });
+});

@@ -66,6 +66,9 @@ const envSchema = z.object({
   SIEM_SYSLOG_CA_FILE: z.string().min(1).optional(),
   SIEM_MAX_ATTEMPTS: z.coerce.number().int().min(1, "SIEM_MAX_ATTEMPTS must be at least 1").max(100).default(12),
   SIEM_RETRY_BASE_SECONDS: z.coerce.number().min(0.01, "SIEM_RETRY_BASE_SECONDS must be positive").max(3600).default(30),
+  // Unset: required in production, optional elsewhere (readConfig).
+  PATIENT_MFA: z.enum(["required", "optional"]).optional(),
+  ACCESS_REVIEW_DORMANT_DAYS: z.coerce.number().int().positive().max(3650).default(90),
 }).superRefine((e, issues) => {
   // Alerts name accounts, addresses and pseudonyms: in production they leave only over TLS (webhook; syslog may use tls://).
   const production = (e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development")) === "production";
@@ -127,12 +130,17 @@ export interface Config {
     maxAttempts: number;
     retryBaseSeconds: number;
   };
+  /** Whether a patient must enrol TOTP before any patient page or action (HIPAA 164.312(d) for PHI access). */
+  patientMfa: "required" | "optional";
+  /** The access review calls an account dormant after this many days without a sign-in. */
+  accessReviewDormantDays: number;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
   const e = envSchema.parse(source);
+  const env = e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development");
   return {
-    env: e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development"),
+    env,
     databaseUrl: e.DATABASE_URL,
     migrationDatabaseUrl: e.MIGRATION_DATABASE_URL ?? e.DATABASE_URL,
     databasePoolSize: e.DATABASE_POOL_SIZE,
@@ -178,6 +186,8 @@ export function readConfig(source: Record<string, string | undefined> = process.
       maxAttempts: e.SIEM_MAX_ATTEMPTS,
       retryBaseSeconds: e.SIEM_RETRY_BASE_SECONDS,
     },
+    patientMfa: e.PATIENT_MFA ?? (env === "production" ? "required" : "optional"),
+    accessReviewDormantDays: e.ACCESS_REVIEW_DORMANT_DAYS,
   };
 }
 

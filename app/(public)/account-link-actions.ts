@@ -5,14 +5,16 @@ import { redirect } from "next/navigation";
 import { signIn } from "@/lib/auth/next-auth";
 import { currentRequestMeta } from "@/lib/auth/require-actor";
 import { activateAccount } from "@/lib/services/invitations";
+import { activatePatientAccount } from "@/lib/services/patient-onboarding";
 import { requestPasswordReset, resetPassword } from "@/lib/services/password-reset";
 import { forgotPasswordSchema, setPasswordSchema } from "@/lib/validation/account-links";
+import { patientActivationSchema } from "@/lib/validation/patient-registration";
 import type { FormState } from "@/lib/validation/form-state";
 
 type Redeem = typeof activateAccount;
 
-async function redeem(redeemer: Redeem, form: FormData) {
-  const input = setPasswordSchema.safeParse(Object.fromEntries(form));
+async function redeem(redeemer: Redeem, form: FormData, schema: typeof setPasswordSchema | typeof patientActivationSchema = setPasswordSchema) {
+  const input = schema.safeParse(Object.fromEntries(form));
   if (!input.success) return { state: { ok: false, errors: input.error.flatten().fieldErrors } satisfies FormState, done: null };
   const result = await redeemer(input.data, await currentRequestMeta());
   if (!result.ok) {
@@ -31,6 +33,22 @@ export async function activateAction(_: FormState, form: FormData): Promise<Form
   } catch (error) {
     // The password is set either way; a refused sign-in (say, a lockout of this network) is asked again there.
     if (error instanceof CredentialsSignin) redirect("/staff/sign-in");
+    throw error;
+  }
+  redirect("/");
+}
+
+/**
+ * The patient's activation signs them in at the patient portal; with PATIENT_MFA=required the door then sends
+ * them to TOTP enrolment before any page of theirs opens.
+ */
+export async function activatePatientAction(_: FormState, form: FormData): Promise<FormState> {
+  const { state, done } = await redeem(activatePatientAccount, form, patientActivationSchema);
+  if (!done) return state;
+  try {
+    await signIn("credentials", { email: done.email, password: done.password, portal: "patient", redirect: false });
+  } catch (error) {
+    if (error instanceof CredentialsSignin) redirect("/sign-in");
     throw error;
   }
   redirect("/");

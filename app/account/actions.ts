@@ -4,6 +4,8 @@ import { revalidatePath } from "next/cache";
 import { requireActor } from "@/lib/auth/require-actor";
 import { formError } from "@/lib/http/errors";
 import { changePassword, signOutOtherSessions } from "@/lib/services/my-security";
+import { regenerateRecoveryCodes } from "@/lib/services/my-recovery-codes";
+import { enrollCodeSchema } from "@/lib/validation/auth";
 import type { FormState } from "@/lib/validation/form-state";
 import { changePasswordSchema } from "@/lib/validation/staff";
 
@@ -26,4 +28,20 @@ export async function signOutOthersAction(): Promise<FormState> {
   const ended = await signOutOtherSessions(actor);
   revalidatePath("/account");
   return { ok: true, message: ended === 0 ? "No other session was open." : `Signed out of ${ended} other session${ended === 1 ? "" : "s"}.` };
+}
+
+export interface RecoveryCodesState extends FormState {
+  /** Shown once, never stored in the clear. */
+  recoveryCodes?: string[];
+}
+
+export async function regenerateRecoveryCodesAction(_: RecoveryCodesState, form: FormData): Promise<RecoveryCodesState> {
+  const actor = await requireActor();
+  const input = enrollCodeSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    return { ok: true, recoveryCodes: await regenerateRecoveryCodes(actor, input.data) };
+  } catch (error) {
+    return formError(error);
+  }
 }

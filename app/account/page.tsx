@@ -1,8 +1,11 @@
+import Link from "next/link";
 import { PasswordForm } from "@/components/account/password-form";
+import { RecoveryCodesForm } from "@/components/account/recovery-codes-form";
 import { SignOutOthers } from "@/components/account/sign-out-others";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { requireActor } from "@/lib/auth/require-actor";
+import { accountSummary } from "@/lib/services/account";
 import { myActiveSessions } from "@/lib/services/my-security";
 
 export const metadata = { title: "Account and security" };
@@ -11,7 +14,7 @@ const when = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
 
 export default async function AccountPage() {
   const actor = await requireActor();
-  const sessions = await myActiveSessions(actor);
+  const [sessions, account] = await Promise.all([myActiveSessions(actor), accountSummary(actor)]);
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Account and security</h1>
@@ -35,6 +38,25 @@ export default async function AccountPage() {
       <Card title="Change password">
         <p className="mb-3 text-sm text-slate-700">Changing your password signs you out on every other device.</p>
         <PasswordForm />
+      </Card>
+      <Card title="Recovery codes">
+        {account.mfaEnrolled ? (
+          <>
+            <p className="mb-3 text-sm text-slate-700">
+              Lost your codes, or used most of them? Make a new set with a code from your authenticator app. The old codes stop working.
+            </p>
+            <RecoveryCodesForm />
+          </>
+        ) : (
+          <p className="text-sm text-slate-700">
+            Recovery codes come with two-step verification.{" "}
+            {account.role === "patient" ? (
+              <Link className="underline" href="/patient/security">
+                Turn it on
+              </Link>
+            ) : null}
+          </p>
+        )}
       </Card>
     </div>
   );

@@ -13,6 +13,11 @@ import { amendReasonSchema, breakGlassSchema, clinicalContentSchema, patientSear
 import type { FormState } from "@/lib/validation/form-state";
 import { contentFromForm } from "@/lib/validation/clinical-form";
 import { canonicalMrn } from "@/lib/validation/mrn";
+import { deliveryNotice } from "@/lib/mail/delivery-notice";
+import { registerAndInvitePatient } from "@/lib/services/patient-onboarding";
+import { assignPatientToOwnTeam } from "@/lib/services/care-team-admin";
+import { assignOwnSchema } from "@/lib/validation/care-teams";
+import { registerPatientSchema } from "@/lib/validation/patient-registration";
 
 export interface SearchState extends FormState {
   results?: PatientSummary[];
@@ -88,4 +93,38 @@ export async function endGrantAction(form: FormData): Promise<void> {
     pageError(error);
   }
   revalidatePath("/clinician");
+}
+
+export interface RegisterState extends FormState {
+  /** Production without SMTP_URL only: the invitation link, shown to the clinician this once. */
+  link?: string;
+  /** The new patient's chart and MRN, so the clinician can go on from there. */
+  patientId?: string;
+  mrn?: string;
+}
+
+export async function registerPatientAction(_: RegisterState, form: FormData): Promise<RegisterState> {
+  const actor = await requireActor("clinician");
+  const input = registerPatientSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    const registered = await registerAndInvitePatient(actor, input.data);
+    revalidatePath("/clinician");
+    const notice = deliveryNotice(registered.delivery, registered.link, input.data.email);
+    return { ...notice, message: `Registered with ${registered.mrn}. ${notice.message}`, patientId: registered.patientId, mrn: registered.mrn };
+  } catch (error) {
+    return formError(error);
+  }
+}
+
+export async function assignToMyTeamAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("clinician");
+  const input = assignOwnSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    await assignPatientToOwnTeam(actor, input.data);
+    return { ok: true, message: "Added to the team." };
+  } catch (error) {
+    return formError(error);
+  }
 }

@@ -2,6 +2,7 @@
 
 import Link from "next/link";
 import type { EnrollState } from "@/app/(public)/auth-actions";
+import { RecoveryCodeList } from "@/components/account/recovery-code-list";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -21,16 +22,7 @@ export function EnrollForm({ action, continueTo = "/" }: { action: (state: Enrol
     return (
       <div className="space-y-4">
         <Alert tone="success">Two-step verification is on.</Alert>
-        <p className="text-sm">
-          Save these recovery codes somewhere safe. Each works once if you lose your phone. They will not be shown again.
-        </p>
-        <ul aria-label="Recovery codes" className="grid grid-cols-2 gap-2 font-mono text-sm">
-          {state.recoveryCodes.map((code) => (
-            <li key={code} className="rounded bg-slate-100 px-2 py-1">
-              {code}
-            </li>
-          ))}
-        </ul>
+        <RecoveryCodeList codes={state.recoveryCodes} />
         <Link href={continueTo} className="inline-block rounded-md bg-brand-700 px-4 py-2 text-sm font-medium text-white">
           Continue
         </Link>

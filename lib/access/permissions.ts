@@ -18,6 +18,8 @@ export const permissions = {
 
   "patients.list": ["clinician"],
   "patients.search": ["clinician"],
+  // A clinician registers a new patient into one of their own care teams and invites them to the portal.
+  "patients.register": ["clinician"],
   "chart.read": ["clinician"],
   "chart.write": ["clinician"],
   "breakGlass.use": ["clinician"],
@@ -28,9 +30,13 @@ export const permissions = {
   "alerts.review": ["auditor"],
   "breakGlass.review": ["auditor"],
   "incidents.read": ["auditor", "admin"],
+  // The periodic access review (HIPAA 164.308(a)(3)-(4)): every account, its role, teams, MFA and last sign-in.
+  "accessReview.read": ["auditor", "admin"],
 
   "users.manage": ["admin"],
   "careTeams.manage": ["admin"],
+  // A clinician adds a patient they already see through a care team to another of their own teams.
+  "careTeams.assignOwn": ["clinician"],
   "retention.manage": ["admin"],
   "jobs.read": ["admin", "auditor"],
   "erasure.manage": ["admin"],

@@ -42,7 +42,8 @@ export function linkFor(path: string): string {
 
 export const INVALID_LINK = "This link is not valid any more: it has expired, was already used, or was copied incompletely.";
 
-type Redeemed = { ok: true; user: User; email: string } | { ok: false; field?: "newPassword"; message: string };
+export type RedeemRefusal = { ok: false; field?: "newPassword" | "birthDate"; message: string };
+type Redeemed = { ok: true; user: User; email: string } | RedeemRefusal;
 
 /**
  * Sets a password through a link: the token is checked, the new password against the policy (a weak one
@@ -56,6 +57,11 @@ export async function redeemToken(
   apply: (ctx: ActorContext, user: User, passwordHash: string) => Promise<void>,
   /** A reason the account may no longer use this link (say, withdrawn), checked before the token is spent. */
   stale: (user: User, issuedAt: Date) => string | null = () => null,
+  /**
+   * What the person must prove besides holding the link (a patient's birth date), checked before the token is
+   * spent; a refusal is returned, so the failed attempt it counted commits.
+   */
+  prove: (ctx: ActorContext, user: User) => Promise<RedeemRefusal | null> = async () => null,
 ): Promise<Redeemed> {
   const input = setPasswordSchema.parse(raw);
   const tokenHash = hashToken(input.token);
@@ -75,6 +81,8 @@ export async function redeemToken(
     if (row.expiresAt <= new Date()) return refuse("expired", row.userId);
     const withdrawn = stale(row.user, row.createdAt);
     if (withdrawn) return refuse(withdrawn, row.userId);
+    const unproven = await prove(ctx, row.user);
+    if (unproven) return unproven;
     const email = openSystem(row.user.emailEnc, { table: "app_user", column: "email_enc", rowId: row.userId });
     const problem = passwordProblem(input.newPassword, { email });
     if (problem) return { ok: false, field: "newPassword", message: problem };

@@ -60,6 +60,11 @@ export async function checkSession(sessionId: string | undefined, request: Reque
     if (!session.mfaVerifiedAt) {
       return { status: "mfa", step: user.mfaEnrolledAt ? "verify" : "enroll", userId: user.id, sessionId: session.id } as const;
     }
+    // PATIENT_MFA=required: checked here, the one door every patient page, action and route handler passes,
+    // so a patient without TOTP reaches no PHI anywhere until they have enrolled (HIPAA 164.312(d)).
+    if (user.role === "patient" && !user.mfaEnrolledAt && config().patientMfa === "required") {
+      return { status: "mfa", step: "enroll", userId: user.id, sessionId: session.id } as const;
+    }
     const actor: Actor = {
       userId: user.id,
       role: roleSchema.parse(user.role),

@@ -12,7 +12,13 @@ import type { ActorContext, Tx } from "@/lib/db/transaction";
  * most `max` of them are ever checked. A success gives its reservation back only if no key locked meanwhile;
  * a failure keeps it and locks the key once the count reaches the maximum.
  */
-export type ThrottleKey = `acct:${string}` | `addr:${string}` | `mfa:${string}` | `reset-acct:${string}` | `reset-addr:${string}`;
+export type ThrottleKey =
+  | `acct:${string}`
+  | `addr:${string}`
+  | `mfa:${string}`
+  | `reset-acct:${string}`
+  | `reset-addr:${string}`
+  | `activate:${string}`;
 
 /** Why an attempt was refused before its check: a locked key, or the whole budget already in flight. */
 export type Refusal = "locked" | "attempts-in-flight";
@@ -21,7 +27,7 @@ export type Refusal = "locked" | "attempts-in-flight";
 export interface Attempt {
   actorId: string | null;
   actorRole: string | null;
-  step: "password" | "mfa" | "enrolment" | "break-glass" | "password-reset";
+  step: "password" | "mfa" | "enrolment" | "break-glass" | "password-reset" | "activation";
 }
 
 export function signInKeys(emailBidx: string, ip: string | null): ThrottleKey[] {
@@ -37,6 +43,14 @@ export function secondFactorKeys(userId: string, ip: string | null): ThrottleKey
 }
 
 /**
+ * A patient's activation proves their birth date along with the link: its own key per account (a birth date
+ * has few values, so guesses are counted like codes), and the address's sign-in budget.
+ */
+export function activationKeys(userId: string, ip: string | null): ThrottleKey[] {
+  return ip ? [`activate:${userId}`, `addr:${ip}`] : [`activate:${userId}`];
+}
+
+/**
  * Password-reset requests have their own keys: every request counts (each sends a message), and asking for
  * resets must neither lock the sign-in of the account nor spend its address's sign-in budget.
  */
@@ -44,7 +58,14 @@ export function passwordResetKeys(emailBidx: string, ip: string | null): Throttl
   return ip ? [`reset-acct:${emailBidx}`, `reset-addr:${ip}`] : [`reset-acct:${emailBidx}`];
 }
 
-const scopes = { acct: "account", addr: "address", mfa: "second-factor", "reset-acct": "password-reset", "reset-addr": "password-reset-address" } as const;
+const scopes = {
+  acct: "account",
+  addr: "address",
+  mfa: "second-factor",
+  "reset-acct": "password-reset",
+  "reset-addr": "password-reset-address",
+  activate: "activation",
+} as const;
 const isAddressKey = (key: ThrottleKey) => key.startsWith("addr:") || key.startsWith("reset-addr:");
 const scopeOf = (key: ThrottleKey) => scopes[key.slice(0, key.indexOf(":")) as keyof typeof scopes];
 

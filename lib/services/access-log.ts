@@ -31,6 +31,7 @@ const describe: Record<string, string> = {
   "request.extend": "Took more time to answer one of your requests",
   "care_team.assign_patient": "Added you to a care team",
   "patient.create": "Registered you as a patient",
+  "patient.register": "Registered you and invited you to this portal",
   "erasure.execute": "Erased your data",
   "research.dataset": "Included your coded data in a research data set",
 };

@@ -1,5 +1,7 @@
 import "server-only";
-import type { ActorContext } from "@/lib/db/transaction";
+import type { Actor } from "@/lib/access/actor";
+import { authorize } from "@/lib/access/authorize";
+import { withActor, type ActorContext } from "@/lib/db/transaction";
 
 export async function createCareTeam(ctx: ActorContext, name: string): Promise<string> {
   const team = await ctx.tx.careTeam.create({ data: { name } });
@@ -15,4 +17,17 @@ export async function addCareTeamMember(ctx: ActorContext, teamId: string, userI
 export async function assignPatientToTeam(ctx: ActorContext, teamId: string, patientId: string): Promise<void> {
   await ctx.tx.careTeamPatient.create({ data: { teamId, patientId } });
   ctx.audit({ action: "care_team.assign_patient", resourceType: "care_team", resourceId: teamId, patientId });
+}
+
+export interface TeamChoice {
+  id: string;
+  name: string;
+}
+
+/** The clinician's own care teams (RLS shows a clinician only the teams they belong to). */
+export async function myCareTeams(actor: Actor): Promise<TeamChoice[]> {
+  await authorize(actor, "patients.register");
+  return withActor(actor, ({ tx }) =>
+    tx.careTeam.findMany({ where: { members: { some: { userId: actor.userId } } }, select: { id: true, name: true }, orderBy: { name: "asc" } }),
+  );
 }

@@ -140,6 +140,12 @@ export function activateAccount(raw: unknown, request: RequestMeta) {
     async ({ tx }, user, passwordHash) => {
       await tx.user.update({ where: { id: user.id }, data: { passwordHash, disabledAt: null, sessionVersion: { increment: 1 } } });
     },
-    (user, issuedAt) => (user.disabledAt && user.disabledAt > issuedAt ? "withdrawn" : null),
+    // A patient's link opens only the patient activation, which also asks for the birth date.
+    (user, issuedAt) => (user.role === "patient" ? "wrong-account-kind" : withdrawnSince(user, issuedAt)),
   );
+}
+
+/** An account an administrator disabled after the link was issued: disabling withdraws the invitation. */
+export function withdrawnSince(user: User, issuedAt: Date): "withdrawn" | null {
+  return user.disabledAt && user.disabledAt > issuedAt ? "withdrawn" : null;
 }

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { requireActor } from "@/lib/auth/require-actor";
 import { formError } from "@/lib/http/errors";
-import type { Delivery } from "@/lib/mail/send";
+import { deliveryNotice } from "@/lib/mail/delivery-notice";
 import { inviteStaff, resendInvitation, withdrawInvitation } from "@/lib/services/invitations";
 import { changeRole, resetMfa, setAccountStatus } from "@/lib/services/staff-accounts";
 import { invitationTargetSchema, inviteStaffSchema } from "@/lib/validation/account-links";
@@ -52,16 +52,10 @@ export async function inviteStaffAction(_: InviteState, form: FormData): Promise
   try {
     const { delivery, link } = await inviteStaff(actor, input.data);
     revalidatePath("/admin/staff");
-    return deliveryState(delivery, link, input.data.email);
+    return deliveryNotice(delivery, link, input.data.email);
   } catch (error) {
     return formError(error);
   }
-}
-
-function deliveryState(delivery: Delivery, link: string | null, to: string): InviteState {
-  if (delivery.via === "smtp") return { ok: true, message: `Invitation sent to ${to}. The link works once, for 72 hours.` };
-  if (delivery.via === "outbox") return { ok: true, message: `Invitation for ${to} written to the development mailbox (/dev/mailbox): no mail server is set up.` };
-  return { ok: true, message: `${delivery.reason} Give ${to} this link yourself, over a channel you trust. It is shown only now and works once, for 72 hours.`, link: link ?? undefined };
 }
 
 export async function resendInvitationAction(_: InviteState, form: FormData): Promise<InviteState> {
@@ -71,7 +65,7 @@ export async function resendInvitationAction(_: InviteState, form: FormData): Pr
   try {
     const { delivery, link } = await resendInvitation(actor, input.data);
     revalidatePath("/admin/staff");
-    return deliveryState(delivery, link, "them");
+    return deliveryNotice(delivery, link, "them");
   } catch (error) {
     return formError(error);
   }

@@ -17,7 +17,7 @@ export default async function EnrollPage() {
     <AuthShell title="Set up two-step verification" footer={<SignOutButton label="Cancel and sign out" />}>
       <div className="space-y-4">
         <p className="text-sm">
-          Your role requires a second factor. Scan this code with an authenticator app (for example FreeOTP, Aegis or
+          Your account needs a second factor before you can continue. Scan this code with an authenticator app (for example FreeOTP, Aegis or
           Google Authenticator), then enter the 6-digit code it shows.
         </p>
         <TotpChallenge challenge={challenge} />

@@ -10,6 +10,8 @@ import { requireActor } from "@/lib/auth/require-actor";
 import { groupChart } from "@/lib/clinical/chart-groups";
 import { describeError, pageError } from "@/lib/http/errors";
 import { getChart, type Chart } from "@/lib/services/chart";
+import { myCareTeams } from "@/lib/services/care-teams";
+import { AssignToMyTeamForm } from "@/components/clinician/assign-team-form";
 import { addRecordAction } from "../../actions";
 
 export const metadata = { title: "Patient chart" };
@@ -27,6 +29,7 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
   const { identity } = chart;
   const groups = groupChart(chart.entries);
   const shared = { patientId: identity.patientId, authors: chart.authors };
+  const teams = chart.breakGlassUntil ? [] : await myCareTeams(actor);
   return (
     <div className="space-y-6">
       {chart.breakGlassUntil ? <BreakGlassBanner until={chart.breakGlassUntil} /> : null}
@@ -47,6 +50,11 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
           <dd>{identity.address ?? "—"}</dd>
         </dl>
       </Card>
+      {teams.length > 1 ? (
+        <Card title="Care teams">
+          <AssignToMyTeamForm patientId={identity.patientId} teams={teams} />
+        </Card>
+      ) : null}
       {groups.allergies.length > 0 ? (
         <section aria-label="Allergies" className="rounded-lg border-2 border-red-700 bg-red-50 p-4 text-sm text-red-900">
           <h2 className="font-semibold">Allergies</h2>

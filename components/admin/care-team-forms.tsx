@@ -1,0 +1,80 @@
+"use client";
+
+import { addClinicianAction, assignPatientAction, createCareTeamAction, removeClinicianAction } from "@/app/admin/care-teams/actions";
+import { useFormAction } from "@/components/forms/use-form-action";
+import { Alert } from "@/components/ui/alert";
+import { Button } from "@/components/ui/button";
+import { Field } from "@/components/ui/field";
+import { Select } from "@/components/ui/select";
+import { initialFormState, type FormState } from "@/lib/validation/form-state";
+
+function Answer({ state }: { state: FormState }) {
+  return state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null;
+}
+
+export function NewCareTeamForm() {
+  const { state, pending, formRef, onSubmit } = useFormAction(createCareTeamAction, initialFormState);
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label="New care team">
+      <Answer state={state} />
+      <div className="flex flex-wrap items-end gap-2">
+        <Field label="Team name" name="name" id="new-team-name" autoComplete="off" error={state.errors?.name?.[0]} />
+        <Button type="submit" disabled={pending}>
+          Create team
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+export function AddClinicianForm({ teamId, teamName, choices }: { teamId: string; teamName: string; choices: { id: string; displayName: string }[] }) {
+  const { state, pending, formRef, onSubmit } = useFormAction(addClinicianAction, initialFormState);
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Add a clinician to ${teamName}`}>
+      <Answer state={state} />
+      <input type="hidden" name="teamId" value={teamId} />
+      <div className="flex flex-wrap items-end gap-2">
+        <Select
+          label="Clinician"
+          name="userId"
+          id={`add-${teamId}`}
+          options={[{ value: "", label: "Choose…" }, ...choices.map((c) => ({ value: c.id, label: c.displayName }))]}
+          error={state.errors?.userId?.[0]}
+        />
+        <Button type="submit" variant="secondary" disabled={pending || choices.length === 0}>
+          Add to team
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+export function RemoveClinicianForm({ teamId, userId, name }: { teamId: string; userId: string; name: string }) {
+  const { state, pending, formRef, onSubmit } = useFormAction(removeClinicianAction, initialFormState);
+  return (
+    <form ref={formRef} onSubmit={onSubmit} className="space-y-1" aria-label={`Remove ${name}`}>
+      <Answer state={state} />
+      <input type="hidden" name="teamId" value={teamId} />
+      <input type="hidden" name="userId" value={userId} />
+      <Button type="submit" variant="danger" disabled={pending}>
+        Remove
+      </Button>
+    </form>
+  );
+}
+
+export function AssignPatientForm({ teamId, teamName }: { teamId: string; teamName: string }) {
+  const { state, pending, formRef, onSubmit } = useFormAction(assignPatientAction, initialFormState);
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Add a patient to ${teamName}`}>
+      <Answer state={state} />
+      <input type="hidden" name="teamId" value={teamId} />
+      <div className="flex flex-wrap items-end gap-2">
+        <Field label="Patient MRN" name="mrn" id={`mrn-${teamId}`} autoComplete="off" hint="Only the pseudonym is shown back" error={state.errors?.mrn?.[0]} />
+        <Button type="submit" variant="secondary" disabled={pending}>
+          Add patient
+        </Button>
+      </div>
+    </form>
+  );
+}

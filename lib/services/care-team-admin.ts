@@ -1,0 +1,139 @@
+import "server-only";
+import type { Actor } from "@/lib/access/actor";
+import { authorize, recordDenial } from "@/lib/access/authorize";
+import { Conflict, NotFound } from "@/lib/access/errors";
+import { blindIndex } from "@/lib/crypto/blind-index";
+import { pseudonym } from "@/lib/crypto/pseudonym";
+import { openSystem } from "@/lib/crypto/secret";
+import { withActor, withSystem } from "@/lib/db/transaction";
+import { assignMrnSchema, assignOwnSchema, membershipSchema, newCareTeamSchema } from "@/lib/validation/care-teams";
+
+export interface CareTeamView {
+  id: string;
+  name: string;
+  members: { userId: string; displayName: string; active: boolean }[];
+  patientCount: number;
+}
+
+export interface ClinicianChoice {
+  id: string;
+  displayName: string;
+}
+
+const nameOf = (u: { id: string; displayNameEnc: string }) => openSystem(u.displayNameEnc, { table: "app_user", column: "display_name_enc", rowId: u.id });
+
+/** Every care team with its clinicians and how many patients it holds (a count: administrators read no PHI). */
+export async function listCareTeams(actor: Actor): Promise<{ teams: CareTeamView[]; clinicians: ClinicianChoice[] }> {
+  await authorize(actor, "careTeams.manage");
+  return withActor(actor, async ({ tx, audit }) => {
+    const teams = await tx.careTeam.findMany({
+      include: { members: { include: { user: true } }, _count: { select: { patients: true } } },
+      orderBy: { name: "asc" },
+    });
+    const clinicians = await tx.user.findMany({ where: { role: "clinician", disabledAt: null }, orderBy: { createdAt: "asc" } });
+    audit({ action: "care_team.list", details: { returned: teams.length } });
+    return {
+      teams: teams.map((t) => ({
+        id: t.id,
+        name: t.name,
+        members: t.members
+          .map((m) => ({ userId: m.userId, displayName: nameOf(m.user), active: m.user.disabledAt === null && m.user.role === "clinician" }))
+          .sort((a, b) => a.displayName.localeCompare(b.displayName)),
+        patientCount: t._count.patients,
+      })),
+      clinicians: clinicians.map((u) => ({ id: u.id, displayName: nameOf(u) })),
+    };
+  });
+}
+
+export async function createCareTeamAs(actor: Actor, raw: unknown): Promise<string> {
+  await authorize(actor, "careTeams.manage");
+  const { name } = newCareTeamSchema.parse(raw);
+  return withActor(actor, async ({ tx, audit }) => {
+    if (await tx.careTeam.findUnique({ where: { name } })) throw new Conflict("A care team with this name already exists.");
+    const team = await tx.careTeam.create({ data: { name } });
+    audit({ action: "care_team.create", resourceType: "care_team", resourceId: team.id, details: { name } });
+    return team.id;
+  });
+}
+
+/** Only an active clinician joins a care team: membership is what grants sight of the team's patients. */
+export async function addClinician(actor: Actor, raw: unknown): Promise<void> {
+  await authorize(actor, "careTeams.manage");
+  const { teamId, userId } = membershipSchema.parse(raw);
+  await withActor(actor, async ({ tx, audit }) => {
+    const [team, user] = await Promise.all([tx.careTeam.findUnique({ where: { id: teamId } }), tx.user.findUnique({ where: { id: userId } })]);
+    if (!team) throw new NotFound("care team");
+    if (!user || user.role !== "clinician" || user.disabledAt) throw new NotFound("clinician");
+    const added = await tx.careTeamMember.createMany({ data: { teamId, userId }, skipDuplicates: true });
+    if (added.count === 0) throw new Conflict("This clinician is already in the team.");
+    audit({ action: "care_team.add_member", resourceType: "care_team", resourceId: teamId, details: { userId } });
+  });
+}
+
+/**
+ * Takes effect on the clinician's very next request: row-level security reads care_team_member on every
+ * query (0009_second_wall), and nothing caches membership, so their next chart read is "not found".
+ */
+export async function removeClinician(actor: Actor, raw: unknown): Promise<void> {
+  await authorize(actor, "careTeams.manage");
+  const { teamId, userId } = membershipSchema.parse(raw);
+  await withActor(actor, async ({ tx, audit }) => {
+    const removed = await tx.careTeamMember.deleteMany({ where: { teamId, userId } });
+    if (removed.count === 0) throw new NotFound("care team member");
+    audit({ action: "care_team.remove_member", resourceType: "care_team", resourceId: teamId, details: { userId } });
+  });
+}
+
+/**
+ * An administrator puts a patient into a care team by MRN without reading PHI: the MRN is matched through its
+ * blind index by the system on the administrator's behalf, and the answer names the patient by pseudonym only.
+ */
+export async function assignPatientByMrn(actor: Actor, raw: unknown): Promise<{ pseudonym: string }> {
+  await authorize(actor, "careTeams.manage");
+  const { teamId, mrn } = assignMrnSchema.parse(raw);
+  return withSystem(
+    actor.request,
+    async ({ tx, audit }) => {
+      const by = { actorId: actor.userId, actorRole: actor.role };
+      if (!(await tx.careTeam.findUnique({ where: { id: teamId } }))) throw new NotFound("care team");
+      const identity = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", mrn) }, select: { patientId: true } });
+      if (!identity) throw new Conflict("No patient has this MRN. Check it, or ask a clinician to register the patient.");
+      const added = await tx.careTeamPatient.createMany({ data: { teamId, patientId: identity.patientId }, skipDuplicates: true });
+      if (added.count === 0) throw new Conflict("This patient is already in the team.");
+      audit({ ...by, action: "care_team.assign_patient", resourceType: "care_team", resourceId: teamId, patientId: identity.patientId });
+      return { pseudonym: pseudonym(identity.patientId) };
+    },
+    actor.userId,
+  );
+}
+
+/**
+ * A clinician adds a patient to another of their own teams (a referral within their practice). Only a patient
+ * they already see through a care team: a patient outside them needs an administrator, or break-glass, since
+ * assigning oneself would be emergency access without its time limit and review.
+ */
+export async function assignPatientToOwnTeam(actor: Actor, raw: unknown): Promise<void> {
+  await authorize(actor, "careTeams.assignOwn");
+  const { teamId, patientId } = assignOwnSchema.parse(raw);
+  const [mine, seen] = await withActor(actor, ({ tx }) =>
+    Promise.all([
+      tx.careTeamMember.findUnique({ where: { teamId_userId: { teamId, userId: actor.userId } } }),
+      // RLS on care_team_patient: only rows of the clinician's own teams are visible (break-glass is not).
+      tx.careTeamPatient.findFirst({ where: { patientId }, select: { teamId: true } }),
+    ]),
+  );
+  if (!mine || !seen) {
+    await recordDenial(actor, "careTeams.assignOwn", { resourceType: "care_team", resourceId: teamId, patientId });
+    throw new NotFound(mine ? "patient" : "care team");
+  }
+  await withSystem(
+    actor.request,
+    async ({ tx, audit }) => {
+      const added = await tx.careTeamPatient.createMany({ data: { teamId, patientId }, skipDuplicates: true });
+      if (added.count === 0) throw new Conflict("This patient is already in the team.");
+      audit({ actorId: actor.userId, actorRole: actor.role, action: "care_team.assign_patient", resourceType: "care_team", resourceId: teamId, patientId });
+    },
+    actor.userId,
+  );
+}
