@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { z } from "zod";
+import { isTimeZone } from "./incidents/clocks";
 
 function isBareOrigin(value: string): boolean {
   return new URL(value).origin === value.replace(/\/$/, "").toLowerCase();
@@ -47,6 +48,8 @@ const envSchema = z.object({
   // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; unset: the development outbox.
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default("Custodia <no-reply@custodia.invalid>"),
+  // Where the privacy office works: breach deadlines are shown in this zone (arithmetic stays in UTC).
+  INCIDENT_TIME_ZONE: z.string().refine(isTimeZone, "an IANA time zone name, e.g. Europe/Berlin or America/New_York").default("UTC"),
 });
 
 export type AppEnv = "production" | "development" | "test";
@@ -87,6 +90,8 @@ export interface Config {
   /** Where activation and password-reset links are sent; unset outside production: the outbox folder. */
   smtpUrl: string | undefined;
   mailFrom: string;
+  /** IANA zone in which the incident register shows deadlines and ends a calendar year (HHS annual log). */
+  incidentTimeZone: string;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -123,6 +128,7 @@ export function readConfig(source: Record<string, string | undefined> = process.
     backupKeepDaily: e.BACKUP_KEEP_DAILY,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
+    incidentTimeZone: e.INCIDENT_TIME_ZONE,
   };
 }
 
