@@ -49,6 +49,8 @@ const envSchema = z.object({
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default("Custodia <no-reply@custodia.invalid>"),
   // Where the privacy office works: breach deadlines are shown in this zone (arithmetic stays in UTC).
+  // Who patients contact about a breach letter (HIPAA 164.404(c)(1)(E)): a phone, address or e-mail.
+  PRIVACY_OFFICE_CONTACT: z.string().trim().min(5).max(300).default("the Privacy Office, privacy@custodia.invalid"),
   INCIDENT_TIME_ZONE: z.string().refine(isTimeZone, "an IANA time zone name, e.g. Europe/Berlin or America/New_York").default("UTC"),
 });
 
@@ -92,6 +94,8 @@ export interface Config {
   mailFrom: string;
   /** IANA zone in which the incident register shows deadlines and ends a calendar year (HHS annual log). */
   incidentTimeZone: string;
+  /** Printed on breach notification letters as the way to reach the privacy office. */
+  privacyOfficeContact: string;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -129,6 +133,7 @@ export function readConfig(source: Record<string, string | undefined> = process.
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     incidentTimeZone: e.INCIDENT_TIME_ZONE,
+    privacyOfficeContact: e.PRIVACY_OFFICE_CONTACT,
   };
 }
 

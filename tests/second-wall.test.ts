@@ -220,7 +220,8 @@ describe("the catalog", () => {
       `SELECT p.proname, p.proconfig AS config FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
        WHERE n.nspname = 'public' AND p.prosecdef`,
     );
-    expect(definers.map((d) => d.proname).sort()).toEqual(["app_context_valid"]);
+    // incident_affected_pseudonyms (0022): pseudonyms only, to an admin or auditor context (tests/incidents.test.ts).
+    expect(definers.map((d) => d.proname).sort()).toEqual(["app_context_valid", "incident_affected_pseudonyms"]);
     for (const d of definers) expect(d.config ?? [], d.proname).toContainEqual(expect.stringMatching(/^search_path=pg_catalog, public, pg_temp$/));
   });
 
