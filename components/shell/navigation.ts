@@ -22,12 +22,14 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/auditor/events", label: "Events" },
     { href: "/auditor/alerts", label: "Alerts" },
     { href: "/auditor/break-glass", label: "Break-glass" },
+    { href: "/auditor/incidents", label: "Incidents" },
     { href: "/account", label: "Account" },
   ],
   admin: [
     { href: "/admin", label: "Home" },
     { href: "/admin/requests", label: "Requests" },
     { href: "/admin/staff", label: "Staff" },
+    { href: "/admin/incidents", label: "Incidents" },
     { href: "/account", label: "Account" },
   ],
 };

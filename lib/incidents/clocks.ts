@@ -173,3 +173,8 @@ export function isTimeZone(value: string): boolean {
     return false;
   }
 }
+
+/** The value a datetime-local field shows for an instant, in the zone the form is read in. */
+export function toLocalInput(at: Date, timeZone: string): string {
+  return formatInZone(at, timeZone).slice(0, 16).replace(" ", "T");
+}

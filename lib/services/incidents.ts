@@ -7,7 +7,7 @@ import { config } from "@/lib/config";
 import { countdown, formatInZone, mediaStates, type GdprRisk, type RiskConclusion, type TaskKind } from "@/lib/incidents/clocks";
 import type { Incident, IncidentTask } from "@/lib/db/generated/client";
 import { withActor } from "@/lib/db/transaction";
-import { closeIncidentSchema, openIncidentSchema, riskAssessmentSchema, stateCountsSchema } from "@/lib/validation/incidents";
+import { closeIncidentSchema, incidentIdSchema, openIncidentSchema, riskAssessmentSchema, stateCountsSchema } from "@/lib/validation/incidents";
 import { changeIncident } from "./incident-change";
 import { affectedPseudonyms, criteriaFromAlerts, replaceAffected } from "./incident-patients";
 import { syncTasks } from "./incident-tasks";
@@ -107,7 +107,8 @@ export async function listIncidents(actor: Actor, now = new Date()): Promise<Inc
   });
 }
 
-export async function getIncident(actor: Actor, incidentId: string, now = new Date()): Promise<IncidentView> {
+export async function getIncident(actor: Actor, id: string, now = new Date()): Promise<IncidentView> {
+  const { incidentId } = incidentIdSchema.parse({ incidentId: id });
   await authorize(actor, "incidents.read", { resourceType: "incident", resourceId: incidentId });
   return withActor(actor, async ({ tx, audit }) => {
     const i = await tx.incident.findUnique({ where: { id: incidentId }, include: { tasks: true, alerts: true, patients: true } });

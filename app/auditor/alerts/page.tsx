@@ -1,17 +1,12 @@
+import Link from "next/link";
 import { acknowledgeAlertAction } from "@/app/auditor/actions";
 import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
+import { alertKindLabel } from "@/lib/incidents/labels";
 import { listAlerts } from "@/lib/services/alerts";
 
 export const metadata = { title: "Alerts" };
-
-const kindLabel: Record<string, string> = {
-  break_glass: "Break-glass use",
-  bulk_access: "Bulk access",
-  lockout: "Lockout",
-  privilege_change: "Privilege change",
-};
 
 export default async function AlertsPage() {
   const actor = await requireActor("auditor");
@@ -25,10 +20,14 @@ export default async function AlertsPage() {
           {alerts.map((a) => (
             <li key={a.id} className="flex flex-wrap items-center justify-between gap-2 py-2 text-sm">
               <span>
-                <strong>{kindLabel[a.kind] ?? a.kind}</strong> · {a.createdAt.replace("T", " ").slice(0, 19)} UTC · actor{" "}
+                <strong>{alertKindLabel[a.kind] ?? a.kind}</strong> · {a.createdAt.replace("T", " ").slice(0, 19)} UTC · actor{" "}
                 <span className="font-mono">{a.actorId?.slice(0, 8) ?? "—"}</span>
                 {a.patientPseudonym ? <span className="font-mono"> · {a.patientPseudonym}</span> : null}
               </span>
+              <span className="flex flex-wrap items-center gap-2">
+              <Link href={`/auditor/incidents/new?alert=${a.id}`} className="underline">
+                Open incident<span className="sr-only"> from alert of {a.createdAt}</span>
+              </Link>
               {a.acknowledgedAt ? (
                 <span className="text-slate-600">acknowledged {a.acknowledgedAt.slice(0, 10)}</span>
               ) : (
@@ -39,6 +38,7 @@ export default async function AlertsPage() {
                   </Button>
                 </form>
               )}
+              </span>
             </li>
           ))}
         </ul>
