@@ -71,3 +71,46 @@ test("a failed-login burst becomes an alert, the auditor opens an incident from 
   const actions = (await auditEventsSince(since)).map((e) => e.action);
   expect(actions).toEqual(expect.arrayContaining(["auth.lockout", "incident.open", "incident.assess", "incident.read", "incident.list"]));
 });
+
+test("an admin opens an incident by hand, finds the patients a clinician reached, and prints their letters (audited)", async ({ page, browser }) => {
+  const mrn = `MRN-${String(100_000 + 13 * 7919).slice(-6)}`;
+  const clinician = await browser.newPage();
+  await signIn(clinician, "clinician2@custodia.test");
+  await clinician.getByLabel("MRN").fill(mrn);
+  await clinician.getByRole("button", { name: "Search" }).click();
+  await clinician.getByRole("table", { name: "Search results" }).getByRole("link").click();
+  await expect(clinician).toHaveURL(/\/clinician\/patients\//);
+  await clinician.close();
+  const [read] = await query<{ actor_id: string; patient_pseudonym: string }>(
+    "SELECT actor_id::text, patient_pseudonym FROM audit_event WHERE action = 'chart.read' ORDER BY seq DESC LIMIT 1",
+  );
+
+  await signIn(page, "admin@custodia.test");
+  await page.getByRole("link", { name: "Incidents", exact: true }).click();
+  await page.getByRole("link", { name: "Open an incident" }).click();
+  await expect(page.getByRole("checkbox")).toHaveCount(0);
+  await page.getByLabel("Title").fill("Chart opened by a shared login");
+  await page.getByLabel("What happened").fill("A clinician reported that their login was used at another desk.");
+  await page.getByRole("button", { name: "Open incident" }).click();
+  await expect(page).toHaveURL(/\/admin\/incidents\/[0-9a-f-]{36}$/);
+
+  await page.getByLabel("Account id whose activity to search").fill(read!.actor_id);
+  await page.getByRole("button", { name: "Recompute from the audit log" }).click();
+  await expect(page.getByText("Affected patients recomputed from the audit log.")).toBeVisible();
+  await expect(page.getByText(/patients? found in the audit log/)).toContainText(/^[1-9]\d* patients? found/);
+  await page.getByText("Pseudonyms").click();
+  await expect(page.getByText(read!.patient_pseudonym)).toBeVisible();
+  await expect(page.getByText(mrn)).toHaveCount(0);
+  await fitsPhone(page);
+
+  const since = await lastAuditSeq();
+  await page.getByRole("link", { name: "Print notification letters" }).click();
+  await expect(page.getByRole("heading", { name: /Notification letters: Chart opened by a shared login/ })).toBeVisible();
+  const letters = page.getByRole("article");
+  expect(await letters.count()).toBeGreaterThanOrEqual(1);
+  await expect(letters.first()).toContainText("What information was involved");
+  await fitsPhone(page);
+  const events = (await auditEventsSince(since)).filter((e) => e.action === "incident.letter");
+  expect(events).toHaveLength(await letters.count());
+  for (const e of events) expect(e.actor_id).not.toBeNull();
+});
