@@ -77,7 +77,7 @@ test("clinician pages fit a phone, the chart included", async ({ page }) => {
 test("auditor pages fit a phone; events show patient and outcome", async ({ page }) => {
   await signIn(page, "auditor2@custodia.test");
   await expectMenuReachable(page, labels("auditor"));
-  await visitAll(page, paths("auditor"));
+  await visitAll(page, [...paths("auditor"), "/auditor/incidents/new"]);
   await page.goto("/auditor/events");
   const firstRow = page.getByRole("table", { name: /Audit events/ }).getByRole("row").nth(1);
   for (const column of ["Patient", "Outcome"]) await expect(firstRow.locator(`[data-label="${column}"]`)).toBeVisible();
@@ -90,5 +90,5 @@ test("auditor pages fit a phone; events show patient and outcome", async ({ page
 test("admin pages fit a phone", async ({ page }) => {
   await signIn(page, "admin@custodia.test");
   await expectMenuReachable(page, labels("admin"));
-  await visitAll(page, paths("admin"));
+  await visitAll(page, [...paths("admin"), "/admin/incidents/new"]);
 });

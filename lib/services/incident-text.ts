@@ -1,4 +1,5 @@
 import "server-only";
+import type { JsonValue } from "@/lib/audit/canonical";
 import { openSystem, sealSystem } from "@/lib/crypto/secret";
 
 type Table = "incident" | "incident_task";
@@ -8,6 +9,6 @@ export const sealIncidentText = (table: Table, column: string, rowId: string, va
 export const openIncidentText = (table: Table, column: string, rowId: string, value: string) => openSystem(value, { table, column, rowId });
 
 /** Audit details are JSON: dates become ISO strings, undefined is dropped. */
-export function json(value: unknown): { [key: string]: never } {
-  return JSON.parse(JSON.stringify(value)) as { [key: string]: never };
+export function json(value: object): { [key: string]: JsonValue } {
+  return JSON.parse(JSON.stringify(value)) as { [key: string]: JsonValue };
 }
