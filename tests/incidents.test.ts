@@ -7,7 +7,7 @@ import { getChart } from "@/lib/services/chart";
 import { notificationLetters } from "@/lib/services/incident-letters";
 import { computeAffectedPatients } from "@/lib/services/incident-patients";
 import { completeTask, raiseOverdueIncidentAlerts } from "@/lib/services/incident-tasks";
-import { assessRisk, closeIncident, getIncident, listIncidents, openIncident, setStateCounts } from "@/lib/services/incidents";
+import { assessRisk, closeIncident, getIncident, listIncidents, openIncident, setIncidentTimes, setStateCounts } from "@/lib/services/incidents";
 import { adminQuery } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, request, type TestUser } from "./helpers/fixtures";
 import { asRuntimeRole } from "./helpers/runtime-role";
@@ -148,6 +148,30 @@ describe("risk assessment and clocks", () => {
     expect(await asRuntimeRole(call, [clinician.id], { role: "auditor", actorId: auditor.id })).toHaveLength(3);
     // Nor may a clinician read the register's tables.
     expect(await asRuntimeRole("SELECT * FROM incident", [], { role: "clinician", actorId: clinician.id })).toHaveLength(0);
+  });
+});
+
+describe("correcting the times", () => {
+  it("moves the deadlines, so a notice can fall overdue and alert; a future time or awareness before discovery is refused unchanged", async () => {
+    const id = await openIncident(actorOf(auditor), byHand(1, "Records sent to the wrong clinic"));
+    const discoveredAt = new Date(Date.now() - 100 * HOUR).toISOString();
+    const awareAt = new Date(Date.now() - 90 * HOUR).toISOString();
+    await setIncidentTimes(actorOf(admin), { incidentId: id, discoveredAt, awareAt });
+    const authority = (await getIncident(actorOf(admin), id)).tasks.find((t) => t.kind === "supervisory_authority")!;
+    expect(authority).toMatchObject({ overdue: true, left: expect.stringMatching(/^overdue by 1[78] h/) });
+    const [event] = await incidentEvents(id, "incident.times");
+    expect(event!.details).toMatchObject({ after: { discoveredAt, awareAt }, tasks: { moved: expect.arrayContaining(["supervisory_authority", "individuals"]) } });
+    await raiseOverdueIncidentAlerts(new Date());
+    expect(await adminQuery("SELECT 1 FROM alert WHERE kind = 'incident_overdue' AND details->>'incidentId' = $1", [id])).toHaveLength(1);
+
+    const later = (hours: number) => new Date(Date.now() + hours * HOUR).toISOString();
+    const bad = await setIncidentTimes(actorOf(admin), { incidentId: id, discoveredAt: later(-10), awareAt: later(-20) }).catch((e: unknown) => e);
+    expect((bad as ZodError).flatten().fieldErrors).toEqual({ awareAt: ["Awareness cannot come before discovery."] });
+    await expect(setIncidentTimes(actorOf(admin), { incidentId: id, discoveredAt: later(1), awareAt: later(1) })).rejects.toBeInstanceOf(ZodError);
+    const outsider = await makeUser("clinician");
+    await expect(setIncidentTimes(actorOf(outsider), { incidentId: id, discoveredAt, awareAt })).rejects.toBeInstanceOf(AccessDenied);
+    expect(await denials(outsider.id, "incidents.manage")).toHaveLength(1);
+    expect((await getIncident(actorOf(admin), id)).awareAt).toBe(awareAt);
   });
 });
 

@@ -7,7 +7,7 @@ import { requireActor } from "@/lib/auth/require-actor";
 import { formError } from "@/lib/http/errors";
 import { computeAffectedPatients } from "@/lib/services/incident-patients";
 import { completeTask } from "@/lib/services/incident-tasks";
-import { assessRisk, closeIncident, openIncident, setStateCounts } from "@/lib/services/incidents";
+import { assessRisk, closeIncident, openIncident, setIncidentTimes, setStateCounts } from "@/lib/services/incidents";
 import type { FormState } from "@/lib/validation/form-state";
 
 /**
@@ -35,6 +35,10 @@ export async function openIncidentAction(_: FormState, form: FormData): Promise<
     return formError(error);
   }
   redirect(`${roleHome[actor.role]}/incidents/${id}`);
+}
+
+export async function incidentTimesAction(_: FormState, form: FormData): Promise<FormState> {
+  return run(form, setIncidentTimes, "Times corrected. The deadlines below follow them.");
 }
 
 export async function assessRiskAction(_: FormState, form: FormData): Promise<FormState> {

@@ -5,7 +5,7 @@ import { formatInZone, toLocalInput } from "@/lib/incidents/clocks";
 import { taskLabel, taskStatusLabel } from "@/lib/incidents/labels";
 import type { IncidentView, TaskView } from "@/lib/services/incidents";
 import { Countdown } from "./countdown";
-import { AffectedForm, CloseIncidentForm, CompleteTaskForm, RiskForm, StateCountsForm } from "./incident-forms";
+import { AffectedForm, CloseIncidentForm, CompleteTaskForm, IncidentTimesForm, RiskForm, StateCountsForm } from "./incident-forms";
 
 const acquiredLabel = { acquired: "Acquired", viewed: "Viewed", neither: "Neither acquired nor viewed", unknown: "Not known yet" } as const;
 const conclusionLabel = { breach: "Breach: notification required", low_probability: "Low probability of compromise: no HIPAA notification" } as const;
@@ -85,6 +85,14 @@ export function IncidentDetail({ incident: i, lettersHref }: { incident: Inciden
           <Fact term="From alerts">{i.alertIds.length === 0 ? "opened by hand" : `${i.alertIds.length} alert${i.alertIds.length === 1 ? "" : "s"}`}</Fact>
         </dl>
         <p className="mt-3 text-sm break-words whitespace-pre-line">{i.description}</p>
+        {open ? (
+          <details className="mt-3">
+            <summary className="cursor-pointer text-sm underline">Correct discovery or awareness</summary>
+            <div className="mt-2">
+              <IncidentTimesForm incidentId={i.id} discoveredAt={toLocalInput(new Date(i.discoveredAt), zone)} awareAt={toLocalInput(new Date(i.awareAt), zone)} timeZone={zone} />
+            </div>
+          </details>
+        ) : null}
       </Card>
 
       <Card title="Affected patients">

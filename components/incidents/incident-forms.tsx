@@ -6,6 +6,7 @@ import {
   assessRiskAction,
   closeIncidentAction,
   completeTaskAction,
+  incidentTimesAction,
   openIncidentAction,
   stateCountsAction,
 } from "@/app/incidents/actions";
@@ -62,6 +63,22 @@ export function OpenIncidentForm({ alerts, selected, now, timeZone }: { alerts: 
               {error("alertIds") ? <p className="text-sm text-red-800">{error("alertIds")}</p> : null}
             </fieldset>
           ) : null}
+        </>
+      )}
+    </RegisterForm>
+  );
+}
+
+export function IncidentTimesForm({ incidentId, discoveredAt, awareAt, timeZone }: { incidentId: string; discoveredAt: string; awareAt: string; timeZone: string }) {
+  return (
+    <RegisterForm action={incidentTimesAction} label="Correct discovery and awareness" reset={false} submit="Correct times">
+      {(error) => (
+        <>
+          <input type="hidden" name="incidentId" value={incidentId} />
+          <div className="grid gap-3 sm:grid-cols-2">
+            <Field label={`Discovered (${timeZone})`} name="discoveredAt" id="times-discoveredAt" type="datetime-local" defaultValue={discoveredAt} error={error("discoveredAt")} />
+            <Field label={`Aware of a breach (${timeZone})`} name="awareAt" id="times-awareAt" type="datetime-local" defaultValue={awareAt} error={error("awareAt")} />
+          </div>
         </>
       )}
     </RegisterForm>

@@ -7,7 +7,7 @@ import { config } from "@/lib/config";
 import { countdown, formatInZone, mediaStates, type GdprRisk, type RiskConclusion, type TaskKind } from "@/lib/incidents/clocks";
 import type { Incident, IncidentTask } from "@/lib/db/generated/client";
 import { withActor } from "@/lib/db/transaction";
-import { closeIncidentSchema, incidentIdSchema, openIncidentSchema, riskAssessmentSchema, stateCountsSchema } from "@/lib/validation/incidents";
+import { closeIncidentSchema, incidentIdSchema, incidentTimesSchema, openIncidentSchema, riskAssessmentSchema, stateCountsSchema } from "@/lib/validation/incidents";
 import { changeIncident } from "./incident-change";
 import { affectedPseudonyms, criteriaFromAlerts, replaceAffected } from "./incident-patients";
 import { syncTasks } from "./incident-tasks";
@@ -179,6 +179,21 @@ export async function openIncident(actor: Actor, raw: unknown, now = new Date())
       }),
     });
     return id;
+  });
+}
+
+/**
+ * Discovery and awareness are often pinned down after opening (the log shows the first access was earlier):
+ * correcting them moves the deadlines, and a moved deadline can fall due again.
+ */
+export async function setIncidentTimes(actor: Actor, raw: unknown, now = new Date()): Promise<void> {
+  const input = incidentTimesSchema(config().incidentTimeZone, now).parse(raw);
+  await changeIncident(actor, input.incidentId, "incident.times", async ({ tx }, incident) => {
+    await tx.incident.update({ where: { id: incident.id }, data: { discoveredAt: input.discoveredAt, awareAt: input.awareAt } });
+    return {
+      before: { discoveredAt: incident.discoveredAt, awareAt: incident.awareAt },
+      after: { discoveredAt: input.discoveredAt, awareAt: input.awareAt },
+    };
   });
 }
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { taskKinds, zonedToUtc } from "@/lib/incidents/clocks";
+import { zonedToUtc } from "@/lib/incidents/clocks";
 import "./messages";
 
 /**
@@ -115,5 +115,3 @@ export const closeIncidentSchema = z.object({
 });
 
 export const incidentIdSchema = z.object({ incidentId: z.uuid() });
-
-export const taskKindSchema = z.enum(taskKinds);
