@@ -138,6 +138,10 @@ describe("risk assessment and clocks", () => {
     expect((await getIncident(actorOf(admin), id)).patients).toEqual(readPatients.map((p) => pseudonym(p.patientId!)).sort());
     const empty = await computeAffectedPatients(actorOf(admin), { incidentId: id, actorId: admin.id, from: new Date(Date.now() - HOUR).toISOString(), to: new Date().toISOString() });
     expect(empty).toBe(0);
+    // As typed in the form (minute precision, INCIDENT_TIME_ZONE = UTC): the window's last minute counts whole.
+    const minute = (at: Date) => at.toISOString().slice(0, 16);
+    const [lastRead] = await adminQuery<{ at: Date }>("SELECT max(occurred_at) AS at FROM audit_event WHERE actor_id = $1 AND action = 'chart.read'", [clinician.id]);
+    expect(await computeAffectedPatients(actorOf(admin), { incidentId: id, actorId: clinician.id, from: minute(new Date(lastRead!.at.getTime() - HOUR)), to: minute(lastRead!.at) })).toBeGreaterThanOrEqual(1);
     await expect(computeAffectedPatients(actorOf(admin), { incidentId: id, actorId: clinician.id, from: new Date().toISOString(), to: new Date(Date.now() - HOUR).toISOString() })).rejects.toBeInstanceOf(ZodError);
   });
 

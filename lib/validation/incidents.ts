@@ -6,11 +6,11 @@ import "./messages";
  * A moment typed into a form (a datetime-local field: wall time where the privacy office works) or sent as
  * an ISO instant with its offset. Wall times are read in `timeZone`; everything after this is a UTC instant.
  */
-function moment(timeZone: string) {
+function moment(timeZone: string, { wholeMinute = false } = {}) {
   return z.string().trim().transform((value, ctx) => {
     const local = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
     const at = local
-      ? zonedToUtc(Number(local[1]), Number(local[2]), Number(local[3]), Number(local[4]), Number(local[5]), timeZone)
+      ? new Date(zonedToUtc(Number(local[1]), Number(local[2]), Number(local[3]), Number(local[4]), Number(local[5]), timeZone).getTime() + (wholeMinute ? 59_999 : 0))
       : /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(value)
         ? new Date(value)
         : null;
@@ -66,7 +66,8 @@ export type RiskAssessmentInput = z.input<typeof riskAssessmentSchema>;
 
 export function affectedCriteriaSchema(timeZone: string) {
   return z
-    .object({ incidentId: z.uuid(), actorId: z.uuid("Enter the staff or patient account id (a UUID)"), from: moment(timeZone), to: moment(timeZone) })
+    // A window typed to the minute ends at the end of that minute: "to 05:12" includes what happened at 05:12:40.
+    .object({ incidentId: z.uuid(), actorId: z.uuid("Enter the staff or patient account id (a UUID)"), from: moment(timeZone), to: moment(timeZone, { wholeMinute: true }) })
     .refine((v) => v.to >= v.from, { path: ["to"], message: "The end of the window cannot come before its start." })
     .refine((v) => v.to.getTime() - v.from.getTime() <= 366 * 24 * 3_600_000, { path: ["to"], message: "Choose a window of at most a year." });
 }
