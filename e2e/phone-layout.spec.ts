@@ -81,7 +81,7 @@ test("auditor pages fit a phone; events show patient and outcome", async ({ page
   test.setTimeout(120_000);
   await signIn(page, "auditor2@custodia.test");
   await expectMenuReachable(page, labels("auditor"));
-  await visitAll(page, paths("auditor"));
+  await visitAll(page, [...paths("auditor"), "/auditor/incidents/new"]);
   await page.goto("/auditor/events");
   const firstRow = page.getByRole("table", { name: /Audit events/ }).getByRole("row").nth(1);
   for (const column of ["Patient", "Outcome"]) await expect(firstRow.locator(`[data-label="${column}"]`)).toBeVisible();
@@ -96,5 +96,5 @@ test("admin pages fit a phone", async ({ page }) => {
   test.setTimeout(120_000);
   await signIn(page, "admin@custodia.test");
   await expectMenuReachable(page, labels("admin"));
-  await visitAll(page, paths("admin"));
+  await visitAll(page, [...paths("admin"), "/admin/incidents/new"]);
 });

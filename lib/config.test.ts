@@ -106,3 +106,10 @@ describe("identity settings", () => {
     expect(() => readConfig({ ACCESS_REVIEW_DORMANT_DAYS: "0" })).toThrow();
   });
 });
+describe("incident register settings", () => {
+  it("INCIDENT_TIME_ZONE is an IANA zone name, UTC by default", () => {
+    expect(readConfig({}).incidentTimeZone).toBe("UTC");
+    expect(readConfig({ INCIDENT_TIME_ZONE: "America/New_York" }).incidentTimeZone).toBe("America/New_York");
+    expect(() => readConfig({ INCIDENT_TIME_ZONE: "Eastern" })).toThrow(/IANA time zone/);
+  });
+});

@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { z } from "zod";
-import { isTimeZone, parseClinicDays, parseClinicHours, type ClinicHours } from "@/lib/alerts/clinic-hours";
+import { parseClinicDays, parseClinicHours, type ClinicHours } from "@/lib/alerts/clinic-hours";
+import { isTimeZone } from "@/lib/validation/time-zone";
 
 function isBareOrigin(value: string): boolean {
   return new URL(value).origin === value.replace(/\/$/, "").toLowerCase();
@@ -69,6 +70,10 @@ const envSchema = z.object({
   // Unset: required in production, optional elsewhere (readConfig).
   PATIENT_MFA: z.enum(["required", "optional"]).optional(),
   ACCESS_REVIEW_DORMANT_DAYS: z.coerce.number().int().positive().max(3650).default(90),
+  // Who patients contact about a breach letter (HIPAA 164.404(c)(1)(E)): a phone, address or e-mail.
+  PRIVACY_OFFICE_CONTACT: z.string().trim().min(5).max(300).default("the Privacy Office, privacy@custodia.invalid"),
+  // Where the privacy office works: breach deadlines are shown in this zone (arithmetic stays in UTC).
+  INCIDENT_TIME_ZONE: z.string().refine(isTimeZone, "an IANA time zone name, e.g. Europe/Berlin or America/New_York").default("UTC"),
 }).superRefine((e, issues) => {
   // Alerts name accounts, addresses and pseudonyms: in production they leave only over TLS (webhook; syslog may use tls://).
   const production = (e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development")) === "production";
@@ -134,6 +139,10 @@ export interface Config {
   patientMfa: "required" | "optional";
   /** The access review calls an account dormant after this many days without a sign-in. */
   accessReviewDormantDays: number;
+  /** IANA zone in which the incident register shows deadlines and ends a calendar year (HHS annual log). */
+  incidentTimeZone: string;
+  /** Printed on breach notification letters as the way to reach the privacy office. */
+  privacyOfficeContact: string;
 }
 
 export function readConfig(source: Record<string, string | undefined> = process.env): Config {
@@ -188,6 +197,8 @@ export function readConfig(source: Record<string, string | undefined> = process.
     },
     patientMfa: e.PATIENT_MFA ?? (env === "production" ? "required" : "optional"),
     accessReviewDormantDays: e.ACCESS_REVIEW_DORMANT_DAYS,
+    incidentTimeZone: e.INCIDENT_TIME_ZONE,
+    privacyOfficeContact: e.PRIVACY_OFFICE_CONTACT,
   };
 }
 

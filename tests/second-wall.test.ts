@@ -221,7 +221,8 @@ describe("the catalog", () => {
        WHERE n.nspname = 'public' AND p.prosecdef`,
     );
     // app_record_ddl: the event trigger records DDL by anyone into ddl_event, which only the owner may write.
-    expect(definers.map((d) => d.proname).sort()).toEqual(["app_context_valid", "app_record_ddl"]);
+    // incident_affected_pseudonyms (0022): pseudonyms only, to an admin or auditor context (tests/incidents.test.ts).
+    expect(definers.map((d) => d.proname).sort()).toEqual(["app_context_valid", "app_record_ddl", "incident_affected_pseudonyms"]);
     for (const d of definers) expect(d.config ?? [], d.proname).toContainEqual(expect.stringMatching(/^search_path=pg_catalog, public, pg_temp$/));
   });
 

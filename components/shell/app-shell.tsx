@@ -37,7 +37,7 @@ export function AppShell({ role, nav, children }: { role: Role; nav: NavItem[]; 
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-2 focus:top-2 focus:bg-white focus:p-2">
         Skip to content
       </a>
-      <header className="relative border-b border-slate-200 bg-white">
+      <header className="relative border-b border-slate-200 bg-white print:hidden">
         <div className="mx-auto flex max-w-6xl items-center justify-between gap-4 px-4 py-3">
           <div className="flex items-center gap-3">
             <span className="font-bold text-brand-700">Custodia</span>

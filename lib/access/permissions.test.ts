@@ -31,4 +31,10 @@ describe("permission table", () => {
       expect(roles.filter((r) => can(r, permission))).toEqual(["auditor"]);
     }
   });
+
+  it("lets admins and auditors keep the incident register, and only admins print letters (the one PHI read)", () => {
+    expect(roles.filter((r) => can(r, "incidents.read"))).toEqual(["auditor", "admin"]);
+    expect(roles.filter((r) => can(r, "incidents.manage"))).toEqual(["auditor", "admin"]);
+    expect(roles.filter((r) => can(r, "incidents.letters"))).toEqual(["admin"]);
+  });
 });

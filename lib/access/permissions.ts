@@ -29,9 +29,15 @@ export const permissions = {
   "audit.verify": ["auditor"],
   "alerts.review": ["auditor"],
   "breakGlass.review": ["auditor"],
+  // The incident register (issue 11): admins and auditors keep it; affected patients appear as pseudonyms.
   "incidents.read": ["auditor", "admin"],
   // The periodic access review (HIPAA 164.308(a)(3)-(4)): every account, its role, teams, MFA and last sign-in.
   "accessReview.read": ["auditor", "admin"],
+  "incidents.manage": ["auditor", "admin"],
+  // The privacy office's notification letters: the one place the register decrypts PHI (names, addresses).
+  // HIPAA 164.404(c): the letter must reach the individual, so someone must read the address; an administrator
+  // does, per letter, audited with the patient's pseudonym. No other admin or auditor permission reads PHI.
+  "incidents.letters": ["admin"],
 
   "users.manage": ["admin"],
   "careTeams.manage": ["admin"],
@@ -45,7 +51,6 @@ export const permissions = {
   "dataMap.read": ["admin", "auditor"],
   "processors.read": ["admin", "auditor"],
   "processors.manage": ["admin"],
-  "incidents.manage": ["admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissions;

@@ -35,15 +35,6 @@ export function parseClinicDays(value: string): number[] | null {
   return [...days].sort();
 }
 
-export function isTimeZone(value: string): boolean {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: value });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The wall-clock date, ISO weekday and minute of the day of `instant` in `timeZone`. */

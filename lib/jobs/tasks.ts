@@ -6,6 +6,7 @@ import { verifyAuditLog } from "@/lib/audit/verify";
 import { deliverAlerts } from "@/lib/alerts/delivery/outbox";
 import { runAlertRules } from "@/lib/alerts/run";
 import { processDueErasures } from "@/lib/services/erasure";
+import { raiseOverdueIncidentAlerts } from "@/lib/services/incident-tasks";
 import { raiseProcessorExpiryAlerts } from "@/lib/services/processors";
 import { applyRetention } from "@/lib/services/retention";
 
@@ -72,6 +73,14 @@ export const scheduledTasks: ScheduledTask[] = [
     retryDelaySeconds: 15,
     expireInMinutes: 5,
     run: async (_, now) => ({ ...(await deliverAlerts(now)) }),
+  },
+  {
+    name: "incident-overdue",
+    cron: "*/15 * * * *",
+    description: "Alerts on breach notices past their deadline (GDPR 72 hours, HIPAA 60 days)",
+    retryLimit: 2,
+    expireInMinutes: 10,
+    run: async (_, now) => ({ raised: await raiseOverdueIncidentAlerts(now) }),
   },
   {
     name: "processor-expiry",

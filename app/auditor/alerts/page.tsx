@@ -4,24 +4,10 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { DataTable, type Column } from "@/components/ui/data-table";
 import { requireActor } from "@/lib/auth/require-actor";
+import { alertKindLabel } from "@/lib/alerts/kinds";
 import { listAlerts, type AlertView, type DeliveryView } from "@/lib/services/alerts";
 
 export const metadata = { title: "Alerts" };
-
-const kindLabel: Record<string, string> = {
-  break_glass: "Break-glass use",
-  bulk_access: "Bulk access",
-  lockout: "Lockout",
-  privilege_change: "Privilege change",
-  processor_expiry: "Processor agreement ending",
-  failed_sign_ins: "Failed sign-ins",
-  password_spraying: "Password spraying",
-  after_hours_access: "After-hours record access",
-  export_volume: "Unusual export volume",
-  schema_change: "Database schema change",
-  schema_monitor_off: "Schema-change monitoring off",
-  audit_integrity: "Audit log integrity failure",
-};
 
 function processorExpiry(details: unknown): string {
   const d = (details ?? {}) as { processorName?: string; threshold?: string; expiresOn?: string };
@@ -47,7 +33,7 @@ const columns: Column<AlertView>[] = [
     header: "Alert",
     cell: (a) => (
       <span>
-        <strong>{kindLabel[a.kind] ?? a.kind}</strong>{" "}
+        <strong>{alertKindLabel[a.kind] ?? a.kind}</strong>{" "}
         <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${severityClass[a.severity] ?? ""}`}>{a.severity}</span>
         {a.kind === "processor_expiry" ? <span className="block">{processorExpiry(a.details)}</span> : null}
       </span>
@@ -83,17 +69,23 @@ const columns: Column<AlertView>[] = [
   },
   {
     header: "Review",
-    cell: (a) =>
-      a.acknowledgedAt ? (
-        <span className="text-slate-600">acknowledged {a.acknowledgedAt.slice(0, 10)}</span>
-      ) : (
-        <form action={acknowledgeAlertAction}>
-          <input type="hidden" name="alertId" value={a.id} />
-          <Button type="submit" variant="secondary">
-            Acknowledge<span className="sr-only"> alert of {a.createdAt}</span>
-          </Button>
-        </form>
-      ),
+    cell: (a) => (
+      <span className="flex flex-wrap items-center gap-2">
+        <Link href={`/auditor/incidents/new?alert=${a.id}`} className="underline">
+          Open incident<span className="sr-only"> from alert of {a.createdAt}</span>
+        </Link>
+        {a.acknowledgedAt ? (
+          <span className="text-slate-600">acknowledged {a.acknowledgedAt.slice(0, 10)}</span>
+        ) : (
+          <form action={acknowledgeAlertAction}>
+            <input type="hidden" name="alertId" value={a.id} />
+            <Button type="submit" variant="secondary">
+              Acknowledge<span className="sr-only"> alert of {a.createdAt}</span>
+            </Button>
+          </form>
+        )}
+      </span>
+    ),
   },
 ];
 

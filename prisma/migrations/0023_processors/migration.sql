@@ -41,6 +41,6 @@ CREATE POLICY processor_delete ON processor FOR DELETE USING ((SELECT app_actor_
 ALTER TABLE alert DROP CONSTRAINT alert_kind_check;
 ALTER TABLE alert ADD CONSTRAINT alert_kind_check CHECK (kind IN ('break_glass', 'bulk_access', 'lockout', 'privilege_change',
   'failed_sign_ins', 'password_spraying', 'after_hours_access', 'export_volume', 'schema_change', 'schema_monitor_off', 'audit_integrity',
-  'processor_expiry'));
+  'incident_overdue', 'processor_expiry'));
 CREATE UNIQUE INDEX alert_processor_expiry_once ON alert ((details->>'processorId'), (details->>'threshold'), (details->>'expiresOn'))
   WHERE kind = 'processor_expiry';

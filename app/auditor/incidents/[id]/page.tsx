@@ -1,0 +1,13 @@
+import { IncidentDetail } from "@/components/incidents/incident-detail";
+import { requireActor } from "@/lib/auth/require-actor";
+import { pageError } from "@/lib/http/errors";
+import { getIncident } from "@/lib/services/incidents";
+
+export const metadata = { title: "Incident" };
+
+export default async function AuditorIncidentPage({ params }: PageProps<"/auditor/incidents/[id]">) {
+  const actor = await requireActor("auditor");
+  const { id } = await params;
+  const incident = await getIncident(actor, id).catch(pageError);
+  return <IncidentDetail incident={incident} lettersHref={null} />;
+}

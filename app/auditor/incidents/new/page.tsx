@@ -1,0 +1,13 @@
+import { NewIncident } from "@/components/incidents/new-incident";
+import { requireActor } from "@/lib/auth/require-actor";
+import { config } from "@/lib/config";
+import { listAlerts } from "@/lib/services/alerts";
+
+export const metadata = { title: "Open an incident" };
+
+export default async function AuditorNewIncidentPage({ searchParams }: PageProps<"/auditor/incidents/new">) {
+  const actor = await requireActor("auditor");
+  const { alert } = await searchParams;
+  const selected = [alert].flat().filter((a): a is string => typeof a === "string");
+  return <NewIncident alerts={await listAlerts(actor)} selected={selected} timeZone={config().incidentTimeZone} />;
+}

@@ -1,0 +1,73 @@
+import "server-only";
+import type { Actor } from "@/lib/access/actor";
+import { config } from "@/lib/config";
+import { HOUR_MS } from "@/lib/incidents/clocks";
+import type { Tx } from "@/lib/db/transaction";
+import { affectedCriteriaSchema } from "@/lib/validation/incidents";
+import { changeIncident } from "./incident-change";
+
+/** Whose events, and when: the audit log is searched for the patients those events named. */
+export interface AffectedCriterion {
+  actorId: string;
+  from: Date;
+  to: Date;
+}
+
+/** An alert looks back this far over its actor's activity: what led up to the lockout, bulk read or break-glass. */
+export const ALERT_LOOKBACK_HOURS = 24;
+
+interface AlertRow {
+  actorId: string | null;
+  patientPseudonym: string | null;
+  createdAt: Date;
+}
+
+/** One window per actor named by the alerts, from the lookback before their first alert to their last. */
+export function criteriaFromAlerts(alerts: AlertRow[]): AffectedCriterion[] {
+  const byActor = new Map<string, AffectedCriterion>();
+  for (const a of alerts) {
+    if (!a.actorId) continue;
+    const from = new Date(a.createdAt.getTime() - ALERT_LOOKBACK_HOURS * HOUR_MS);
+    const seen = byActor.get(a.actorId);
+    byActor.set(a.actorId, seen ? { actorId: a.actorId, from: seen.from < from ? seen.from : from, to: seen.to > a.createdAt ? seen.to : a.createdAt } : { actorId: a.actorId, from, to: a.createdAt });
+  }
+  return [...byActor.values()];
+}
+
+/**
+ * The distinct patient pseudonyms the audit log shows each actor reaching (allowed events) in each window,
+ * plus any the alerts name themselves. Through incident_affected_pseudonyms() (0022_incidents): admins may
+ * not read the log, and this answers pseudonyms only, never the events.
+ */
+export async function affectedPseudonyms(tx: Tx, criteria: AffectedCriterion[], named: string[] = []): Promise<string[]> {
+  const found = new Set(named);
+  for (const c of criteria) {
+    const rows = await tx.$queryRaw<{ patient_pseudonym: string }[]>`
+      SELECT patient_pseudonym FROM incident_affected_pseudonyms(${c.actorId}::uuid, ${c.from}, ${c.to})`;
+    for (const r of rows) found.add(r.patient_pseudonym);
+  }
+  return [...found].sort();
+}
+
+export async function replaceAffected(tx: Tx, incidentId: string, pseudonyms: string[], criteria: AffectedCriterion[]): Promise<void> {
+  await tx.incidentPatient.deleteMany({ where: { incidentId } });
+  if (pseudonyms.length > 0) await tx.incidentPatient.createMany({ data: pseudonyms.map((p) => ({ incidentId, patientPseudonym: p })) });
+  await tx.incident.update({
+    where: { id: incidentId },
+    data: { affectedCount: pseudonyms.length, affectedCriteria: criteria.map((c) => ({ actorId: c.actorId, from: c.from.toISOString(), to: c.to.toISOString() })) },
+  });
+}
+
+/** Recomputes the affected patients for chosen criteria (an account and a time window), replacing the list. */
+export async function computeAffectedPatients(actor: Actor, raw: unknown): Promise<number> {
+  const input = affectedCriteriaSchema(config().incidentTimeZone).parse(raw);
+  let count = 0;
+  await changeIncident(actor, input.incidentId, "incident.affected", async ({ tx }, incident) => {
+    const criteria = [{ actorId: input.actorId, from: input.from, to: input.to }];
+    const pseudonyms = await affectedPseudonyms(tx, criteria);
+    await replaceAffected(tx, incident.id, pseudonyms, criteria);
+    count = pseudonyms.length;
+    return { before: { affectedCount: incident.affectedCount, criteria: incident.affectedCriteria }, after: { affectedCount: count, criteria } };
+  });
+  return count;
+}
