@@ -261,8 +261,21 @@ describe("who may", () => {
     expect(events.map((e) => e.patient_pseudonym).sort()).toEqual(readPatients.map((p) => pseudonym(p.patientId!)).sort());
     expect(JSON.stringify(events)).not.toMatch(/Springfield|Test Patient/);
 
+    const alerts = await adminQuery<{ severity: string; actor_id: string; details: { incidentId: string } }>(
+      "SELECT severity, actor_id::text, details FROM alert WHERE kind = 'incident_letters'",
+    );
+    expect(alerts).toEqual([{ severity: "high", actor_id: admin.id, details: { incidentId: id, letters: 3 } }]);
+
     const low = await openIncident(actorOf(auditor), byHand(1));
     await assessRisk(actorOf(auditor), assessment(low, "low_probability", "unlikely"));
     await expect(notificationLetters(actorOf(admin), { incidentId: low })).rejects.toBeInstanceOf(Conflict);
+  });
+
+  it("prints no letters before a breach is concluded, nor for the administrator who concluded it (four eyes)", async () => {
+    const id = await openIncident(actorOf(admin), byHand(1, "Laptop stolen"));
+    await expect(notificationLetters(actorOf(admin), { incidentId: id })).rejects.toThrow(/once the risk assessment has concluded/);
+    await assessRisk(actorOf(admin), assessment(id, "breach", "risk"));
+    await expect(notificationLetters(actorOf(admin), { incidentId: id })).rejects.toThrow(/recorded by someone else/);
+    expect(await incidentEvents(id, "incident.letter")).toHaveLength(0);
   });
 });

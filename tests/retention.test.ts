@@ -13,6 +13,7 @@ import { submitRequest } from "@/lib/services/data-requests";
 import { processDueErasures } from "@/lib/services/erasure";
 import { applyRetention, retentionDryRun, retentionOverview, setRetentionPeriod } from "@/lib/services/retention";
 import { adminQuery } from "./helpers/db";
+import { asRuntimeRole } from "./helpers/runtime-role";
 import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 
 const DAY = 86_400_000;
@@ -58,6 +59,17 @@ describe("retention periods", () => {
       await expect(refusal).rejects.toThrow(message);
     }
     expect(await periods()).toEqual(before);
+  });
+
+  it("holds the legal floors in the database: an administrator's raw SQL cannot shorten them to a day", async () => {
+    const context = { role: "admin", actorId: admin.id };
+    for (const category of ["data_requests", "erased_clinical_records"]) {
+      await expect(
+        asRuntimeRole("UPDATE retention_policy SET days = 1, updated_by = $2::uuid WHERE category = $1", [category, admin.id], context),
+        category,
+      ).rejects.toThrow(/retention_policy_legal_floor/);
+    }
+    expect((await adminQuery<{ days: number }>("SELECT days FROM retention_policy WHERE category = 'data_requests'"))[0]!.days).toBeGreaterThanOrEqual(2190);
   });
 
   it("lets no one but an administrator change or read them: refused and logged", async () => {

@@ -163,6 +163,20 @@ describe("writing what only checked paths may write", () => {
     await expect(asRuntimeRole("UPDATE alert SET details = '{}'", [], as(auditor))).rejects.toThrow(/permission denied/);
   });
 
+  it("outside the system, an alert is only the actor's own request-path kind, unacknowledged", async () => {
+    const insert = "INSERT INTO alert (kind, severity, actor_id, acknowledged_at, details) VALUES ($1, $2, $3::uuid, $4, '{}')";
+    const me = as(clinician);
+    for (const [kind, actorId, acknowledgedAt] of [
+      ["schema_change", clinician.id, null],
+      ["processor_expiry", clinician.id, null],
+      ["bulk_access", otherClinician.id, null],
+      ["bulk_access", clinician.id, new Date()],
+    ] as const) {
+      await expect(asRuntimeRole(insert, [kind, "critical", actorId, acknowledgedAt], me), kind).rejects.toThrow(/row-level security/);
+    }
+    await asRuntimeRole(insert, ["bulk_access", "high", clinician.id, null], me);
+  });
+
   it("a clinician cannot erase their own accesses to slip under the bulk-access guard", async () => {
     await getChart(actorOf(clinician), mine.patientId!);
     const erased = await asRuntimeRole("DELETE FROM record_access WHERE actor_id = $1 RETURNING 1", [clinician.id], as(clinician));

@@ -13,4 +13,5 @@ export const alertKindLabel: Record<string, string> = {
   audit_integrity: "Audit log integrity failure",
   processor_expiry: "Processor agreement ending",
   incident_overdue: "Incident notice overdue",
+  incident_letters: "Breach letters printed (names and addresses read)",
 };

@@ -56,6 +56,11 @@ export async function notificationLetters(actor: Actor, raw: unknown): Promise<L
       if (incident.riskConclusion === "low_probability") {
         throw new Conflict("No letters are due: the risk assessment found a low probability that the information was compromised.");
       }
+      if (incident.riskConclusion !== "breach") throw new Conflict("Letters are printed once the risk assessment has concluded that this is a breach.");
+      // Four eyes on the register's one PHI read: whoever prints the letters did not decide they were due.
+      if (incident.assessedBy === actor.userId) {
+        throw new Conflict("Letters need a breach assessment recorded by someone else: ask an auditor or another administrator to record it.");
+      }
       const wanted = new Set(incident.patients.map((p) => p.patientPseudonym));
       // The log holds pseudonyms only; the keyed pseudonym of each patient id is recomputed to find them.
       const ids = (await tx.patient.findMany({ select: { id: true } })).map((p) => p.id).filter((id) => wanted.has(pseudonym(id)));
@@ -96,6 +101,10 @@ export async function notificationLetters(actor: Actor, raw: unknown): Promise<L
         resourceType: "incident",
         resourceId: incident.id,
         details: json({ letters: letters.length, unmatched: wanted.size - letters.length }),
+      });
+      // Auditors see every printing of names and addresses as it happens, not only in the log.
+      await tx.alert.createMany({
+        data: { kind: "incident_letters", severity: "high", actorId: actor.userId, details: { incidentId: incident.id, letters: letters.length } },
       });
       return { incidentTitle: incident.title, letters, unmatched: wanted.size - letters.length };
     },

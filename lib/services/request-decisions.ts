@@ -46,7 +46,12 @@ export async function decidedRequests(actor: Actor, raw: unknown): Promise<Queue
     actor.request,
     async ({ tx, audit }) => {
       const rows = await tx.dataRequest.findMany({
-        where: { status: filter.status ?? { notIn: open }, ...(filter.kind ? { kind: filter.kind } : {}) },
+        where: {
+          status: filter.status ?? { notIn: open },
+          ...(filter.kind ? { kind: filter.kind } : {}),
+          // Corrections the system applied are the patient's own business: admins never see them (data-requests.ts).
+          NOT: { kind: "rectification", decidedBy: null },
+        },
         include: { events: { orderBy: { createdAt: "asc" } } },
         orderBy: [{ decidedAt: { sort: "desc", nulls: "last" } }, { createdAt: "desc" }],
         take: HISTORY_LIMIT,
