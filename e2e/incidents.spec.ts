@@ -103,6 +103,24 @@ test("an admin opens an incident by hand, finds the patients a clinician reached
   await expect(page.getByText(mrn)).toHaveCount(0);
   await fitsPhone(page);
 
+  // Letters are due once someone other than the printing administrator concludes a breach: an auditor does.
+  await expect(page.getByRole("link", { name: "Print notification letters" })).toHaveCount(0);
+  const incidentId = page.url().split("/").pop()!;
+  const auditor = await browser.newPage();
+  await signIn(auditor, "auditor2@custodia.test");
+  await auditor.goto(`/auditor/incidents/${incidentId}`);
+  await auditor.getByLabel("1. Nature and extent of the health information").fill("Names, birth dates and the chart of one patient.");
+  await auditor.getByLabel("2. Who used it or received it").fill("A person at another desk using the clinician's login.");
+  await auditor.getByLabel("3. Was it acquired or viewed?").selectOption("viewed");
+  await auditor.getByLabel("How you know").fill("The audit log shows the chart was opened.");
+  await auditor.getByLabel("4. How far the risk was mitigated").fill("The login was disabled and its sessions ended.");
+  await auditor.getByLabel("HIPAA conclusion").selectOption("breach");
+  await auditor.getByLabel("GDPR: risk to people").selectOption("risk");
+  await auditor.getByRole("button", { name: "Record assessment" }).click();
+  await expect(auditor.getByText("Risk assessment recorded.")).toBeVisible();
+  await auditor.close();
+  await page.reload();
+
   const since = await lastAuditSeq();
   await page.getByRole("link", { name: "Print notification letters" }).click();
   await expect(page.getByRole("heading", { name: /Notification letters: Chart opened by a shared login/ })).toBeVisible();
@@ -113,4 +131,6 @@ test("an admin opens an incident by hand, finds the patients a clinician reached
   const events = (await auditEventsSince(since)).filter((e) => e.action === "incident.letter");
   expect(events).toHaveLength(await letters.count());
   for (const e of events) expect(e.actor_id).not.toBeNull();
+  const [printed] = await query<{ severity: string }>("SELECT severity FROM alert WHERE kind = 'incident_letters' ORDER BY created_at DESC LIMIT 1");
+  expect(printed).toEqual({ severity: "high" });
 });

@@ -109,7 +109,7 @@ export function IncidentDetail({ incident: i, lettersHref }: { incident: Inciden
             </ul>
           </details>
         ) : null}
-        {lettersHref && i.affectedCount > 0 && i.riskConclusion !== "low_probability" ? (
+        {lettersHref && i.affectedCount > 0 && i.riskConclusion === "breach" ? (
           <p className="mt-3 text-sm">
             <Link className="underline" href={lettersHref}>Print notification letters</Link> (shows names and addresses; each letter is recorded in the audit log)
           </p>

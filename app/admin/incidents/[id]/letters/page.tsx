@@ -1,4 +1,6 @@
 import { Letters } from "@/components/incidents/letters";
+import { Alert } from "@/components/ui/alert";
+import { Conflict } from "@/lib/access/errors";
 import { requireActor } from "@/lib/auth/require-actor";
 import { pageError } from "@/lib/http/errors";
 import { notificationLetters } from "@/lib/services/incident-letters";
@@ -8,5 +10,11 @@ export const metadata = { title: "Notification letters" };
 export default async function NotificationLettersPage({ params }: PageProps<"/admin/incidents/[id]/letters">) {
   const actor = await requireActor("admin");
   const { id } = await params;
-  return <Letters batch={await notificationLetters(actor, { incidentId: id }).catch(pageError)} />;
+  // Not due yet, or due only to someone else (four eyes): say so instead of failing the page.
+  const batch = await notificationLetters(actor, { incidentId: id }).catch((error: unknown) => {
+    if (error instanceof Conflict) return error;
+    return pageError(error);
+  });
+  if (batch instanceof Conflict) return <Alert tone="error">{batch.userMessage}</Alert>;
+  return <Letters batch={batch} />;
 }
