@@ -64,7 +64,7 @@ test("a break-glass use reaches the auditor as an alert to acknowledge and a use
   await signIn(page, "auditor2@custodia.test");
   await page.getByRole("link", { name: "Alerts", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
-  const open = page.getByRole("listitem").filter({ hasText: "Break-glass use" }).filter({ has: page.getByRole("button", { name: /Acknowledge/ }) });
+  const open = page.getByRole("row").filter({ hasText: "Break-glass use" }).filter({ has: page.getByRole("button", { name: /Acknowledge/ }) });
   await expect(open.first()).toBeVisible();
   const before = await open.count();
   expect(before).toBeGreaterThan(0);
