@@ -12,6 +12,12 @@ import { scheduledTasks } from "@/lib/jobs/tasks";
 import { log } from "@/lib/ops/log";
 import { withDatabase } from "./with-database";
 
+// Started by server.ts, the runner has an IPC channel to it; its closing means the server is gone, however it
+// died (even while this module's imports were loading, before anyone listened).
+const serverGone = !process.send
+  ? new Promise<never>(() => undefined)
+  : process.connected ? once(process, "disconnect") : Promise.resolve();
+
 await withDatabase(async (url) => {
   const ownerUrl = process.env.MIGRATION_DATABASE_URL ?? url;
   // Idempotent (an advisory lock, then nothing to apply): a worker started before any portal still finds
@@ -19,7 +25,7 @@ await withDatabase(async (url) => {
   await prepareDatabase(ownerUrl);
   const runner = await startJobRunner({ ownerUrl });
   log().info({ tasks: scheduledTasks.map((t) => `${t.name} (${t.cron} UTC)`) }, "job runner started");
-  await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT")]);
+  await Promise.race([once(process, "SIGTERM"), once(process, "SIGINT"), serverGone]);
   await runner.stop();
   await disconnectPrisma();
   log().info("job runner stopped");

@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readdirSync, readFileSync } from "node:fs";
 import PgBoss from "pg-boss";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { AccessDenied } from "@/lib/access/errors";
@@ -49,6 +50,28 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
 const tick = (name: string, cron: string, run: ScheduledTask["run"], more: Partial<ScheduledTask> = {}): ScheduledTask => ({
   name, cron, description: name, retryLimit: 0, expireInMinutes: 5, run, ...more,
 });
+
+/** Process ids whose parent is `pid` and whose command line holds `holding` (Linux /proc). */
+function childrenOf(pid: number, holding: string): number[] {
+  return readdirSync("/proc").filter((name) => /^\d+$/.test(name)).flatMap((name) => {
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      return parent === pid && readFileSync(`/proc/${name}/cmdline`, "utf8").includes(holding) ? [Number(name)] : [];
+    } catch {
+      return []; // exited while we looked
+    }
+  });
+}
+
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
 
 let admin: TestUser;
 let auditor: TestUser;
@@ -165,5 +188,22 @@ describe("the job runner", () => {
       expect(executed, p.email).toEqual([{ actor_role: "system" }]);
     }
     expect(await adminQuery("SELECT status FROM data_request WHERE kind = 'erasure' AND status <> 'completed'")).toEqual([]);
+  });
+
+  it("a job runner started by the server stops when the server is SIGKILLed, instead of running on alone", { skip: isEmbedded(), timeout: 150_000 }, async () => {
+    const server = spawn(process.execPath, ["--import", "tsx", "tests/helpers/supervising-parent.ts"], { env: process.env, stdio: "ignore" });
+    let runner = 0;
+    try {
+      runner = await until("the supervised runner", async () => childrenOf(server.pid!, "scripts/worker.ts")[0], 30_000);
+      await until("the runner's queues", async () =>
+        (await adminQuery("SELECT 1 FROM pgboss.queue WHERE name = 'alert-rules'").catch(() => [])).length > 0, 60_000);
+      server.kill("SIGKILL");
+      await once(server, "exit");
+      // A graceful stop lets a running job finish (up to 30 s), as on SIGTERM.
+      await until("the orphaned runner to stop", async () => !alive(runner), 60_000);
+    } finally {
+      if (alive(runner)) process.kill(runner, "SIGKILL");
+    }
+    expect(alive(runner)).toBe(false);
   });
 });
