@@ -220,6 +220,33 @@ describe("closing", () => {
     const id = await openIncident(actorOf(auditor), byHand(1));
     await expect(adminQuery("UPDATE incident SET status = 'closed', closed_at = now() WHERE id = $1", [id])).rejects.toThrow(/incident_closed_with_root_cause/);
   });
+  it("over raw SQL, an admin context can neither write someone else into the 'by' columns nor change a closed incident", async () => {
+    const open = await openIncident(actorOf(auditor), byHand(2, "Fax sent to the wrong clinic"));
+    const asAdmin = { role: "admin", actorId: admin.id };
+    const refused = /acting user|never changes|closed and can no longer be changed/;
+    await expect(asRuntimeRole("UPDATE incident SET opened_by = $2 WHERE id = $1", [open, admin.id], asAdmin)).rejects.toThrow(refused);
+    await expect(asRuntimeRole(
+      "UPDATE incident SET risk_enc = 'x', risk_conclusion = 'breach', gdpr_risk = 'high', assessed_at = now(), assessed_by = $2 WHERE id = $1",
+      [open, auditor.id], asAdmin)).rejects.toThrow(refused);
+    await expect(asRuntimeRole(
+      "INSERT INTO incident (title, description_enc, discovered_at, aware_at, opened_by) VALUES ('Forged incident', 'x', now(), now(), $1)",
+      [auditor.id], asAdmin)).rejects.toThrow(refused);
+    const [task] = await adminQuery<{ id: string }>("SELECT id::text FROM incident_task WHERE incident_id = $1 LIMIT 1", [open]);
+    await expect(asRuntimeRole("UPDATE incident_task SET status = 'done', evidence_enc = 'x', completed_at = now(), completed_by = $2 WHERE id = $1",
+      [task!.id, auditor.id], asAdmin)).rejects.toThrow(refused);
+
+    const closed = await openIncident(actorOf(auditor), byHand(2, "Unlocked cabinet"));
+    await assessRisk(actorOf(auditor), assessment(closed, "low_probability", "unlikely"));
+    await closeIncident(actorOf(admin), { incidentId: closed, rootCause: "The cabinet lock was broken and has been replaced." });
+    const frozen = await adminQuery("SELECT * FROM incident WHERE id = $1", [closed]);
+    await expect(asRuntimeRole("UPDATE incident SET title = 'Nothing happened here' WHERE id = $1", [closed], asAdmin)).rejects.toThrow(refused);
+    await expect(asRuntimeRole("INSERT INTO incident_patient (incident_id, patient_pseudonym) VALUES ($1, $2)", [closed, pseudonym(patient.patientId!)], asAdmin)).rejects.toThrow(refused);
+    await expect(asRuntimeRole("DELETE FROM incident_task WHERE incident_id = $1", [closed], asAdmin)).rejects.toThrow(/permission denied/);
+    expect(await adminQuery("SELECT * FROM incident WHERE id = $1", [closed])).toEqual(frozen);
+    // What the service wrote is bound to who acted.
+    expect(await adminQuery("SELECT opened_by::text, assessed_by::text, closed_by::text FROM incident WHERE id = $1", [closed]))
+      .toEqual([{ opened_by: auditor.id, assessed_by: auditor.id, closed_by: admin.id }]);
+  });
 });
 
 describe("who may", () => {

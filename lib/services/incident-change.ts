@@ -24,8 +24,10 @@ export async function changeIncident(
     if (locked.length === 0) throw new NotFound("incident");
     const incident = await ctx.tx.incident.findUniqueOrThrow({ where: { id: incidentId } });
     if (incident.status === "closed") throw new Conflict("This incident is closed and can no longer be changed.");
+    // Stamped before the work: once `work` has closed the incident, the database refuses any further change.
+    await ctx.tx.incident.update({ where: { id: incidentId }, data: { updatedAt: new Date() } });
     const { before, after } = await work(ctx, incident);
-    const updated = await ctx.tx.incident.update({ where: { id: incidentId }, data: { updatedAt: new Date() } });
+    const updated = await ctx.tx.incident.findUniqueOrThrow({ where: { id: incidentId } });
     const tasks = await syncTasks(ctx.tx, updated);
     ctx.audit({ action, resourceType: "incident", resourceId: incidentId, details: json({ before, after, tasks }) });
     return tasks;
