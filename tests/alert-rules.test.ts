@@ -11,7 +11,7 @@ import { myRecord } from "@/lib/services/my-record";
 import { acknowledgeAlert } from "@/lib/services/alerts";
 import { changeRole } from "@/lib/services/staff-accounts";
 import { adminQuery, withAdminClient } from "./helpers/db";
-import { asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
+import { asRuntimeConnection, asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
 import { actorOf, makeCareTeam, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
 
 interface AlertRow {
@@ -220,6 +220,21 @@ describe("schema changes", () => {
     } finally {
       await adminQuery("ALTER EVENT TRIGGER custodia_sql_drop ENABLE");
     }
+  });
+
+  it("the one DDL a runtime connection may run, repeated in a loop, is one record, one audit event and one alert", async () => {
+    const asClinician = { role: "clinician", actorId: (await makeUser("clinician")).id };
+    for (let round = 0; round < 5; round++) {
+      await asRuntimeConnection(asClinician, async (client) => {
+        for (let i = 0; i < 20; i++) await client.query("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC");
+      });
+    }
+    await runTwiceConcurrently();
+    const events = await adminQuery<{ seq: string; details: Record<string, string> }>(
+      "SELECT seq::text, details FROM audit_event WHERE action = 'schema.change' AND details->>'command' = 'ALTER DEFAULT PRIVILEGES'",
+    );
+    expect(events).toHaveLength(1);
+    expect(await adminQuery("SELECT 1 FROM alert WHERE kind = 'schema_change' AND evidence && $1::bigint[]", [[events[0]!.seq]])).toHaveLength(1);
   });
 
   it("temporary tables (private to a session, never in the schema) are not recorded", async () => {
