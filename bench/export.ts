@@ -16,7 +16,7 @@ import { prepareDatabase } from "@/lib/db/prepare";
 import { openExport, type ExportFormat } from "@/lib/services/export";
 import { actorOf, makeUser } from "@/tests/helpers/fixtures";
 
-const server = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
+const server = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/postgres";
 const scale = Number(process.env.BENCH_SCALE ?? 1);
 const sizes = (process.env.BENCH_SIZES ?? "100,10000,100000").split(",").map(Number).map((n) => Math.max(10, Math.round(n * scale)));
 

@@ -87,6 +87,7 @@ describe("SIEM settings", () => {
     expect(() => readConfig({ SIEM_SYSLOG_URL: "tcp://siem.example.org:601", SIEM_SYSLOG_CA_FILE: "/etc/ca.pem" })).toThrow(/only applies to a tls:\/\//);
     expect(() => readConfig({ SIEM_MAX_ATTEMPTS: "0" })).toThrow(/SIEM_MAX_ATTEMPTS must be at least 1/);
     expect(() => readConfig({ CUSTODIA_ENV: "production", SIEM_WEBHOOK_URL: "http://siem.example.org/hook", SIEM_WEBHOOK_SECRET: secret })).toThrow(/must be an https:\/\/ URL in production/);
+    expect(() => readConfig({ CUSTODIA_ENV: "production", SIEM_SYSLOG_URL: "tcp://siem.example.org:6514" })).toThrow(/SIEM_SYSLOG_URL must be a tls:\/\/ URL in production/);
     expect(readConfig({ CUSTODIA_ENV: "production", SIEM_WEBHOOK_URL: "https://siem.example.org/hook", SIEM_WEBHOOK_SECRET: secret }).siem.webhook?.url).toBe("https://siem.example.org/hook");
   });
 });

@@ -75,10 +75,11 @@ const envSchema = z.object({
   // Where the privacy office works: breach deadlines are shown in this zone (arithmetic stays in UTC).
   INCIDENT_TIME_ZONE: z.string().refine(isTimeZone, "an IANA time zone name, e.g. Europe/Berlin or America/New_York").default("UTC"),
 }).superRefine((e, issues) => {
-  // Alerts name accounts, addresses and pseudonyms: in production they leave only over TLS (webhook; syslog may use tls://).
+  // Alerts name accounts, addresses and pseudonyms: in production they leave only over TLS (https:// webhook, tls:// syslog).
   const production = (e.CUSTODIA_ENV ?? (e.NODE_ENV === "production" ? "production" : "development")) === "production";
   if (production && e.SIEM_WEBHOOK_URL?.startsWith("http:")) issues.addIssue({ code: "custom", path: ["SIEM_WEBHOOK_URL"], message: "SIEM_WEBHOOK_URL must be an https:// URL in production" });
   if (e.SIEM_WEBHOOK_URL && !e.SIEM_WEBHOOK_SECRET) issues.addIssue({ code: "custom", path: ["SIEM_WEBHOOK_SECRET"], message: "SIEM_WEBHOOK_SECRET is required when SIEM_WEBHOOK_URL is set (the receiver checks the signature with it)" });
+  if (production && e.SIEM_SYSLOG_URL?.startsWith("tcp:")) issues.addIssue({ code: "custom", path: ["SIEM_SYSLOG_URL"], message: "SIEM_SYSLOG_URL must be a tls:// URL in production" });
   if (e.SIEM_SYSLOG_CA_FILE && !e.SIEM_SYSLOG_URL?.startsWith("tls:")) issues.addIssue({ code: "custom", path: ["SIEM_SYSLOG_CA_FILE"], message: "SIEM_SYSLOG_CA_FILE only applies to a tls:// SIEM_SYSLOG_URL" });
 });
 

@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { config, isProduction } from "@/lib/config";
+import { smtpTransportOptions } from "./transport";
 
 export interface MailMessage {
   to: string;
@@ -21,7 +22,8 @@ export function outboxDir(): string {
 }
 
 /**
- * Sends one message. SMTP_URL set: through that server (TLS as its URL says). Unset outside production: written
+ * Sends one message. SMTP_URL set: through that server (TLS as its URL says; required in production, see
+ * transport.ts). Unset outside production: written
  * as .eml (the message as a mail server would receive it) and .json (for the mailbox page) into the outbox, so
  * the demo works with no mail server. Unset in production: nothing is sent and the caller is told why; a
  * production install never writes links to disk.
@@ -31,7 +33,7 @@ export async function sendMail(message: MailMessage): Promise<Delivery> {
   // Base64 body: a link is never split by quoted-printable soft line breaks in the raw message.
   const mail = { from: mailFrom, to: message.to, subject: message.subject, text: message.text, textEncoding: "base64" as const };
   if (smtpUrl) {
-    await nodemailer.createTransport(smtpUrl).sendMail(mail);
+    await nodemailer.createTransport(smtpTransportOptions(smtpUrl, isProduction())).sendMail(mail);
     return { via: "smtp" };
   }
   if (isProduction()) return { via: "none", reason: NO_MAIL_IN_PRODUCTION };
