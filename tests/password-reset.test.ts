@@ -65,7 +65,7 @@ describe("forgot password", () => {
     ]);
   });
 
-  it("lets the link set a new password once, ending every session of the account", async () => {
+  it("lets the link set a new password once, ending every session of the account; two-step verification is still asked", async () => {
     const clinician = await makeUser("clinician");
     const session = await signedIn(clinician);
     expect((await checkSession(session, request())).status).toBe("active");
@@ -74,6 +74,10 @@ describe("forgot password", () => {
     expect(await checkSession(session, request())).toEqual({ status: "invalid", reason: "user-changed" });
     expect(await passwordSignIn({ email: clinician.email, password: PASSWORD, portal: "staff" }, request())).toMatchObject({ ok: false });
     expect(await passwordSignIn({ email: clinician.email, password: NEW_PASSWORD, portal: "staff" }, request())).toMatchObject({ ok: true });
+    // The new password is a first factor only: the enrolled authenticator is still asked for.
+    const after = await passwordSignIn({ email: clinician.email, password: NEW_PASSWORD, portal: "staff" }, request());
+    if (!after.ok) throw new Error(after.reason);
+    expect(await checkSession(after.sessionId, request())).toMatchObject({ status: "mfa", step: "verify" });
     // Used once: a second use (say, from a forwarded mail) is refused and recorded.
     expect(await reset(token, "another fine long passphrase")).toEqual({ ok: false, message: INVALID_LINK });
     const denied = await adminQuery("SELECT 1 FROM audit_event WHERE action = 'auth.password_reset' AND outcome = 'denied' AND actor_id = $1 AND details->>'reason' = 'used'", [clinician.id]);

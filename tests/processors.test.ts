@@ -146,12 +146,14 @@ describe("processor register: the second wall (runtime role, arbitrary SQL)", ()
     expect(await adminQuery("SELECT 1 FROM processor WHERE name = 'Sneaky' OR document_ref = 'moved'")).toEqual([]);
   });
 
-  it("refuses, even from an administrator's context, a processor outside the EU/EEA without a transfer mechanism or an agreement ending before it began", async () => {
-    const row = (country: string, signed: string, expires: string) =>
+  it("refuses, even from an administrator's context, a processor outside the EU/EEA without a transfer mechanism, an agreement ending before it began, or no data category", async () => {
+    const row = (country: string, signed: string, expires: string, categories = '["health"]') =>
       `INSERT INTO processor (id, name, service, agreement, signed_on, expires_on, data_categories, country, document_ref)
-       VALUES (gen_random_uuid(), 'Raw ${country}${signed}', 's', 'dpa', ${signed}, ${expires}, '["health"]', '${country}', 'x')`;
+       VALUES (gen_random_uuid(), 'Raw ${country}${signed}', 's', 'dpa', ${signed}, ${expires}, '${categories}', '${country}', 'x')`;
     await expect(asRuntimeRole(row("US", "current_date - 1", "current_date + 10"), [], { role: "admin", actorId: adminId })).rejects.toThrow(/processor_transfer_outside_eea/);
     await expect(asRuntimeRole(row("DE", "current_date - 1", "current_date - 2"), [], { role: "admin", actorId: adminId })).rejects.toThrow(/processor_expiry_after_signing/);
+    await expect(asRuntimeRole(row("DE", "current_date - 1", "current_date + 10", "[]"), [], { role: "admin", actorId: adminId })).rejects.toThrow(/processor_data_categories_check/);
+    expect(await adminQuery("SELECT 1 FROM processor WHERE name LIKE 'Raw %'")).toEqual([]);
   });
 });
 
