@@ -179,7 +179,7 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const facts = await withAdminClient(readDatabaseFacts, target.url);
       expect(facts.rowCounts).toEqual(manifest.rowCounts);
       const [row] = await withAdminClient(async (c: pg.Client) => (await c.query<{ dek_wrapped: string; given_name_enc: string }>(
-        "SELECT p.dek_wrapped, i.given_name_enc FROM patient p JOIN patient_identity i ON i.patient_id = p.id WHERE p.id = $1", [patient.patientId],
+        "SELECT k.dek_wrapped, i.given_name_enc FROM patient_key k JOIN patient_identity i ON i.patient_id = k.patient_id WHERE k.patient_id = $1", [patient.patientId],
       )).rows, target.url);
       clearDataKeyCache();
       const dek = unwrapDataKey(patient.patientId!, row!.dek_wrapped);
@@ -229,13 +229,14 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const now = Date.now();
       vi.stubEnv("BACKUP_DIR", dir);
       vi.stubEnv("BACKUP_KEEP_DAILY", "2");
+      vi.stubEnv("BACKUP_KEEP_MONTHLY", "0");
       try {
         const oldest = await createBackup(new Date(now - 2 * day));
         const earlier = await createBackup(new Date(now - day - 3_600_000));
         const later = await createBackup(new Date(now - day));
         const newest = await createBackup(new Date(now));
         const kept = readdirSync(dir).sort();
-        expect(kept).toEqual([later, newest].flatMap((m) => [m.file, `${m.id}.manifest.json`]).sort());
+        expect(kept).toEqual([later, newest].flatMap((m) => [m.file, m.keys!.file, `${m.id}.manifest.json`]).sort());
         const events = await adminQuery<{ details: { removed: string[] } }>("SELECT details FROM audit_event WHERE action = 'backup.prune'");
         const removed = events.flatMap((e) => e.details.removed);
         expect(removed).toContain(oldest.id);
@@ -245,10 +246,37 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       } finally {
         vi.stubEnv("BACKUP_DIR", runsDir);
         vi.stubEnv("BACKUP_KEEP_DAILY", undefined);
+        vi.stubEnv("BACKUP_KEEP_MONTHLY", undefined);
         rmSync(dir, { recursive: true, force: true });
       }
     }, 120_000);
   });
+
+  it("keeps the first backup of each of the newest BACKUP_KEEP_MONTHLY months, and key backups only for their window", async () => {
+    const dir = `${backupDir}-monthly`;
+    vi.stubEnv("BACKUP_DIR", dir);
+    vi.stubEnv("BACKUP_KEEP_DAILY", "1");
+    vi.stubEnv("BACKUP_KEEP_MONTHLY", "3");
+    try {
+      const made: Record<string, Manifest> = {};
+      for (const day of ["2026-09-03", "2026-10-02", "2026-10-20", "2026-11-05", "2026-11-25", "2026-12-07"]) {
+        made[day] = await createBackup(new Date(`${day}T02:00:00Z`));
+      }
+      const manifests = readdirSync(dir).filter((n) => n.endsWith(".manifest.json")).sort();
+      expect(manifests).toEqual(["2026-10-02", "2026-11-05", "2026-12-07"].map((d) => `${made[d]!.id}.manifest.json`).sort());
+      // Older than BACKUP_KEY_RETENTION_DAYS (7): only the newest key backup is left.
+      expect(readdirSync(dir).filter((n) => n.endsWith(".keys.cbk"))).toEqual([made["2026-12-07"]!.keys!.file]);
+      const events = await adminQuery<{ details: { removed: string[]; keepMonthly: number } }>("SELECT details FROM audit_event WHERE action = 'backup.prune' ORDER BY seq");
+      const removed = events.flatMap((e) => e.details.removed);
+      for (const day of ["2026-09-03", "2026-10-20", "2026-11-25"]) expect(removed).toContain(made[day]!.id);
+      expect(events.at(-1)?.details.keepMonthly).toBe(3);
+    } finally {
+      vi.stubEnv("BACKUP_DIR", backupDir);
+      vi.stubEnv("BACKUP_KEEP_DAILY", undefined);
+      vi.stubEnv("BACKUP_KEEP_MONTHLY", undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   describe("drill", () => {
     it("passes on a good backup, drops its scratch database and records the outcome", async () => {
@@ -256,7 +284,7 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const report = await runDrill();
       expect(report.checks.filter((c) => !c.ok)).toEqual([]);
       expect(report.ok).toBe(true);
-      expect(report.checks.map((c) => c.name)).toEqual(["checksums", "migrations", "row counts", "row-level security", "runtime role grants", "audit chain"]);
+      expect(report.checks.map((c) => c.name)).toEqual(["checksums", "data keys", "migrations", "row counts", "row-level security", "runtime role grants", "audit chain"]);
       const after = await adminQuery<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'custodia_drill_%'");
       expect(after).toEqual(before);
       expect((await auditActions("backup.drill")).at(-1)).toEqual({ outcome: "allowed", resource_id: manifest.id });

@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 describe("claiming another identity", () => {
   it("a clinician's transaction that sets its role to system is refused, not widened", async () => {
-    for (const sql of ["SELECT * FROM patient_identity", "SELECT password_hash FROM app_user", "SELECT dek_wrapped FROM patient"]) {
+    for (const sql of ["SELECT * FROM patient_identity", "SELECT password_hash FROM app_user", "SELECT dek_wrapped FROM patient_key"]) {
       const read = asRuntimeConnection(as(clinician), async (client) => {
         await client.query("SELECT set_config('app.actor_role', 'system', true)");
         return client.query(sql);

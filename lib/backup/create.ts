@@ -10,7 +10,8 @@ import { config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem } from "@/lib/db/transaction";
 import { readDatabaseFacts } from "./facts";
-import { FILE_SUFFIX, PARTIAL_SUFFIX, syncDir, writeManifest, type Manifest } from "./manifest";
+import { FILE_SUFFIX, MANIFEST_SUFFIX, PARTIAL_SUFFIX, syncDir, writeManifest, type Manifest } from "./manifest";
+import { KEYS_SUFFIX, keysFile, writeKeyBackup } from "./key-backup";
 import { spawnPgTool } from "./pg-tools";
 import { pruneBackups } from "./prune";
 import { backupKeyId, EncryptStream } from "./stream-cipher";
@@ -81,6 +82,7 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
   client.on("error", () => undefined);
   await client.connect();
   const partial = join(dir, `${id}${FILE_SUFFIX}${PARTIAL_SUFFIX}`);
+  const keysPartial = join(dir, `${keysFile(id)}${PARTIAL_SUFFIX}`);
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     const [{ won } = { won: false }] = (await client.query<{ won: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS won", [BACKUP_LOCK_KEY.toString()])).rows;
@@ -88,7 +90,8 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
     removeLeftovers(dir);
     const [{ snapshot } = { snapshot: "" }] = (await client.query<{ snapshot: string }>("SELECT pg_export_snapshot() AS snapshot")).rows;
     const facts = await readDatabaseFacts(client);
-    const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password"]);
+    // The data keys stay out of the dump: they go to the key backup below, kept for days, not years (0013).
+    const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--exclude-table-data=patient_key"]);
     dump.child.stdin!.end();
     const cipher = new EncryptStream(key, id);
     const out = createWriteStream(partial, { flags: "wx", mode: 0o600 });
@@ -99,7 +102,9 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
     } finally {
       closeSync(fd);
     }
+    const keys = await writeKeyBackup(client, key, id, keysPartial);
     const file = `${id}${FILE_SUFFIX}`;
+    renameSync(keysPartial, join(dir, keysFile(id)));
     renameSync(partial, join(dir, file));
     const sums = cipher.digests();
     const manifest: Manifest = {
@@ -118,12 +123,14 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
       rlsForced: facts.rlsForced,
       policies: facts.policies,
       appGrants: facts.appGrants,
+      keys: { file: keysFile(id), ...keys },
     };
     writeManifest(dir, manifest);
     syncDir(dir);
     return manifest;
   } catch (error) {
     rmSync(partial, { force: true });
+    rmSync(keysPartial, { force: true });
     throw error;
   } finally {
     await client.query("ROLLBACK").catch(() => undefined);
@@ -131,7 +138,15 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
   }
 }
 
-/** Partial files of runs that were killed: safe to remove while this run holds the backup lock. */
+/**
+ * Partial files of runs that were killed, and a key backup renamed into place by a run killed before its
+ * manifest was written: safe to remove while this run holds the backup lock.
+ */
 function removeLeftovers(dir: string): void {
-  for (const name of readdirSync(dir)) if (name.endsWith(PARTIAL_SUFFIX)) rmSync(join(dir, name), { force: true });
+  const names = readdirSync(dir);
+  const manifests = new Set(names.filter((n) => n.endsWith(MANIFEST_SUFFIX)).map((n) => n.slice(0, -MANIFEST_SUFFIX.length)));
+  for (const name of names) {
+    const orphanKeys = name.endsWith(KEYS_SUFFIX) && !manifests.has(name.slice(0, -KEYS_SUFFIX.length));
+    if (name.endsWith(PARTIAL_SUFFIX) || orphanKeys) rmSync(join(dir, name), { force: true });
+  }
 }
