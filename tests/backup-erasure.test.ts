@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -16,7 +16,9 @@ import { keyProvider } from "@/lib/crypto/keys";
 import { withDatabase } from "@/lib/db/urls";
 import { addRecord } from "@/lib/services/chart";
 import { submitRequest } from "@/lib/services/data-requests";
-import { processDueErasures } from "@/lib/services/erasure";
+import { processDueErasures, replayErasureLedger } from "@/lib/services/erasure";
+import { readLedgerFile } from "@/lib/services/erasure-ledger";
+import { pseudonym } from "@/lib/crypto/pseudonym";
 import { adminQuery, freshEmptyDatabase, isEmbedded, withAdminClient, type EmptyDatabase } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 
@@ -171,4 +173,60 @@ describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/dec
     const [event] = await rows("SELECT details FROM audit_event WHERE action = 'erasure.execute' ORDER BY seq DESC LIMIT 1", []) as { details: Record<string, unknown> }[];
     expect(event?.details).toMatchObject({ replay: true, unreadableRecords: 1, retainedRecords: 0 });
   }, 120_000);
+});
+
+describe.skipIf(isEmbedded())("the erasure ledger: the database's copy is the truth, the file is written from it", () => {
+  const dir = `${backupDir}-ledger`;
+  const blocker = `${backupDir}-ledger-blocker`;
+  let target: EmptyDatabase;
+
+  beforeAll(() => {
+    vi.stubEnv("BACKUP_DIR", dir);
+    // The file's folder is a plain file: every write fails, as on a full disk or a lost mount.
+    writeFileSync(blocker, "");
+    vi.stubEnv("CUSTODIA_ERASURE_LEDGER", join(blocker, "erasure-ledger.jsonl"));
+  });
+  afterAll(async () => {
+    vi.unstubAllEnvs();
+    await target?.drop();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(blocker, { recursive: true, force: true });
+  });
+
+  it("a failed file write during an erasure is retried from the database; the patient stays erased after restore + replay", async () => {
+    const patient = await makeUser("patient", { patient: identity({ givenName: "Qledgergiven", familyName: "Ledger" }) });
+    const before = await createBackup();
+    await submitRequest(actorOf(patient), { kind: "erasure" });
+    // The erasure commits although the file cannot be written.
+    expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(1);
+    expect(existsSync(join(blocker, "erasure-ledger.jsonl"))).toBe(false);
+    const [row] = await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM erasure_ledger WHERE patient_pseudonym = $1", [pseudonym(patient.patientId!)]);
+    expect(row?.n).toBe(1);
+    // The disk comes back; the background retry writes the file from the database.
+    rmSync(blocker);
+    for (let i = 0; i < 40 && !readLedgerFile().some((e) => e.patientPseudonym === pseudonym(patient.patientId!)); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(readLedgerFile().map((e) => e.patientPseudonym)).toContain(pseudonym(patient.patientId!));
+
+    // The database is lost; the backup from before the erasure knows nothing of it. The file does.
+    target = await freshEmptyDatabase();
+    await restoreBackup({ id: before.id, into: target.url });
+    const count = async () => (await withAdminClient((c) => c.query("SELECT count(*)::int AS n FROM patient_identity WHERE patient_id = $1", [patient.patientId]), target.url)).rows[0].n as number;
+    expect(await count()).toBe(1);
+    const replay = await replayInto(new URL(target.url).pathname.slice(1));
+    expect(replay.code).toBe(0);
+    expect(await count()).toBe(0);
+  }, 120_000);
+
+  it("replay also erases whom only the database's ledger names (the file line lost)", async () => {
+    const patient = await makeUser("patient", { patient: identity({ givenName: "Qdbonlygiven", familyName: "Ledger" }) });
+    const psn = pseudonym(patient.patientId!);
+    await adminQuery("INSERT INTO erasure_ledger (patient_pseudonym, request_id, erased, retained) VALUES ($1, gen_random_uuid(), '[]', '[]')", [psn]);
+    expect(readLedgerFile().map((e) => e.patientPseudonym)).not.toContain(psn);
+    expect(await replayErasureLedger()).toBe(1);
+    expect(await adminQuery("SELECT 1 FROM patient_identity WHERE patient_id = $1", [patient.patientId])).toEqual([]);
+    // And the file is rewritten until it holds every database entry.
+    expect(readLedgerFile().map((e) => e.patientPseudonym)).toContain(psn);
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BACKUP_LOCK_KEY, createBackup } from "@/lib/backup/create";
@@ -12,6 +13,8 @@ import { backupKeyId, CHUNK } from "@/lib/backup/stream-cipher";
 import { clearDataKeyCache, unwrapDataKey } from "@/lib/crypto/envelope";
 import { decryptField } from "@/lib/crypto/field";
 import { keyProvider } from "@/lib/crypto/keys";
+import { scheduledTasks } from "@/lib/jobs/tasks";
+import { backupTarget } from "@/lib/backup/target";
 import { addRecord } from "@/lib/services/chart";
 import { adminQuery, freshEmptyDatabase, isEmbedded, withAdminClient, type EmptyDatabase } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
@@ -211,6 +214,56 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const runs = await Promise.allSettled([createBackup(), createBackup()]);
       expect(runs.filter((r) => r.status === "fulfilled").length).toBeGreaterThanOrEqual(1);
       for (const r of runs) if (r.status === "rejected") expect(String(r.reason)).toMatch(/another backup is running/);
+    }, 60_000);
+
+    it("the daily backup and weekly drill jobs run as the system under the job's request, audited", async () => {
+      const task = (name: string) => scheduledTasks.find((t) => t.name === name)!;
+      expect(task("backup").cron).toBe("0 3 * * *");
+      expect(task("backup-drill").cron).toBe("0 5 * * 0");
+      const request = { ip: null, userAgent: "custodia-jobs", requestId: "job:backup-test" };
+      const made = await task("backup").run(request, new Date());
+      expect(made).toMatchObject({ id: expect.stringMatching(/^\d{8}T/), keys: expect.any(Number) });
+      expect(await task("backup-drill").run(request, new Date())).toMatchObject({ backup: made.id });
+      const events = await adminQuery<{ action: string; actor_role: string }>("SELECT action, actor_role FROM audit_event WHERE request_id = 'job:backup-test' ORDER BY seq");
+      expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["backup.create", "backup.drill"]));
+      expect(new Set(events.map((e) => e.actor_role))).toEqual(new Set(["system"]));
+      const url = process.env.DATABASE_URL;
+      vi.stubEnv("DATABASE_URL", undefined);
+      try {
+        expect(await task("backup").run(request, new Date())).toEqual({ skipped: "backups need PostgreSQL" });
+      } finally {
+        vi.stubEnv("DATABASE_URL", url);
+      }
+    }, 120_000);
+
+    it("a disk that fills mid-backup fails the run with the reason: no manifest, the partial file removed, the next run fine", async () => {
+      const real = backupTarget.open.bind(backupTarget);
+      const full = vi.spyOn(backupTarget, "open").mockImplementation((path) => {
+        const file = real(path);
+        let written = 0;
+        return new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            written += chunk.length;
+            if (written > 3 * CHUNK) return done(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }));
+            file.write(chunk, done);
+          },
+          final(done) {
+            file.end(done);
+          },
+        });
+      });
+      const manifestsBefore = readdirSync(runsDir).filter((n) => n.endsWith(".manifest.json"));
+      try {
+        await expect(createBackup()).rejects.toThrow(/ENOSPC: no space left on device/);
+      } finally {
+        full.mockRestore();
+      }
+      expect(readdirSync(runsDir).filter((n) => n.endsWith(".manifest.json"))).toEqual(manifestsBefore);
+      expect(readdirSync(runsDir).filter((n) => n.endsWith(".partial"))).toEqual([]);
+      const [failed] = await adminQuery<{ outcome: string; details: { error: string } }>("SELECT outcome, details FROM audit_event WHERE action = 'backup.create' ORDER BY seq DESC LIMIT 1");
+      expect(failed).toMatchObject({ outcome: "error", details: { error: expect.stringMatching(/ENOSPC/) } });
+      const next = await createBackup();
+      expect(existsSync(join(runsDir, next.file))).toBe(true);
     }, 60_000);
 
     it("removes the partial file of a killed run, and never leaves a manifest without its file", async () => {

@@ -1,18 +1,21 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { noRequest } from "@/lib/access/actor";
+import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { sealAll } from "@/lib/audit/sealer";
 import { config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem } from "@/lib/db/transaction";
+import { log } from "@/lib/ops/log";
+import { syncLedgerFile } from "@/lib/services/erasure-ledger";
 import { readDatabaseFacts } from "./facts";
 import { FILE_SUFFIX, MANIFEST_SUFFIX, PARTIAL_SUFFIX, syncDir, writeManifest, type Manifest } from "./manifest";
 import { KEYS_SUFFIX, keysFile, writeKeyBackup } from "./key-backup";
 import { spawnPgTool } from "./pg-tools";
+import { backupTarget } from "./target";
 import { pruneBackups } from "./prune";
 import { backupKeyId, EncryptStream } from "./stream-cipher";
 
@@ -49,13 +52,15 @@ function newBackupId(now: Date): string {
  * `<BACKUP_DIR>/<id>.cbk.partial`. Only a complete, synced file is renamed and given a manifest; a killed
  * run leaves a .partial, removed by the next run. Then prunes by retention. Audited either way.
  */
-export async function createBackup(now = new Date()): Promise<Manifest> {
+export async function createBackup(now = new Date(), request: RequestMeta = noRequest): Promise<Manifest> {
   const owner = ownerUrl();
   const dir = config().backupDir;
   const id = newBackupId(now);
   try {
+    // Every backup run also brings the erasure ledger file up to date with the database (the truth).
+    await syncLedgerFile(request).catch((error: unknown) => log().error({ err: error }, "erasure ledger file not written before the backup"));
     const manifest = await dumpEncrypted(owner, dir, id, now);
-    await withSystem(noRequest, async ({ audit }) => {
+    await withSystem(request, async ({ audit }) => {
       audit({
         action: "backup.create",
         resourceType: "backup",
@@ -63,10 +68,10 @@ export async function createBackup(now = new Date()): Promise<Manifest> {
         details: { size: manifest.size, keyId: manifest.keyId, migrationVersion: manifest.migrationVersion, auditHead: manifest.audit.head?.chainSeq ?? null },
       });
     });
-    await pruneBackups(now);
+    await pruneBackups(now, request);
     return manifest;
   } catch (error) {
-    await withSystem(noRequest, async ({ audit }) => {
+    await withSystem(request, async ({ audit }) => {
       audit({ action: "backup.create", outcome: "error", resourceType: "backup", resourceId: id, details: { error: String((error as Error).message).slice(0, 500) } });
     }).catch(() => undefined);
     throw error;
@@ -94,7 +99,7 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
     const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--exclude-table-data=patient_key"]);
     dump.child.stdin!.end();
     const cipher = new EncryptStream(key, id);
-    const out = createWriteStream(partial, { flags: "wx", mode: 0o600 });
+    const out = backupTarget.open(partial);
     await Promise.all([pipeline(dump.child.stdout!, cipher, out), dump.finished]);
     const fd = openSync(partial, "r");
     try {

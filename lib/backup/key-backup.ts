@@ -1,10 +1,11 @@
-import { closeSync, createReadStream, createWriteStream, existsSync, fsyncSync, openSync } from "node:fs";
+import { closeSync, createReadStream, existsSync, fsyncSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { BackupNotFoundError, type Manifest } from "./manifest";
 import { BackupIntegrityError, DecryptStream, EncryptStream } from "./stream-cipher";
+import { backupTarget } from "./target";
 
 /**
  * Key backups (docs/decisions/0013). The patients' wrapped data keys (`patient_key`) are left out of the
@@ -52,7 +53,7 @@ export async function writeKeyBackup(client: pg.Client, key: Buffer, backupId: s
     await client.query("CLOSE backup_keys");
   }
   const cipher = new EncryptStream(key, cipherId(backupId));
-  await pipeline(Readable.from(lines()), cipher, createWriteStream(path, { flags: "wx", mode: 0o600 }));
+  await pipeline(Readable.from(lines()), cipher, backupTarget.open(path));
   const fd = openSync(path, "r");
   try {
     fsyncSync(fd);

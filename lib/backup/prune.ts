@@ -1,7 +1,7 @@
 import "server-only";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { noRequest } from "@/lib/access/actor";
+import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { config } from "@/lib/config";
 import { withSystem } from "@/lib/db/transaction";
 import { hasKeyBackup } from "./key-backup";
@@ -31,7 +31,7 @@ export function keptByRetention(manifests: Manifest[], daily: number, monthly: n
  * the window after which an erased patient's old data key exists nowhere (docs/decisions/0013). Backups dated
  * after `now` are never touched. Audited as backup.prune with the ids removed.
  */
-export async function pruneBackups(now = new Date()): Promise<{ removed: string[]; removedKeys: string[] }> {
+export async function pruneBackups(now = new Date(), request: RequestMeta = noRequest): Promise<{ removed: string[]; removedKeys: string[] }> {
   const { backupDir: dir, backupKeepDaily: daily, backupKeepMonthly: monthly, backupKeyRetentionDays: keyDays } = config();
   const manifests = listManifests(dir).filter((m) => m.createdAt <= now.toISOString());
   const kept = keptByRetention(manifests, daily, monthly);
@@ -51,7 +51,7 @@ export async function pruneBackups(now = new Date()): Promise<{ removed: string[
     removed.push(manifest.id);
   }
   if (removed.length > 0 || removedKeys.length > 0) {
-    await withSystem(noRequest, async ({ audit }) => {
+    await withSystem(request, async ({ audit }) => {
       audit({ action: "backup.prune", resourceType: "backup", details: { removed, removedKeys, keepDaily: daily, keepMonthly: monthly, keyRetentionDays: keyDays } });
     });
   }

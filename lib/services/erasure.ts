@@ -1,23 +1,12 @@
 import "server-only";
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
-import { config } from "@/lib/config";
 import { createDataKey, forgetDataKey, unwrapDataKey } from "@/lib/crypto/envelope";
 import { decryptField, encryptField } from "@/lib/crypto/field";
 import { DecryptError } from "@/lib/crypto/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { withSystem, type ActorContext } from "@/lib/db/transaction";
 import { log } from "@/lib/ops/log";
-
-export interface LedgerEntry {
-  patientPseudonym: string;
-  requestId: string;
-  erased: string[];
-  retained: string[];
-  retainedUntil: string;
-  erasedAt: string;
-}
+import { mergedLedger, syncLedgerFile, syncLedgerFileAfterCommit, type LedgerEntry } from "./erasure-ledger";
 
 const ERASED = [
   "identity",
@@ -31,10 +20,6 @@ const ERASED = [
   "data key",
 ];
 const RETAINED = ["clinical records (re-encrypted under a retention key, restricted to legal use)"];
-
-export function ledgerFile(): string {
-  return process.env.CUSTODIA_ERASURE_LEDGER ?? join(config().dataDir, "erasure-ledger.jsonl");
-}
 
 /**
  * GDPR Art. 17 erasure, in one transaction so a crash leaves the patient either untouched or fully erased:
@@ -120,9 +105,7 @@ export async function erasePatient(ctx: ActorContext, patientId: string, request
   });
   ctx.onCommit(async () => {
     forgetDataKey(patientId);
-    // A configured path outside the app bundle; turbopackIgnore keeps the build from tracing the whole project.
-    mkdirSync(dirname(/*turbopackIgnore: true*/ ledgerFile()), { recursive: true });
-    appendFileSync(/*turbopackIgnore: true*/ ledgerFile(), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    await syncLedgerFileAfterCommit();
   });
   return entry;
 }
@@ -172,11 +155,12 @@ export async function processDueErasures(request: RequestMeta = noRequest, now =
   return executed;
 }
 
-/** After a restore from backup: erase again everyone the ledger file says was erased. Returns how many. */
+/**
+ * After a restore from backup: erase again everyone either ledger copy (the restored database's, the file)
+ * names, then bring the file up to date with the database. Returns how many it erased.
+ */
 export async function replayErasureLedger(request: RequestMeta = noRequest): Promise<number> {
-  if (!existsSync(/*turbopackIgnore: true*/ ledgerFile())) return 0;
-  const entries = readFileSync(/*turbopackIgnore: true*/ ledgerFile(), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry);
-  const wanted = new Map(entries.map((e) => [e.patientPseudonym, e]));
+  const wanted = await mergedLedger(request);
   const candidates = await withSystem(request, ({ tx }) => tx.patientIdentity.findMany({ select: { patientId: true } }));
   let replayed = 0;
   for (const { patientId } of candidates) {
@@ -188,6 +172,7 @@ export async function replayErasureLedger(request: RequestMeta = noRequest): Pro
     });
     replayed += 1;
   }
+  await syncLedgerFile(request);
   return replayed;
 }
 
