@@ -14,6 +14,8 @@ import { clearDataKeyCache, unwrapDataKey } from "@/lib/crypto/envelope";
 import { decryptField } from "@/lib/crypto/field";
 import { keyProvider } from "@/lib/crypto/keys";
 import { scheduledTasks } from "@/lib/jobs/tasks";
+import { AccessDenied } from "@/lib/access/errors";
+import { backUpNow, backupsOverview, drillNow } from "@/lib/services/backups";
 import { backupTarget } from "@/lib/backup/target";
 import { addRecord } from "@/lib/services/chart";
 import { adminQuery, freshEmptyDatabase, isEmbedded, withAdminClient, type EmptyDatabase } from "./helpers/db";
@@ -341,6 +343,23 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const after = await adminQuery<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'custodia_drill_%'");
       expect(after).toEqual(before);
       expect((await auditActions("backup.drill")).at(-1)).toEqual({ outcome: "allowed", resource_id: manifest.id });
+    }, 120_000);
+
+    it("the backups page: an admin sees the list and the last drill, and runs one; a clinician is refused, and it is logged", async () => {
+      const admin = await makeUser("admin");
+      const clinician = await makeUser("clinician");
+      const overview = await backupsOverview(actorOf(admin));
+      expect(overview.unavailable).toBeNull();
+      expect(overview.backups.map((b) => b.id)).toContain(manifest.id);
+      expect(overview.backups.find((b) => b.id === manifest.id)).toMatchObject({ size: manifest.size, keyId: manifest.keyId, keysKept: true, chainHead: expect.stringMatching(/^\d+ · [0-9a-f]{12}$/) });
+      const report = await drillNow(actorOf(admin));
+      expect((await backupsOverview(actorOf(admin))).lastDrill).toMatchObject({ backupId: report.backupId, ok: report.ok });
+      for (const attempt of [() => drillNow(actorOf(clinician)), () => backupsOverview(actorOf(clinician)), () => backUpNow(actorOf(clinician))]) {
+        await expect(attempt()).rejects.toBeInstanceOf(AccessDenied);
+      }
+      const denials = await adminQuery<{ details: { permission: string } }>("SELECT details FROM audit_event WHERE action = 'access.denied' AND actor_id = $1", [clinician.id]);
+      expect(denials.map((d) => d.details.permission)).toEqual(["backups.manage", "backups.manage", "backups.manage"]);
+      expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'backup.drill_requested' AND actor_id = $1", [admin.id])).toHaveLength(1);
     }, 120_000);
 
     async function failsWith(edit: (m: Manifest) => void, check: string, detail: RegExp): Promise<void> {
