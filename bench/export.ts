@@ -86,8 +86,8 @@ export async function run(): Promise<void> {
     for (const n of sizes) {
       const user = await makeUser("patient");
       // The patient's real data key, unwrapped as the service would; the records are written under it.
-      const patient = await withSystem(noRequest, ({ tx }) => tx.patient.findUniqueOrThrow({ where: { id: user.patientId! } }));
-      await bulkRecords(db.url, user.patientId!, unwrapDataKey(user.patientId!, patient.dekWrapped), n);
+      const key = await withSystem(noRequest, ({ tx }) => tx.patientKey.findUniqueOrThrow({ where: { patientId: user.patientId! } }));
+      await bulkRecords(db.url, user.patientId!, unwrapDataKey(user.patientId!, key.dekWrapped), n);
       for (const format of ["json", "fhir"] as const) {
         const m = await measure(user, format);
         rows.push({ n, format, ms: m.ms, peakMb: m.peakMb });

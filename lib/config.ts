@@ -47,6 +47,9 @@ const envSchema = z.object({
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   BACKUP_DIR: z.string().min(1).optional(),
   BACKUP_KEEP_DAILY: z.coerce.number().int().positive().default(35),
+  BACKUP_KEEP_MONTHLY: z.coerce.number().int().nonnegative().default(72),
+  // Fractions allowed so a test can let the window pass in seconds; 7 days in production (docs/decisions/0013).
+  BACKUP_KEY_RETENTION_DAYS: z.coerce.number().positive().default(7),
   // smtp://user:pass@host:587 (STARTTLS when offered) or smtps://host:465; unset: the development outbox.
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default("Custodia <no-reply@custodia.invalid>"),
@@ -118,6 +121,10 @@ export interface Config {
   backupDir: string;
   /** Retention: the newest backup of each of the newest N days is kept, every other one pruned. */
   backupKeepDaily: number;
+  /** Retention: also the oldest backup of each of the newest N calendar months (UTC); 72 = six years. */
+  backupKeepMonthly: number;
+  /** Key backups older than this are pruned (the newest is always kept): the erasure guarantee's window. */
+  backupKeyRetentionDays: number;
   /** Where activation and password-reset links are sent; unset outside production: the outbox folder. */
   smtpUrl: string | undefined;
   mailFrom: string;
@@ -179,6 +186,8 @@ export function readConfig(source: Record<string, string | undefined> = process.
     auditSealIntervalMs: e.AUDIT_SEAL_INTERVAL_MS,
     backupDir: e.BACKUP_DIR ?? join(e.CUSTODIA_DATA_DIR, "backups"),
     backupKeepDaily: e.BACKUP_KEEP_DAILY,
+    backupKeepMonthly: e.BACKUP_KEEP_MONTHLY,
+    backupKeyRetentionDays: e.BACKUP_KEY_RETENTION_DAYS,
     smtpUrl: e.SMTP_URL,
     mailFrom: e.MAIL_FROM,
     alertRules: {

@@ -157,12 +157,20 @@ export const dataMap: DataMap = dataMapSchema.parse({
     },
   },
   patient: {
-    description: "One row per patient: the patient's wrapped data key",
+    description: "One row per patient, the anchor every patient table refers to",
     purpose: "Encrypting the patient's identifiers and records under their own key (crypto-shredding on erasure)",
     legalBasis: "care",
-    retention: "The key is destroyed on erasure; the row goes with the last retained record",
+    retention: "The row goes with the last retained record",
     recipients: ["Nobody (used by the system to decrypt for permitted readers)"],
-    columns: { id, dek_wrapped: sealed("key-material"), kek_version: operational, created_at: time },
+    columns: { id, created_at: time },
+  },
+  patient_key: {
+    description: "The patient's data key, wrapped by the master key; left out of database dumps and backed up on its own",
+    purpose: "Encrypting the patient's identifiers and records under their own key (crypto-shredding on erasure)",
+    legalBasis: "care",
+    retention: "Replaced on erasure; key backups are kept BACKUP_KEY_RETENTION_DAYS, so the old key is gone everywhere after that window",
+    recipients: ["Nobody (used by the system to decrypt for permitted readers)"],
+    columns: { patient_id: id, dek_wrapped: sealed("key-material"), kek_version: operational, updated_at: time },
   },
   patient_identity: {
     description: "Patient identifiers, each encrypted under the patient's data key, with blind indexes for search",

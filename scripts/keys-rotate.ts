@@ -16,7 +16,7 @@ const batchSize = Number(process.env.ROTATE_BATCH_SIZE ?? 200);
 await withDatabase(async () => {
   const provider = keyProvider();
   const active = provider.masterKeys().active;
-  const behind = await withSystem(noRequest, ({ tx }) => tx.patient.count({ where: { kekVersion: { not: active } } }));
+  const behind = await withSystem(noRequest, ({ tx }) => tx.patientKey.count({ where: { kekVersion: { not: active } } }));
   if (behind === 0 && provider instanceof FileKeyProvider) {
     const version = provider.addMasterKeyVersion();
     await withSystem(noRequest, async ({ audit }) => audit({ action: "keys.rotate", details: { newVersion: version } }));

@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { BACKUP_LOCK_KEY, createBackup } from "@/lib/backup/create";
@@ -12,6 +13,11 @@ import { backupKeyId, CHUNK } from "@/lib/backup/stream-cipher";
 import { clearDataKeyCache, unwrapDataKey } from "@/lib/crypto/envelope";
 import { decryptField } from "@/lib/crypto/field";
 import { keyProvider } from "@/lib/crypto/keys";
+import { scheduledTasks } from "@/lib/jobs/tasks";
+import { AccessDenied } from "@/lib/access/errors";
+import { backUpNow, backupsOverview, drillNow } from "@/lib/services/backups";
+import { pruneBackups } from "@/lib/backup/prune";
+import { backupTarget } from "@/lib/backup/target";
 import { addRecord } from "@/lib/services/chart";
 import { adminQuery, freshEmptyDatabase, isEmbedded, withAdminClient, type EmptyDatabase } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
@@ -179,7 +185,7 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const facts = await withAdminClient(readDatabaseFacts, target.url);
       expect(facts.rowCounts).toEqual(manifest.rowCounts);
       const [row] = await withAdminClient(async (c: pg.Client) => (await c.query<{ dek_wrapped: string; given_name_enc: string }>(
-        "SELECT p.dek_wrapped, i.given_name_enc FROM patient p JOIN patient_identity i ON i.patient_id = p.id WHERE p.id = $1", [patient.patientId],
+        "SELECT k.dek_wrapped, i.given_name_enc FROM patient_key k JOIN patient_identity i ON i.patient_id = k.patient_id WHERE k.patient_id = $1", [patient.patientId],
       )).rows, target.url);
       clearDataKeyCache();
       const dek = unwrapDataKey(patient.patientId!, row!.dek_wrapped);
@@ -213,6 +219,56 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       for (const r of runs) if (r.status === "rejected") expect(String(r.reason)).toMatch(/another backup is running/);
     }, 60_000);
 
+    it("the daily backup and weekly drill jobs run as the system under the job's request, audited", async () => {
+      const task = (name: string) => scheduledTasks.find((t) => t.name === name)!;
+      expect(task("backup").cron).toBe("0 3 * * *");
+      expect(task("backup-drill").cron).toBe("0 5 * * 0");
+      const request = { ip: null, userAgent: "custodia-jobs", requestId: "job:backup-test" };
+      const made = await task("backup").run(request, new Date());
+      expect(made).toMatchObject({ id: expect.stringMatching(/^\d{8}T/), keys: expect.any(Number) });
+      expect(await task("backup-drill").run(request, new Date())).toMatchObject({ backup: made.id });
+      const events = await adminQuery<{ action: string; actor_role: string }>("SELECT action, actor_role FROM audit_event WHERE request_id = 'job:backup-test' ORDER BY seq");
+      expect(events.map((e) => e.action)).toEqual(expect.arrayContaining(["backup.create", "backup.drill"]));
+      expect(new Set(events.map((e) => e.actor_role))).toEqual(new Set(["system"]));
+      const url = process.env.DATABASE_URL;
+      vi.stubEnv("DATABASE_URL", undefined);
+      try {
+        expect(await task("backup").run(request, new Date())).toEqual({ skipped: "backups need PostgreSQL" });
+      } finally {
+        vi.stubEnv("DATABASE_URL", url);
+      }
+    }, 120_000);
+
+    it("a disk that fills mid-backup fails the run with the reason: no manifest, the partial file removed, the next run fine", async () => {
+      const real = backupTarget.open.bind(backupTarget);
+      const full = vi.spyOn(backupTarget, "open").mockImplementation((path) => {
+        const file = real(path);
+        let written = 0;
+        return new Writable({
+          write(chunk: Buffer, _encoding, done) {
+            written += chunk.length;
+            if (written > 3 * CHUNK) return done(Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" }));
+            file.write(chunk, done);
+          },
+          final(done) {
+            file.end(done);
+          },
+        });
+      });
+      const manifestsBefore = readdirSync(runsDir).filter((n) => n.endsWith(".manifest.json"));
+      try {
+        await expect(createBackup()).rejects.toThrow(/ENOSPC: no space left on device/);
+      } finally {
+        full.mockRestore();
+      }
+      expect(readdirSync(runsDir).filter((n) => n.endsWith(".manifest.json"))).toEqual(manifestsBefore);
+      expect(readdirSync(runsDir).filter((n) => n.endsWith(".partial"))).toEqual([]);
+      const [failed] = await adminQuery<{ outcome: string; details: { error: string } }>("SELECT outcome, details FROM audit_event WHERE action = 'backup.create' ORDER BY seq DESC LIMIT 1");
+      expect(failed).toMatchObject({ outcome: "error", details: { error: expect.stringMatching(/ENOSPC/) } });
+      const next = await createBackup();
+      expect(existsSync(join(runsDir, next.file))).toBe(true);
+    }, 60_000);
+
     it("removes the partial file of a killed run, and never leaves a manifest without its file", async () => {
       const leftover = join(runsDir, "20260101T000000Z-abcdef.cbk.partial");
       writeFileSync(leftover, "half a dump");
@@ -229,13 +285,14 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const now = Date.now();
       vi.stubEnv("BACKUP_DIR", dir);
       vi.stubEnv("BACKUP_KEEP_DAILY", "2");
+      vi.stubEnv("BACKUP_KEEP_MONTHLY", "0");
       try {
         const oldest = await createBackup(new Date(now - 2 * day));
         const earlier = await createBackup(new Date(now - day - 3_600_000));
         const later = await createBackup(new Date(now - day));
         const newest = await createBackup(new Date(now));
         const kept = readdirSync(dir).sort();
-        expect(kept).toEqual([later, newest].flatMap((m) => [m.file, `${m.id}.manifest.json`]).sort());
+        expect(kept).toEqual([later, newest].flatMap((m) => [m.file, m.keys!.file, `${m.id}.manifest.json`]).sort());
         const events = await adminQuery<{ details: { removed: string[] } }>("SELECT details FROM audit_event WHERE action = 'backup.prune'");
         const removed = events.flatMap((e) => e.details.removed);
         expect(removed).toContain(oldest.id);
@@ -245,10 +302,48 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       } finally {
         vi.stubEnv("BACKUP_DIR", runsDir);
         vi.stubEnv("BACKUP_KEEP_DAILY", undefined);
+        vi.stubEnv("BACKUP_KEEP_MONTHLY", undefined);
         rmSync(dir, { recursive: true, force: true });
       }
     }, 120_000);
   });
+
+  it("keeps the first backup of each of the newest BACKUP_KEEP_MONTHLY months, and key backups only for their window", async () => {
+    const dir = `${backupDir}-monthly`;
+    vi.stubEnv("BACKUP_DIR", dir);
+    vi.stubEnv("BACKUP_KEEP_DAILY", "1");
+    vi.stubEnv("BACKUP_KEEP_MONTHLY", "3");
+    try {
+      const made: Record<string, Manifest> = {};
+      for (const day of ["2026-09-03", "2026-10-02", "2026-10-20", "2026-11-05", "2026-11-25", "2026-12-07"]) {
+        made[day] = await createBackup(new Date(`${day}T02:00:00Z`));
+      }
+      const manifests = readdirSync(dir).filter((n) => n.endsWith(".manifest.json")).sort();
+      expect(manifests).toEqual(["2026-10-02", "2026-11-05", "2026-12-07"].map((d) => `${made[d]!.id}.manifest.json`).sort());
+      // Older than BACKUP_KEY_RETENTION_DAYS (7): only the newest key backup is left.
+      expect(readdirSync(dir).filter((n) => n.endsWith(".keys.cbk"))).toEqual([made["2026-12-07"]!.keys!.file]);
+      const events = await adminQuery<{ details: { removed: string[]; keepMonthly: number } }>("SELECT details FROM audit_event WHERE action = 'backup.prune' ORDER BY seq");
+      const removed = events.flatMap((e) => e.details.removed);
+      for (const day of ["2026-09-03", "2026-10-20", "2026-11-25"]) expect(removed).toContain(made[day]!.id);
+      expect(events.at(-1)?.details.keepMonthly).toBe(3);
+
+      // A backup made before keys left the dump holds every data key: monthly retention does not keep it past
+      // the key window, and it is not restored.
+      const legacy = made["2026-11-05"]!;
+      const manifestFile = join(dir, `${legacy.id}.manifest.json`);
+      const { keys: _dropped, ...withoutKeys } = JSON.parse(readFileSync(manifestFile, "utf8")) as Manifest;
+      writeFileSync(manifestFile, JSON.stringify(withoutKeys));
+      await expect(restoreBackup({ id: legacy.id, into: "postgresql://postgres@127.0.0.1:5432/nowhere" })).rejects.toThrow(/made before data keys left the database dump/);
+      await pruneBackups(new Date("2026-12-07T03:00:00Z"));
+      expect(existsSync(manifestFile)).toBe(false);
+      expect(existsSync(join(dir, `${made["2026-10-02"]!.id}.manifest.json`))).toBe(true);
+    } finally {
+      vi.stubEnv("BACKUP_DIR", backupDir);
+      vi.stubEnv("BACKUP_KEEP_DAILY", undefined);
+      vi.stubEnv("BACKUP_KEEP_MONTHLY", undefined);
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 180_000);
 
   describe("drill", () => {
     it("passes on a good backup, drops its scratch database and records the outcome", async () => {
@@ -256,10 +351,27 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const report = await runDrill();
       expect(report.checks.filter((c) => !c.ok)).toEqual([]);
       expect(report.ok).toBe(true);
-      expect(report.checks.map((c) => c.name)).toEqual(["checksums", "migrations", "row counts", "row-level security", "runtime role grants", "audit chain"]);
+      expect(report.checks.map((c) => c.name)).toEqual(["checksums", "data keys", "migrations", "row counts", "row-level security", "runtime role grants", "audit chain"]);
       const after = await adminQuery<{ datname: string }>("SELECT datname FROM pg_database WHERE datname LIKE 'custodia_drill_%'");
       expect(after).toEqual(before);
       expect((await auditActions("backup.drill")).at(-1)).toEqual({ outcome: "allowed", resource_id: manifest.id });
+    }, 120_000);
+
+    it("the backups page: an admin sees the list and the last drill, and runs one; a clinician is refused, and it is logged", async () => {
+      const admin = await makeUser("admin");
+      const clinician = await makeUser("clinician");
+      const overview = await backupsOverview(actorOf(admin));
+      expect(overview.unavailable).toBeNull();
+      expect(overview.backups.map((b) => b.id)).toContain(manifest.id);
+      expect(overview.backups.find((b) => b.id === manifest.id)).toMatchObject({ size: manifest.size, keyId: manifest.keyId, keysKept: true, chainHead: expect.stringMatching(/^\d+ · [0-9a-f]{12}$/) });
+      const report = await drillNow(actorOf(admin));
+      expect((await backupsOverview(actorOf(admin))).lastDrill).toMatchObject({ backupId: report.backupId, ok: report.ok });
+      for (const attempt of [() => drillNow(actorOf(clinician)), () => backupsOverview(actorOf(clinician)), () => backUpNow(actorOf(clinician))]) {
+        await expect(attempt()).rejects.toBeInstanceOf(AccessDenied);
+      }
+      const denials = await adminQuery<{ details: { permission: string } }>("SELECT details FROM audit_event WHERE action = 'access.denied' AND actor_id = $1", [clinician.id]);
+      expect(denials.map((d) => d.details.permission)).toEqual(["backups.manage", "backups.manage", "backups.manage"]);
+      expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'backup.drill_requested' AND actor_id = $1", [admin.id])).toHaveLength(1);
     }, 120_000);
 
     async function failsWith(edit: (m: Manifest) => void, check: string, detail: RegExp): Promise<void> {

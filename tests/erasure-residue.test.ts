@@ -62,7 +62,7 @@ async function reviewedBreakGlass(mrn: string, reason: string, comment: string):
  */
 async function everythingDecryptable(extraKeys: Buffer[]): Promise<string[]> {
   clearDataKeyCache();
-  const patients = await adminQuery<{ id: string; dek_wrapped: string }>("SELECT id, dek_wrapped FROM patient");
+  const patients = await adminQuery<{ id: string; dek_wrapped: string }>("SELECT patient_id AS id, dek_wrapped FROM patient_key");
   const keys = [keyProvider().secret("system"), ...patients.map((p) => unwrapDataKey(p.id, p.dek_wrapped)), ...extraKeys];
   const columns = await adminQuery<{ table_name: string; column_name: string }>(
     "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'public' AND column_name LIKE '%\\_enc'",
@@ -142,7 +142,7 @@ describe("erasure leaves no residue", () => {
     await decideRequest(actorOf(admin), { requestId, decision: "approve", reason: markers.decision });
     // Before: the auditor reads the reason, and the free text opens with the keys (the test can see it).
     expect((await listBreakGlassUses(actorOf(auditor))).find((u) => u.grantId === grantId)!.reason).toBe(markers.breakGlass);
-    const [{ dek_wrapped: oldDek }] = (await adminQuery<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient WHERE id = $1", [p.patientId])) as [{ dek_wrapped: string }];
+    const [{ dek_wrapped: oldDek }] = (await adminQuery<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient_key WHERE patient_id = $1", [p.patientId])) as [{ dek_wrapped: string }];
     const oldKey = unwrapDataKey(p.patientId!, oldDek);
     const before = (await everythingDecryptable([oldKey])).join("\n");
     for (const marker of Object.values(markers)) expect(before).toContain(marker);
@@ -161,8 +161,8 @@ describe("erasure leaves no residue", () => {
     expect(use).toMatchObject({ patientPseudonym: pseudonym(p.patientId!), reason: null, review: { decision: "approved", comment: null } });
     const [request] = await adminQuery("SELECT kind, status, patient_id, patient_pseudonym FROM data_request WHERE id = $1", [requestId]);
     expect(request).toEqual({ kind: "erasure", status: "completed", patient_id: null, patient_pseudonym: pseudonym(p.patientId!) });
-    // The id remains only where the retained records hang off it (restricted, purged with them).
-    expect(await tablesMentioning(p.patientId!, ["patient", "clinical_record", "patient_restriction", "break_glass_grant"])).toEqual([]);
+    // The id remains only where the retained records hang off it (restricted, purged with them), and on their retention key.
+    expect(await tablesMentioning(p.patientId!, ["patient", "patient_key", "clinical_record", "patient_restriction", "break_glass_grant"])).toEqual([]);
   });
 
   it("erasing a patient whose break-glass use was reviewed can be purged when retention ends", async () => {

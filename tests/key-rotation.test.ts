@@ -37,7 +37,7 @@ async function undecryptable(): Promise<number> {
   clearDataKeyCache();
   const provider = new FileKeyProvider(keyDir);
   const rows = await adminQuery<{ id: string; dek_wrapped: string; given_name_enc: string }>(
-    "SELECT p.id::text, p.dek_wrapped, i.given_name_enc FROM patient p JOIN patient_identity i ON i.patient_id = p.id",
+    "SELECT k.patient_id::text AS id, k.dek_wrapped, i.given_name_enc FROM patient_key k JOIN patient_identity i ON i.patient_id = k.patient_id",
   );
   expect(rows).toHaveLength(PATIENTS);
   let failures = 0;
@@ -53,7 +53,7 @@ async function undecryptable(): Promise<number> {
 }
 
 async function versions(): Promise<Record<string, number>> {
-  const rows = await adminQuery<{ v: number; n: string }>("SELECT kek_version AS v, count(*) AS n FROM patient GROUP BY 1");
+  const rows = await adminQuery<{ v: number; n: string }>("SELECT kek_version AS v, count(*) AS n FROM patient_key GROUP BY 1");
   return Object.fromEntries(rows.map((r) => [String(r.v), Number(r.n)]));
 }
 

@@ -177,7 +177,7 @@ describe("rectification, restriction and objection", () => {
 /** Decrypts the patient's given name straight from the rows, as anyone holding the restored copy could. */
 async function restoredGivenName(patientId: string): Promise<string | null> {
   const [row] = await adminQuery<{ dek_wrapped: string; given_name_enc: string }>(
-    "SELECT p.dek_wrapped, i.given_name_enc FROM patient p JOIN patient_identity i ON i.patient_id = p.id WHERE p.id = $1",
+    "SELECT k.dek_wrapped, i.given_name_enc FROM patient_key k JOIN patient_identity i ON i.patient_id = k.patient_id WHERE k.patient_id = $1",
     [patientId],
   );
   if (!row) return null;
@@ -240,13 +240,13 @@ describe("erasure", () => {
   it("is re-applied from the ledger after a restore brings the patient back", async () => {
     const p = await patientWithRecords("Restored", 1);
     const snapshot = await adminQuery<{ row: string }>("SELECT row_to_json(i)::text AS row FROM patient_identity i WHERE patient_id = $1", [p.patientId]);
-    const dek = await adminQuery<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient WHERE id = $1", [p.patientId]);
+    const dek = await adminQuery<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient_key WHERE patient_id = $1", [p.patientId]);
     const records = await adminQuery<{ id: string; content_enc: string }>("SELECT id, content_enc FROM clinical_record WHERE patient_id = $1", [p.patientId]);
     await submitRequest(actorOf(p), { kind: "erasure" });
     await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000));
     // The "restore": identity, old wrapped key and old ciphertext come back from an older copy.
     await adminQuery("INSERT INTO patient_identity SELECT * FROM json_populate_record(null::patient_identity, $1::json)", [snapshot[0]!.row]);
-    await adminQuery("UPDATE patient SET dek_wrapped = $1 WHERE id = $2", [dek[0]!.dek_wrapped, p.patientId]);
+    await adminQuery("UPDATE patient_key SET dek_wrapped = $1 WHERE patient_id = $2", [dek[0]!.dek_wrapped, p.patientId]);
     for (const r of records) await adminQuery("UPDATE clinical_record SET content_enc = $1 WHERE id = $2", [r.content_enc, r.id]);
     await adminQuery("DELETE FROM patient_restriction WHERE patient_id = $1", [p.patientId]);
     expect(await restoredGivenName(p.patientId!)).toBe("RestoredGiven");

@@ -57,7 +57,7 @@ describe("the runtime role", () => {
   });
 
   it("cannot update another patient's rows from a patient context", async () => {
-    const updated = await asRuntimeRole("UPDATE patient SET kek_version = kek_version WHERE id = $1 RETURNING id", [bob.patientId], {
+    const updated = await asRuntimeRole("UPDATE patient_key SET kek_version = kek_version WHERE patient_id = $1 RETURNING patient_id", [bob.patientId], {
       role: "patient",
       actorId: alice.id,
       patientId: alice.patientId!,

@@ -42,7 +42,7 @@ beforeAll(async () => {
 
 describe("claiming another identity", () => {
   it("a clinician's transaction that sets its role to system is refused, not widened", async () => {
-    for (const sql of ["SELECT * FROM patient_identity", "SELECT password_hash FROM app_user", "SELECT dek_wrapped FROM patient"]) {
+    for (const sql of ["SELECT * FROM patient_identity", "SELECT password_hash FROM app_user", "SELECT dek_wrapped FROM patient_key"]) {
       const read = asRuntimeConnection(as(clinician), async (client) => {
         await client.query("SELECT set_config('app.actor_role', 'system', true)");
         return client.query(sql);
@@ -182,6 +182,15 @@ describe("writing what only checked paths may write", () => {
     const erased = await asRuntimeRole("DELETE FROM record_access WHERE actor_id = $1 RETURNING 1", [clinician.id], as(clinician));
     expect(erased).toEqual([]);
     expect(await adminQuery("SELECT 1 FROM record_access WHERE actor_id = $1", [clinician.id])).not.toEqual([]);
+  });
+
+  it("neither a patient nor their clinician can delete or replace a data key (which would make the record unreadable, unaudited)", async () => {
+    const [before] = await adminQuery<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient_key WHERE patient_id = $1", [mine.patientId]);
+    for (const who of [as(mine), as(clinician)]) {
+      await expect(asRuntimeRole("DELETE FROM patient_key WHERE patient_id = $1", [mine.patientId], who)).rejects.toThrow(/permission denied/);
+      expect(await asRuntimeRole("UPDATE patient_key SET dek_wrapped = 'v1.forged' WHERE patient_id = $1 RETURNING 1", [mine.patientId], who)).toEqual([]);
+    }
+    expect(await adminQuery("SELECT dek_wrapped FROM patient_key WHERE patient_id = $1", [mine.patientId])).toEqual([before]);
   });
 });
 

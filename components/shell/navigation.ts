@@ -40,6 +40,7 @@ export const navigation: Record<Role, NavItem[]> = {
     { href: "/admin/access-review", label: "Access review" },
     { href: "/admin/retention", label: "Retention" },
     { href: "/admin/jobs", label: "Jobs" },
+    { href: "/admin/backups", label: "Backups" },
     { href: "/admin/processors", label: "Processors" },
     { href: "/admin/data-map", label: "Data map" },
     { href: "/account", label: "Account" },

@@ -49,6 +49,7 @@ const env = { ...process.env, CUSTODIA_ENV: "test", NODE_ENV: "production" };
 const runFiles = join(tmpdir(), `custodia-e2e-files-${PRIMARY_PORT}`);
 env.CUSTODIA_CHECKPOINT_DIR = join(runFiles, "checkpoints");
 env.CUSTODIA_ERASURE_LEDGER = join(runFiles, "erasure-ledger.jsonl");
+env.BACKUP_DIR = join(runFiles, "backups");
 delete env.TEST_DATABASE_URL;
 if (primary) {
   rmSync(runFiles, { recursive: true, force: true });

@@ -1,17 +1,21 @@
 import "server-only";
 import { randomBytes } from "node:crypto";
-import { closeSync, createWriteStream, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
-import { noRequest } from "@/lib/access/actor";
+import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { sealAll } from "@/lib/audit/sealer";
 import { config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem } from "@/lib/db/transaction";
+import { log } from "@/lib/ops/log";
+import { syncLedgerFile } from "@/lib/services/erasure-ledger";
 import { readDatabaseFacts } from "./facts";
-import { FILE_SUFFIX, PARTIAL_SUFFIX, syncDir, writeManifest, type Manifest } from "./manifest";
+import { FILE_SUFFIX, MANIFEST_SUFFIX, PARTIAL_SUFFIX, syncDir, writeManifest, type Manifest } from "./manifest";
+import { KEYS_SUFFIX, keysFile, writeKeyBackup } from "./key-backup";
 import { spawnPgTool } from "./pg-tools";
+import { backupTarget } from "./target";
 import { pruneBackups } from "./prune";
 import { backupKeyId, EncryptStream } from "./stream-cipher";
 
@@ -48,13 +52,15 @@ function newBackupId(now: Date): string {
  * `<BACKUP_DIR>/<id>.cbk.partial`. Only a complete, synced file is renamed and given a manifest; a killed
  * run leaves a .partial, removed by the next run. Then prunes by retention. Audited either way.
  */
-export async function createBackup(now = new Date()): Promise<Manifest> {
+export async function createBackup(now = new Date(), request: RequestMeta = noRequest): Promise<Manifest> {
   const owner = ownerUrl();
   const dir = config().backupDir;
   const id = newBackupId(now);
   try {
+    // Every backup run also brings the erasure ledger file up to date with the database (the truth).
+    await syncLedgerFile(request).catch((error: unknown) => log().error({ err: error }, "erasure ledger file not written before the backup"));
     const manifest = await dumpEncrypted(owner, dir, id, now);
-    await withSystem(noRequest, async ({ audit }) => {
+    await withSystem(request, async ({ audit }) => {
       audit({
         action: "backup.create",
         resourceType: "backup",
@@ -62,10 +68,10 @@ export async function createBackup(now = new Date()): Promise<Manifest> {
         details: { size: manifest.size, keyId: manifest.keyId, migrationVersion: manifest.migrationVersion, auditHead: manifest.audit.head?.chainSeq ?? null },
       });
     });
-    await pruneBackups(now);
+    await pruneBackups(now, request);
     return manifest;
   } catch (error) {
-    await withSystem(noRequest, async ({ audit }) => {
+    await withSystem(request, async ({ audit }) => {
       audit({ action: "backup.create", outcome: "error", resourceType: "backup", resourceId: id, details: { error: String((error as Error).message).slice(0, 500) } });
     }).catch(() => undefined);
     throw error;
@@ -81,6 +87,7 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
   client.on("error", () => undefined);
   await client.connect();
   const partial = join(dir, `${id}${FILE_SUFFIX}${PARTIAL_SUFFIX}`);
+  const keysPartial = join(dir, `${keysFile(id)}${PARTIAL_SUFFIX}`);
   try {
     await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY");
     const [{ won } = { won: false }] = (await client.query<{ won: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS won", [BACKUP_LOCK_KEY.toString()])).rows;
@@ -88,10 +95,11 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
     removeLeftovers(dir);
     const [{ snapshot } = { snapshot: "" }] = (await client.query<{ snapshot: string }>("SELECT pg_export_snapshot() AS snapshot")).rows;
     const facts = await readDatabaseFacts(client);
-    const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password"]);
+    // The data keys stay out of the dump: they go to the key backup below, kept for days, not years (0013).
+    const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--exclude-table-data=patient_key"]);
     dump.child.stdin!.end();
     const cipher = new EncryptStream(key, id);
-    const out = createWriteStream(partial, { flags: "wx", mode: 0o600 });
+    const out = backupTarget.open(partial);
     await Promise.all([pipeline(dump.child.stdout!, cipher, out), dump.finished]);
     const fd = openSync(partial, "r");
     try {
@@ -99,7 +107,9 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
     } finally {
       closeSync(fd);
     }
+    const keys = await writeKeyBackup(client, key, id, keysPartial);
     const file = `${id}${FILE_SUFFIX}`;
+    renameSync(keysPartial, join(dir, keysFile(id)));
     renameSync(partial, join(dir, file));
     const sums = cipher.digests();
     const manifest: Manifest = {
@@ -118,12 +128,14 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
       rlsForced: facts.rlsForced,
       policies: facts.policies,
       appGrants: facts.appGrants,
+      keys: { file: keysFile(id), ...keys },
     };
     writeManifest(dir, manifest);
     syncDir(dir);
     return manifest;
   } catch (error) {
     rmSync(partial, { force: true });
+    rmSync(keysPartial, { force: true });
     throw error;
   } finally {
     await client.query("ROLLBACK").catch(() => undefined);
@@ -131,7 +143,15 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
   }
 }
 
-/** Partial files of runs that were killed: safe to remove while this run holds the backup lock. */
+/**
+ * Partial files of runs that were killed, and a key backup renamed into place by a run killed before its
+ * manifest was written: safe to remove while this run holds the backup lock.
+ */
 function removeLeftovers(dir: string): void {
-  for (const name of readdirSync(dir)) if (name.endsWith(PARTIAL_SUFFIX)) rmSync(join(dir, name), { force: true });
+  const names = readdirSync(dir);
+  const manifests = new Set(names.filter((n) => n.endsWith(MANIFEST_SUFFIX)).map((n) => n.slice(0, -MANIFEST_SUFFIX.length)));
+  for (const name of names) {
+    const orphanKeys = name.endsWith(KEYS_SUFFIX) && !manifests.has(name.slice(0, -KEYS_SUFFIX.length));
+    if (name.endsWith(PARTIAL_SUFFIX) || orphanKeys) rmSync(join(dir, name), { force: true });
+  }
 }

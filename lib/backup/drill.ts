@@ -49,18 +49,23 @@ export async function runDrill(options: { id?: string; request?: RequestMeta } =
   let created = false;
   try {
     const key = keyFor(manifest);
+    let keys: Manifest;
     try {
-      await verifyBackupFile(manifest, key);
-      check("checksums", [], `every chunk authenticated, ${manifest.size} bytes, both SHA-256 sums match the manifest`);
+      keys = await verifyBackupFile(manifest, key);
+      check("checksums", [], `every chunk authenticated, ${manifest.size} bytes, both SHA-256 sums match the manifest, and so does the key backup`);
     } catch (error) {
       check("checksums", [(error as Error).message], "");
       return report(manifest, checks, options.request);
     }
     await withConnection(owner, (client) => client.query(`CREATE DATABASE ${quoteIdent(scratch)}`));
     created = true;
-    await restoreVerified(manifest, key, scratchUrl, false);
+    const loaded = await restoreVerified(manifest, key, scratchUrl, false, keys);
+    const own = keys.id === manifest.id;
+    check("data keys", own && loaded !== manifest.keys!.count ? [`${loaded} keys loaded, the key backup holds ${manifest.keys!.count}`] : [],
+      own ? `${loaded} patients' data keys from this backup's key backup` : `${loaded} data keys from the newest key backup left (${keys.id}): this backup's own is past its retention`);
     const facts = await withConnection(scratchUrl, readDatabaseFacts);
-    checkFacts(manifest, facts, check);
+    // With another backup's keys, patient_key holds that time's patients: its count is not this backup's.
+    checkFacts(manifest, own ? facts : { ...facts, rowCounts: { ...facts.rowCounts, patient_key: manifest.rowCounts.patient_key ?? 0 } }, check);
     const head = manifest.audit.head;
     check("audit chain", await auditProblems(manifest, scratchUrl), head
       ? `verifies up to the manifest's head (seq ${head.chainSeq}), against ${manifest.audit.lastCheckpoint ? `the checkpoint at seq ${manifest.audit.lastCheckpoint.seq} and ` : ""}the external checkpoints of that time`

@@ -26,6 +26,13 @@ export const manifestSchema = z.object({
   rlsForced: z.array(z.string()),
   policies: z.record(z.string(), z.number().int().positive()),
   appGrants: z.array(z.string()),
+  /** The key backup of the same snapshot (key-backup.ts); absent for backups made before keys left the dump. */
+  keys: z.object({
+    file: z.string(),
+    size: z.number().int().nonnegative(),
+    count: z.number().int().nonnegative(),
+    sha256: z.object({ ciphertext: z.string().regex(/^[0-9a-f]{64}$/), plaintext: z.string().regex(/^[0-9a-f]{64}$/) }),
+  }).optional(),
 });
 
 export type Manifest = z.infer<typeof manifestSchema>;

@@ -9,7 +9,8 @@ import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem } from "@/lib/db/transaction";
 import { redactUrl } from "@/lib/db/urls";
 import { ownerUrl } from "./create";
-import { readManifest, type Manifest } from "./manifest";
+import { keySourceFor, loadKeyBackup, verifyKeyBackup } from "./key-backup";
+import { listManifests, readManifest, type Manifest } from "./manifest";
 import { sameDatabase, spawnPgTool } from "./pg-tools";
 import { BackupIntegrityError, backupKeyId, DecryptStream, type StreamDigests } from "./stream-cipher";
 import { withConnection } from "@/lib/db/connection";
@@ -54,12 +55,19 @@ function compare(manifest: Manifest, sums: StreamDigests): void {
   if (problems.length > 0) throw new BackupIntegrityError(`backup ${manifest.id}: ${problems.join("; ")}`);
 }
 
-/** Decrypts the whole file into nothing: every chunk's tag and both checksums, before any target is touched. */
-export async function verifyBackupFile(manifest: Manifest, key = keyFor(manifest)): Promise<void> {
+/**
+ * Decrypts the whole file, and the key backup the restore would load, into nothing: every chunk's tag and both
+ * checksums, before any target is touched. Returns that key backup's manifest.
+ */
+export async function verifyBackupFile(manifest: Manifest, key = keyFor(manifest)): Promise<Manifest> {
+  const dir = config().backupDir;
   const decrypt = new DecryptStream(key, manifest.id);
   const discard = new Writable({ write: (_chunk, _encoding, done) => done() });
-  await pipeline(createReadStream(join(config().backupDir, manifest.file)), decrypt, discard);
+  await pipeline(createReadStream(join(dir, manifest.file)), decrypt, discard);
   compare(manifest, decrypt.digests());
+  const source = keySourceFor(dir, manifest, listManifests(dir));
+  await verifyKeyBackup(dir, keyFor(source), source);
+  return source;
 }
 
 async function tableCount(url: string): Promise<number> {
@@ -71,9 +79,10 @@ async function tableCount(url: string): Promise<number> {
 
 /**
  * Streams the verified backup into pg_restore, as one transaction: a failure (or a file changed since it was
- * verified: its chunks are authenticated again on the way) leaves the target as it was.
+ * verified: its chunks are authenticated again on the way) leaves the target as it was. Then loads the data
+ * keys from `keys` (verifyBackupFile's choice), in a transaction of its own. Returns how many keys it loaded.
  */
-export async function restoreVerified(manifest: Manifest, key: Buffer, into: string, replace: boolean): Promise<void> {
+export async function restoreVerified(manifest: Manifest, key: Buffer, into: string, replace: boolean, keys: Manifest): Promise<number> {
   const decrypt = new DecryptStream(key, manifest.id);
   const restore = spawnPgTool("pg_restore", into, [
     "--exit-on-error", "--single-transaction", "--no-owner", "--no-password", ...(replace ? ["--clean", "--if-exists"] : []),
@@ -81,6 +90,7 @@ export async function restoreVerified(manifest: Manifest, key: Buffer, into: str
   restore.child.stdout!.resume();
   await Promise.all([pipeline(createReadStream(join(config().backupDir, manifest.file)), decrypt, restore.child.stdin!), restore.finished]);
   compare(manifest, decrypt.digests());
+  return loadKeyBackup(config().backupDir, keyFor(keys), keys, into);
 }
 
 /**
@@ -106,12 +116,12 @@ export async function restoreBackup(options: RestoreOptions): Promise<Manifest> 
     if (live && options.confirm !== databaseName(options.into)) {
       throw new RestoreRefusedError(`restoring over the live database needs its name, "${databaseName(options.into)}", typed to confirm; nothing was changed`);
     }
-    await verifyBackupFile(manifest, key);
+    const keys = await verifyBackupFile(manifest, key);
     if (!options.force && (await tableCount(options.into)) > 0) {
       throw new RestoreRefusedError(`${redactUrl(options.into)} already has tables; restore into an empty database, or pass --force to replace them`);
     }
-    await restoreVerified(manifest, key, options.into, options.force ?? false);
-    await record("allowed", { live });
+    const loaded = await restoreVerified(manifest, key, options.into, options.force ?? false, keys);
+    await record("allowed", { live, keysFrom: keys.id, keysLoaded: String(loaded) });
     return manifest;
   } catch (error) {
     const refused = error instanceof RestoreRefusedError || error instanceof BackupIntegrityError;

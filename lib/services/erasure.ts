@@ -1,22 +1,12 @@
 import "server-only";
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
-import { config } from "@/lib/config";
 import { createDataKey, forgetDataKey, unwrapDataKey } from "@/lib/crypto/envelope";
 import { decryptField, encryptField } from "@/lib/crypto/field";
+import { DecryptError } from "@/lib/crypto/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { withSystem, type ActorContext } from "@/lib/db/transaction";
 import { log } from "@/lib/ops/log";
-
-export interface LedgerEntry {
-  patientPseudonym: string;
-  requestId: string;
-  erased: string[];
-  retained: string[];
-  retainedUntil: string;
-  erasedAt: string;
-}
+import { mergedLedger, syncLedgerFile, syncLedgerFileAfterCommit, type LedgerEntry } from "./erasure-ledger";
 
 const ERASED = [
   "identity",
@@ -31,35 +21,52 @@ const ERASED = [
 ];
 const RETAINED = ["clinical records (re-encrypted under a retention key, restricted to legal use)"];
 
-export function ledgerFile(): string {
-  return process.env.CUSTODIA_ERASURE_LEDGER ?? join(config().dataDir, "erasure-ledger.jsonl");
-}
-
 /**
  * GDPR Art. 17 erasure, in one transaction so a crash leaves the patient either untouched or fully erased:
  * records under a retention duty are re-encrypted under a fresh key, then the patient's data key is replaced
- * (crypto-shredding: old ciphertext in the live database is now unreadable; a backup still holds the old
- * wrapped key, so a restore must replay the ledger: docs/decisions/0006), identity and blind indexes are
- * deleted, what is kept is restricted, and a ledger entry (pseudonym only) is written in the database and,
- * after commit, to an append-only file outside it, for replay after a restore.
+ * (crypto-shredding: old ciphertext is now unreadable, in the live database at once and in backups once the
+ * key backups taken before today are pruned: docs/decisions/0013), identity and blind indexes are deleted,
+ * what is kept is restricted, and a ledger entry (pseudonym only) is written in the database and, after
+ * commit, to a file outside it, for replay after a restore.
+ *
+ * `replay`: the patient comes from a restored backup whose keys may be newer than its ciphertext (the key
+ * backup of its time pruned, docs/decisions/0013), so a record no remaining key opens is already shredded:
+ * it is left as the unreadable ciphertext it is, instead of failing the replay.
  */
-export async function erasePatient(ctx: ActorContext, patientId: string, requestId: string): Promise<LedgerEntry> {
+export async function erasePatient(ctx: ActorContext, patientId: string, requestId: string, options: { replay?: boolean } = {}): Promise<LedgerEntry> {
   const { tx } = ctx;
-  const patient = await tx.patient.findUniqueOrThrow({ where: { id: patientId } });
-  const oldKey = unwrapDataKey(patientId, patient.dekWrapped);
+  const stored = await tx.patientKey.findUnique({ where: { patientId } });
+  if (!stored && !options.replay) throw new Error(`patient ${pseudonym(patientId)} has no data key`);
+  const oldKey = stored ? unwrapDataKey(patientId, stored.dekWrapped) : null;
   const retention = createDataKey(patientId);
   const records = await tx.clinicalRecord.findMany({ where: { patientId }, select: { id: true, contentEnc: true, amendReasonEnc: true } });
+  const reseal = (ciphertext: string, at: { table: string; column: string; rowId: string }): string | null => {
+    if (!oldKey) return null;
+    try {
+      return encryptField(retention.dek, "d", decryptField(oldKey, ciphertext, at), at);
+    } catch (error) {
+      if (options.replay && error instanceof DecryptError) return null;
+      throw error;
+    }
+  };
+  let unreadable = 0;
   for (const r of records) {
-    const at = { table: "clinical_record", column: "content_enc", rowId: r.id };
-    const reencrypted = encryptField(retention.dek, "d", decryptField(oldKey, r.contentEnc, at), at);
+    const reencrypted = reseal(r.contentEnc, { table: "clinical_record", column: "content_enc", rowId: r.id });
+    if (reencrypted === null) {
+      unreadable += 1;
+      continue;
+    }
     await tx.$executeRaw`UPDATE clinical_record SET content_enc = ${reencrypted} WHERE id = ${r.id}::uuid`;
     if (r.amendReasonEnc === null) continue;
     // An amendment's reason is part of the retained record: kept readable under the retention key too.
-    const reasonAt = { table: "clinical_record", column: "amend_reason_enc", rowId: r.id };
-    const reason = encryptField(retention.dek, "d", decryptField(oldKey, r.amendReasonEnc, reasonAt), reasonAt);
+    const reason = reseal(r.amendReasonEnc, { table: "clinical_record", column: "amend_reason_enc", rowId: r.id });
     await tx.$executeRaw`UPDATE clinical_record SET amend_reason_enc = ${reason} WHERE id = ${r.id}::uuid`;
   }
-  await tx.patient.update({ where: { id: patientId }, data: { dekWrapped: retention.wrapped, kekVersion: retention.kekVersion } });
+  await tx.patientKey.upsert({
+    where: { patientId },
+    create: { patientId, dekWrapped: retention.wrapped, kekVersion: retention.kekVersion },
+    update: { dekWrapped: retention.wrapped, kekVersion: retention.kekVersion, updatedAt: new Date() },
+  });
   await tx.patientIdentity.deleteMany({ where: { patientId } });
   await tx.$executeRaw`DELETE FROM consent_event WHERE patient_id = ${patientId}::uuid`;
   await tx.user.deleteMany({ where: { patientId } });
@@ -89,12 +96,16 @@ export async function erasePatient(ctx: ActorContext, patientId: string, request
     create: { patientPseudonym: entry.patientPseudonym, requestId, erased: entry.erased, retained: entry.retained, retainedUntil },
     update: {},
   });
-  ctx.audit({ action: "erasure.execute", resourceType: "data_request", resourceId: requestId, patientId, details: { retainedRecords: records.length } });
+  ctx.audit({
+    action: "erasure.execute",
+    resourceType: "data_request",
+    resourceId: requestId,
+    patientId,
+    details: { retainedRecords: records.length - unreadable, ...(options.replay ? { replay: true, unreadableRecords: unreadable } : {}) },
+  });
   ctx.onCommit(async () => {
     forgetDataKey(patientId);
-    // A configured path outside the app bundle; turbopackIgnore keeps the build from tracing the whole project.
-    mkdirSync(dirname(/*turbopackIgnore: true*/ ledgerFile()), { recursive: true });
-    appendFileSync(/*turbopackIgnore: true*/ ledgerFile(), `${JSON.stringify(entry)}\n`, { mode: 0o600 });
+    await syncLedgerFileAfterCommit();
   });
   return entry;
 }
@@ -144,22 +155,24 @@ export async function processDueErasures(request: RequestMeta = noRequest, now =
   return executed;
 }
 
-/** After a restore from backup: erase again everyone the ledger file says was erased. Returns how many. */
+/**
+ * After a restore from backup: erase again everyone either ledger copy (the restored database's, the file)
+ * names, then bring the file up to date with the database. Returns how many it erased.
+ */
 export async function replayErasureLedger(request: RequestMeta = noRequest): Promise<number> {
-  if (!existsSync(/*turbopackIgnore: true*/ ledgerFile())) return 0;
-  const entries = readFileSync(/*turbopackIgnore: true*/ ledgerFile(), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as LedgerEntry);
-  const wanted = new Map(entries.map((e) => [e.patientPseudonym, e]));
+  const wanted = await mergedLedger(request);
   const candidates = await withSystem(request, ({ tx }) => tx.patientIdentity.findMany({ select: { patientId: true } }));
   let replayed = 0;
   for (const { patientId } of candidates) {
     const entry = wanted.get(pseudonym(patientId));
     if (!entry) continue;
     await withSystem(request, async (ctx) => {
-      await erasePatient(ctx, patientId, entry.requestId);
+      await erasePatient(ctx, patientId, entry.requestId, { replay: true });
       await ctx.tx.dataRequest.updateMany({ where: { id: entry.requestId }, data: { status: "completed" } });
     });
     replayed += 1;
   }
+  await syncLedgerFile(request);
   return replayed;
 }
 

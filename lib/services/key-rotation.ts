@@ -26,15 +26,15 @@ export async function rewrapDataKeys(
   let rewrapped = 0;
   for (;;) {
     const done = await withSystem(noRequest, async ({ tx, audit }) => {
-      const rows = await tx.patient.findMany({
+      const rows = await tx.patientKey.findMany({
         where: { kekVersion: { not: activeVersion } },
-        select: { id: true, dekWrapped: true, kekVersion: true },
+        select: { patientId: true, dekWrapped: true, kekVersion: true },
         take: batchSize,
       });
       for (const row of rows) {
-        const next = rewrapDataKey(row.id, row.dekWrapped, provider);
-        await tx.patient.updateMany({
-          where: { id: row.id, kekVersion: row.kekVersion },
+        const next = rewrapDataKey(row.patientId, row.dekWrapped, provider);
+        await tx.patientKey.updateMany({
+          where: { patientId: row.patientId, kekVersion: row.kekVersion },
           data: { dekWrapped: next.wrapped, kekVersion: next.kekVersion },
         });
       }
@@ -49,11 +49,11 @@ export async function rewrapDataKeys(
 }
 
 async function countOnOtherVersions(activeVersion: number): Promise<number> {
-  return withSystem(noRequest, ({ tx }) => tx.patient.count({ where: { kekVersion: { not: activeVersion } } }));
+  return withSystem(noRequest, ({ tx }) => tx.patientKey.count({ where: { kekVersion: { not: activeVersion } } }));
 }
 
 export async function dataKeysUsingVersion(version: number): Promise<number> {
-  return withSystem(noRequest, ({ tx }) => tx.patient.count({ where: { kekVersion: version } }));
+  return withSystem(noRequest, ({ tx }) => tx.patientKey.count({ where: { kekVersion: version } }));
 }
 
 /** A master key may only be removed when no data key depends on it any more. */

@@ -25,18 +25,19 @@ function cipherFor(dek: Buffer): PatientCipher {
 
 export async function newPatientKey(tx: Tx, patientId: string): Promise<PatientCipher> {
   const { dek, wrapped, kekVersion } = createDataKey(patientId);
-  await tx.patient.create({ data: { id: patientId, dekWrapped: wrapped, kekVersion } });
+  await tx.patient.create({ data: { id: patientId } });
+  await tx.patientKey.create({ data: { patientId, dekWrapped: wrapped, kekVersion } });
   return cipherFor(dek);
 }
 
 /** Returns null when RLS hides the patient, so callers answer "not found" without an existence oracle. */
 export async function patientCipher(tx: Tx, patientId: string): Promise<PatientCipher | null> {
-  const patient = await tx.patient.findUnique({ where: { id: patientId } });
-  return patient ? cipherFor(unwrapDataKey(patientId, patient.dekWrapped)) : null;
+  const key = await tx.patientKey.findUnique({ where: { patientId } });
+  return key ? cipherFor(unwrapDataKey(patientId, key.dekWrapped)) : null;
 }
 
 /** Many patients' keys in one read (lists, search results); a patient RLS hides is simply absent. */
 export async function patientCiphers(tx: Tx, patientIds: string[]): Promise<Map<string, PatientCipher>> {
-  const patients = await tx.patient.findMany({ where: { id: { in: patientIds } }, select: { id: true, dekWrapped: true } });
-  return new Map(patients.map((p) => [p.id, cipherFor(unwrapDataKey(p.id, p.dekWrapped))]));
+  const keys = await tx.patientKey.findMany({ where: { patientId: { in: patientIds } }, select: { patientId: true, dekWrapped: true } });
+  return new Map(keys.map((k) => [k.patientId, cipherFor(unwrapDataKey(k.patientId, k.dekWrapped))]));
 }
