@@ -25,11 +25,12 @@ const COLUMNS = ["occurred_at", "actor_id", "actor_role", "action", "resource_ty
 const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { occurred_at: "timestamptz", actor_id: "uuid", details: "jsonb" };
 
 /**
- * Writes the transaction's events in one INSERT, unchained and under no lock: it commits or rolls back with
+ * The one INSERT that writes a transaction's events, unchained and under no lock: it commits or rolls back with
  * the work it records (no access without its log line), and the sealer (sealer.ts) chains it after commit.
+ * Null when there is nothing to write.
  */
-export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipal, events: AuditInput[]): Promise<void> {
-  if (events.length === 0) return;
+export function auditInsert(principal: DbPrincipal, events: AuditInput[]): { sql: string; params: unknown[] } | null {
+  if (events.length === 0) return null;
   const key = keyProvider().secret("auditHmac");
   const occurredAt = new Date().toISOString();
   const params: unknown[] = [];
@@ -58,5 +59,11 @@ export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipa
       return cast ? `$${params.length}::${cast}` : `$${params.length}`;
     }).join(", ")})`);
   }
-  await ctx.tx.$executeRawUnsafe(`INSERT INTO audit_event (${COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`, ...params);
+  return { sql: `INSERT INTO audit_event (${COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`, params };
+}
+
+/** Writes the transaction's events as the last statement of its work (see auditInsert). */
+export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipal, events: AuditInput[]): Promise<void> {
+  const insert = auditInsert(principal, events);
+  if (insert) await ctx.tx.$executeRawUnsafe(insert.sql, ...insert.params);
 }

@@ -2,7 +2,7 @@ import "server-only";
 import type { KeyObject } from "node:crypto";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { keyProvider } from "@/lib/crypto/keys";
-import { withSystem } from "@/lib/db/transaction";
+import { recordSystemEvents } from "@/lib/db/transaction";
 import type { JsonValue } from "./canonical";
 import { checkpointFile, checkpointKeyId, checkpointSignatureValid, headFile, readCheckpointFile, readHeadFile, type Checkpoint } from "./checkpoint";
 import { classify, type TamperKind } from "./classify";
@@ -78,7 +78,7 @@ export async function verifyAuditLog(options: VerifyOptions = {}): Promise<Verif
     const details: { [key: string]: JsonValue } = result.ok
       ? { ok: true, events: result.events }
       : { ok: false, events: result.firstBadSeq - 1, firstBadSeq: result.firstBadSeq, kind: result.kind };
-    await withSystem(options.request ?? noRequest, async ({ audit }) => audit({ action: "audit.verify", details }), options.onBehalfOf ?? null);
+    await recordSystemEvents(options.request ?? noRequest, [{ action: "audit.verify", details }], options.onBehalfOf ?? null);
   }
   return result;
 }

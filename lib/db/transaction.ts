@@ -1,6 +1,6 @@
 import type { Actor, RequestMeta } from "@/lib/access/actor";
-import { appendAuditEvents, type AuditInput } from "@/lib/audit/append";
-import { prisma } from "./client";
+import { appendAuditEvents, auditInsert, type AuditInput } from "@/lib/audit/append";
+import { pool, prisma } from "./client";
 import { SET_CONTEXT_SQL, setContextParams } from "./context";
 import type { Prisma } from "./generated/client";
 
@@ -86,6 +86,42 @@ function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorC
     },
     { timeout, maxWait: TRANSACTION_TIMEOUT_MS },
   );
+}
+
+/**
+ * Records events that are the whole of their transaction (a refusal, a verification, an export's summary):
+ * BEGIN, the signed context, the INSERT, COMMIT, on a connection of the same pool but without Prisma. Same
+ * guarantee as withPrincipal (the events commit together, as the runtime role, under the same row-level
+ * security); Prisma's transaction costs 2.5-4x these four statements (docs/decisions/0012).
+ */
+export async function recordEvents(principal: DbPrincipal, events: AuditInput[]): Promise<void> {
+  if (principal.role !== "system" && !principal.userId) throw new Error("recordEvents: actor without a user id");
+  const insert = auditInsert(principal, events);
+  if (!insert) return;
+  const client = await pool().connect();
+  let broken: unknown;
+  try {
+    await client.query("BEGIN");
+    await client.query(SET_CONTEXT_SQL, setContextParams(principal));
+    await client.query(insert.sql, insert.params);
+    await client.query("COMMIT");
+  } catch (error) {
+    broken = await client.query("ROLLBACK").then(() => undefined, (rollbackError: unknown) => rollbackError);
+    throw error;
+  } finally {
+    // A connection whose ROLLBACK failed may still hold the transaction (and its role): never back to the pool.
+    client.release(broken instanceof Error ? broken : undefined);
+  }
+}
+
+/** recordEvents for an actor's own events. */
+export function recordActorEvents(actor: Actor, events: AuditInput[]): Promise<void> {
+  return recordEvents({ role: actor.role, userId: actor.userId, patientId: actor.patientId, request: actor.request }, events);
+}
+
+/** recordEvents as the system (sign-in, scheduled jobs, scripts), optionally on behalf of a user. */
+export function recordSystemEvents(request: RequestMeta, events: AuditInput[], onBehalfOf: string | null = null): Promise<void> {
+  return recordEvents({ role: "system", userId: onBehalfOf, patientId: null, request }, events);
 }
 
 export function withActor<T>(actor: Actor, work: (ctx: ActorContext) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
