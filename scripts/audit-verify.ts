@@ -35,6 +35,8 @@ await withDatabase(async () => {
       }
     } else {
       console.log(`FAILED at seq ${result.firstBadSeq}: ${result.kind} (${result.detail})`);
+      for (const problem of result.problems.slice(1)) console.log(`also at seq ${problem.seq}: ${problem.kind} (${problem.detail})`);
+      if (result.moreProblems) console.log(`and more: only the first ${result.problems.length} problems are listed`);
     }
     const target = values["export-checkpoints"];
     if (target) {

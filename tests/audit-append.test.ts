@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { noRequest } from "@/lib/access/actor";
-import { withSystem } from "@/lib/db/transaction";
+import { recordActorEvents, recordSystemEvents, withSystem } from "@/lib/db/transaction";
 import { verifyChain } from "./helpers/chain";
 import { adminQuery } from "./helpers/db";
-import { asRuntimeRole } from "./helpers/runtime-role";
+import { actorOf, makeUser } from "./helpers/fixtures";
+import { asRuntimeConnection, asRuntimeRole } from "./helpers/runtime-role";
 
 async function chain() {
   return adminQuery<{ action: string }>("SELECT action FROM audit_event ORDER BY seq");
@@ -32,6 +33,26 @@ describe("audit append", () => {
         throw new Error("boom");
       }),
     ).rejects.toThrow("boom");
+    expect((await chain()).length).toBe(before);
+  });
+
+  it("records audit-only events in one statement, in the order given, sealed and verified like any other", async () => {
+    await recordSystemEvents(noRequest, ["first", "second", "third"].map((n) => ({ action: `test.record.${n}`, details: { n } })));
+    const rows = (await chain()).filter((r) => r.action.startsWith("test.record."));
+    expect(rows.map((r) => r.action)).toEqual(["test.record.first", "test.record.second", "test.record.third"]);
+    expect(await verifyChain()).toEqual([]);
+  });
+
+  it("refuses, through audit_record, events under another identity or a forged context, and writes none of them", async () => {
+    const clinician = await makeUser("clinician");
+    const other = await makeUser("clinician");
+    const before = (await chain()).length;
+    // One genuine event and one claiming another clinician: the insert policy refuses the statement, so neither is stored.
+    await expect(recordActorEvents(actorOf(clinician), [{ action: "test.own" }, { action: "test.impersonated", actorId: other.id }])).rejects.toThrow(/row-level security/);
+    // Arbitrary SQL over the runtime credentials cannot hand the function a context the app did not sign.
+    const forged = ["system", "", "", "", "0".repeat(64)];
+    const row = JSON.stringify([{ occurred_at: new Date().toISOString(), actor_role: "system", action: "test.forged", outcome: "allowed", details: {}, writer_mac: "x" }]);
+    await expect(asRuntimeConnection(null, (client) => client.query("SELECT audit_record($1::text[], $2::jsonb)", [forged, row]))).rejects.toThrow(/not signed/);
     expect((await chain()).length).toBe(before);
   });
 

@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { headFile, readCheckpointFile } from "@/lib/audit/checkpoint";
 import { sealAll } from "@/lib/audit/sealer";
-import { verifyAuditLog, type VerifyResult } from "@/lib/audit/verify";
+import { MAX_PROBLEMS, verifyAuditLog, type VerifyResult } from "@/lib/audit/verify";
 import { disconnectPrisma } from "@/lib/db/client";
 import { withSystem } from "@/lib/db/transaction";
 import { quoteIdent, withDatabase } from "@/lib/db/urls";
@@ -213,6 +213,53 @@ describe("tamper detection, by the database superuser with the triggers off", ()
     );
     expect(await verifyAuditLog({ record: false })).toMatchObject({ ok: true });
   }, 300_000);
+
+  // Review finding M2: a verifier that stops at the first forgery hides how far a tampering reaches.
+  it("several tampered spots: every one is listed in chain order and the verification carries on past each", async () => {
+    const result = await verifyTampered(3000, 7000,
+      ["UPDATE audit_event SET action = 'test.forged' WHERE chain_seq = 3000"],
+      swapRows(4100, 4200),
+      ["DELETE FROM audit_event WHERE chain_seq = 7000"],
+    );
+    expect(result).toMatchObject(bad(3000, "modified"));
+    expect(result.ok || result.problems.map((p) => [p.seq, p.kind])).toEqual([[3000, "modified"], [4100, "reordered"], [4200, "reordered"], [7000, "deleted"]]);
+    expect(result.ok || result.moreProblems).toBe(false);
+  });
+
+  it("a tampering of 150 rows lists the first 100 problems and says there are more", async () => {
+    const result = await verifyTampered(8000, 8149, ["UPDATE audit_event SET action = action || '.x' WHERE chain_seq BETWEEN 8000 AND 8149"]);
+    expect(result).toMatchObject(bad(8000, "modified"));
+    if (result.ok) return;
+    expect(result.problems).toHaveLength(MAX_PROBLEMS);
+    expect(result.problems.map((p) => p.seq)).toEqual(Array.from({ length: MAX_PROBLEMS }, (_, i) => 8000 + i));
+    expect(result.problems.every((p) => p.kind === "modified")).toBe(true);
+    expect(result.moreProblems).toBe(true);
+  });
+
+  it("a tampering at the cut between two parallel segments is found once, at its row", async () => {
+    const end = await head();
+    // With 4 segments the first ends at ceil(end / 4): its last row, then the next segment's first.
+    const cut = Math.ceil(end / 4);
+    const segmented = async (...tamper: Statement[]) => {
+      const saved = { from: cut, to: cut + 1 };
+      const [before] = await adminQuery<{ events: unknown[] }>(
+        "SELECT coalesce(jsonb_agg(to_jsonb(e)), '[]') AS events FROM audit_event e WHERE chain_seq BETWEEN $1 AND $2", [saved.from, saved.to]);
+      await asSuperuser(tamper);
+      try {
+        return await verifyAuditLog({ record: false, segments: 4, batchSize: 1000 });
+      } finally {
+        await asSuperuser([
+          ["DELETE FROM audit_event WHERE chain_seq BETWEEN $1 AND $2", [saved.from, saved.to]],
+          ["INSERT INTO audit_event SELECT * FROM jsonb_populate_recordset(null::audit_event, $1)", [JSON.stringify(before!.events)]],
+        ]);
+      }
+    };
+    const lastOfFirst = await segmented(["UPDATE audit_event SET hash = md5(hash) || md5(prev_hash) WHERE chain_seq = $1", [cut]]);
+    expect(lastOfFirst.ok || lastOfFirst.problems.map((p) => [p.seq, p.kind])).toEqual([[cut, "modified"]]);
+    const firstOfNext = await segmented(["UPDATE audit_event SET prev_hash = md5(prev_hash) || md5(hash) WHERE chain_seq = $1", [cut + 1]]);
+    expect(firstOfNext.ok || firstOfNext.problems.map((p) => [p.seq, p.kind])).toEqual([[cut + 1, "modified"]]);
+    expect(await verifyAuditLog({ record: false, segments: 4, batchSize: 1000 })).toMatchObject({ ok: true, events: end });
+  });
 
   // Last: it leaves the log and the checkpoint file diverged for good.
   it("a database restored to an older copy that then carried on: rolled-back, at the first contradicted checkpoint", async () => {

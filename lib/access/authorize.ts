@@ -1,5 +1,5 @@
 import "server-only";
-import { withActor } from "@/lib/db/transaction";
+import { recordActorEvents } from "@/lib/db/transaction";
 import type { Actor } from "./actor";
 import { AccessDenied } from "./errors";
 import { can, type Permission } from "./permissions";
@@ -27,16 +27,14 @@ function deniedPath(path: string): { path: string; patientId?: string } {
 /** Writes the denial in its own transaction: the request fails, the record of the attempt must not. */
 export async function recordDenial(actor: Actor, permission: string, target: DeniedTarget = {}): Promise<void> {
   const fromPath = target.path ? deniedPath(target.path) : undefined;
-  await withActor(actor, async ({ audit }) => {
-    audit({
-      action: "access.denied",
-      outcome: "denied",
-      resourceType: target.resourceType,
-      resourceId: target.resourceId,
-      patientId: target.patientId ?? fromPath?.patientId,
-      details: { permission, ...(fromPath ? { path: fromPath.path } : {}) },
-    });
-  });
+  await recordActorEvents(actor, [{
+    action: "access.denied",
+    outcome: "denied",
+    resourceType: target.resourceType,
+    resourceId: target.resourceId,
+    patientId: target.patientId ?? fromPath?.patientId,
+    details: { permission, ...(fromPath ? { path: fromPath.path } : {}) },
+  }]);
 }
 
 export async function authorize(actor: Actor, permission: Permission, target: DeniedTarget = {}): Promise<void> {

@@ -24,17 +24,14 @@ const COLUMNS = ["occurred_at", "actor_id", "actor_role", "action", "resource_ty
   "outcome", "ip", "user_agent", "request_id", "details", "writer_mac"] as const;
 const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { occurred_at: "timestamptz", actor_id: "uuid", details: "jsonb" };
 
-/**
- * Writes the transaction's events in one INSERT, unchained and under no lock: it commits or rolls back with
- * the work it records (no access without its log line), and the sealer (sealer.ts) chains it after commit.
- */
-export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipal, events: AuditInput[]): Promise<void> {
-  if (events.length === 0) return;
+/** One event as stored by its writer: the content columns, with the writer MAC over them. */
+export type AuditRow = Record<Exclude<(typeof COLUMNS)[number], "details">, string | null> & { details: { [key: string]: JsonValue } };
+
+/** The rows for a transaction's events, each with its writer MAC; all share the transaction's moment. */
+export function auditRows(principal: DbPrincipal, events: AuditInput[]): AuditRow[] {
   const key = keyProvider().secret("auditHmac");
   const occurredAt = new Date().toISOString();
-  const params: unknown[] = [];
-  const rows: string[] = [];
-  for (const event of events) {
+  return events.map((event) => {
     const content: EventContent = {
       occurredAt,
       actorId: event.actorId !== undefined ? event.actorId : principal.userId,
@@ -49,14 +46,33 @@ export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipa
       requestId: principal.request.requestId,
       details: event.details ?? {},
     };
-    const values = [content.occurredAt, content.actorId, content.actorRole, content.action, content.resourceType,
-      content.resourceId, content.patientPseudonym, content.outcome, content.ip, content.userAgent, content.requestId,
-      JSON.stringify(content.details), writerMac(key, content)];
-    rows.push(`(${values.map((value, i) => {
-      params.push(value);
-      const cast = CASTS[COLUMNS[i]!];
-      return cast ? `$${params.length}::${cast}` : `$${params.length}`;
-    }).join(", ")})`);
-  }
-  await ctx.tx.$executeRawUnsafe(`INSERT INTO audit_event (${COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`, ...params);
+    return {
+      occurred_at: content.occurredAt, actor_id: content.actorId, actor_role: content.actorRole, action: content.action,
+      resource_type: content.resourceType, resource_id: content.resourceId, patient_pseudonym: content.patientPseudonym,
+      outcome: content.outcome, ip: content.ip, user_agent: content.userAgent, request_id: content.requestId,
+      details: content.details, writer_mac: writerMac(key, content),
+    };
+  });
+}
+
+/**
+ * The one INSERT that writes a transaction's events, unchained and under no lock: it commits or rolls back with
+ * the work it records (no access without its log line), and the sealer (sealer.ts) chains it after commit.
+ * Null when there is nothing to write.
+ */
+export function auditInsert(principal: DbPrincipal, events: AuditInput[]): { sql: string; params: unknown[] } | null {
+  if (events.length === 0) return null;
+  const params: unknown[] = [];
+  const rows = auditRows(principal, events).map((row) => `(${COLUMNS.map((column) => {
+    params.push(column === "details" ? JSON.stringify(row.details) : row[column]);
+    const cast = CASTS[column];
+    return cast ? `$${params.length}::${cast}` : `$${params.length}`;
+  }).join(", ")})`);
+  return { sql: `INSERT INTO audit_event (${COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`, params };
+}
+
+/** Writes the transaction's events as the last statement of its work (see auditInsert). */
+export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipal, events: AuditInput[]): Promise<void> {
+  const insert = auditInsert(principal, events);
+  if (insert) await ctx.tx.$executeRawUnsafe(insert.sql, ...insert.params);
 }

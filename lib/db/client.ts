@@ -16,11 +16,23 @@ export function prisma(): PrismaClient {
     assertDatabaseTransport(url, cfg);
     // Our own pool, handed to the adapter, so the metrics can see how many queries wait for a connection.
     const pool = new pg.Pool({ connectionString: url, max: cfg.databasePoolSize });
+    // An idle connection the server dropped is replaced at the next checkout; unhandled, the event would end the
+    // process, and recordEvents may use the pool before Prisma attaches its own listener.
+    pool.on("error", () => undefined);
     const adapter = new PrismaPg(pool, { disposeExternalPool: true });
     holder.custodiaPool = pool;
     holder.custodiaPrisma = new PrismaClient({ adapter });
   }
   return holder.custodiaPrisma;
+}
+
+/**
+ * The pool Prisma runs on, for the few statements where Prisma's own cost dominates (recordEvents in
+ * transaction.ts): same connections, same limits, same transport checks.
+ */
+export function pool(): pg.Pool {
+  prisma();
+  return holder.custodiaPool!;
 }
 
 /** The pool's occupancy, for the metrics; null before the first query opened it. */
@@ -30,7 +42,10 @@ export function poolStats(): { total: number; idle: number; waiting: number } | 
 }
 
 export async function disconnectPrisma(): Promise<void> {
+  const pool = holder.custodiaPool;
   await holder.custodiaPrisma?.$disconnect();
+  // Prisma ends the pool only if it ever connected; recordEvents alone may have used it.
+  if (pool && !pool.ended) await pool.end();
   holder.custodiaPrisma = undefined;
   holder.custodiaPool = undefined;
 }

@@ -6,7 +6,7 @@ import type { AuditOutcome, EventContent } from "@/lib/audit/hashes";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { Prisma } from "@/lib/db/generated/client";
-import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
+import { recordActorEvents, withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { auditFilterSchema, type AuditFilter } from "@/lib/validation/audit";
 import { staffIdsMatching, staffNamesById } from "./staff-names";
 
@@ -162,7 +162,7 @@ export async function* exportAuditEvents(actor: Actor, raw: unknown, format: "cs
   const filter = auditFilterSchema.parse(raw);
   await authorize(actor, "audit.export");
   const where = whereOf(filter, await resolve(actor, filter));
-  await withActor(actor, async ({ audit }) => audit({ action: "audit.export", details: { ...filterSummary(filter), format } }));
+  await recordActorEvents(actor, [{ action: "audit.export", details: { ...filterSummary(filter), format } }]);
   let before = filter.before;
   for (;;) {
     const rows = await withActor(actor, ({ tx }) => page(tx, where, before, 1000));

@@ -2,7 +2,7 @@ import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { dataMapRows, type DataMapRow } from "@/lib/compliance/data-map-rows";
-import { withActor } from "@/lib/db/transaction";
+import { recordActorEvents } from "@/lib/db/transaction";
 
 export type { DataMapRow };
 
@@ -13,12 +13,10 @@ export type { DataMapRow };
 export async function readDataMap(actor: Actor, use: { export?: "csv" | "json" } = {}): Promise<DataMapRow[]> {
   await authorize(actor, "dataMap.read", { resourceType: "data_map" });
   const rows = dataMapRows();
-  await withActor(actor, async ({ audit }) => {
-    audit(
-      use.export
-        ? { action: "data_map.export", resourceType: "data_map", details: { format: use.export, columns: rows.length } }
-        : { action: "data_map.view", resourceType: "data_map", details: { columns: rows.length } },
-    );
-  });
+  await recordActorEvents(actor, [
+    use.export
+      ? { action: "data_map.export", resourceType: "data_map", details: { format: use.export, columns: rows.length } }
+      : { action: "data_map.view", resourceType: "data_map", details: { columns: rows.length } },
+  ]);
   return rows;
 }

@@ -3,7 +3,7 @@ import { noRequest } from "@/lib/access/actor";
 import { Conflict } from "@/lib/access/errors";
 import { rewrapDataKey } from "@/lib/crypto/envelope";
 import type { KeyProvider } from "@/lib/crypto/keys";
-import { withSystem } from "@/lib/db/transaction";
+import { recordSystemEvents, withSystem } from "@/lib/db/transaction";
 
 export interface RotationProgress {
   rewrapped: number;
@@ -61,5 +61,5 @@ export async function assertRetirable(provider: KeyProvider, version: number): P
   if (provider.masterKeys().active === version) throw new Conflict(`master key ${version} is the active one`);
   const users = await dataKeysUsingVersion(version);
   if (users > 0) throw new Conflict(`master key ${version} still wraps ${users} data keys: run keys:rotate first`);
-  await withSystem(noRequest, async ({ audit }) => audit({ action: "keys.retire", details: { version } }));
+  await recordSystemEvents(noRequest, [{ action: "keys.retire", details: { version } }]);
 }
