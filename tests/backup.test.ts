@@ -331,7 +331,8 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       // the key window, and it is not restored.
       const legacy = made["2026-11-05"]!;
       const manifestFile = join(dir, `${legacy.id}.manifest.json`);
-      const { keys: _dropped, ...withoutKeys } = JSON.parse(readFileSync(manifestFile, "utf8")) as Manifest;
+      const withoutKeys: Partial<Manifest> = JSON.parse(readFileSync(manifestFile, "utf8")) as Manifest;
+      delete withoutKeys.keys;
       writeFileSync(manifestFile, JSON.stringify(withoutKeys));
       await expect(restoreBackup({ id: legacy.id, into: "postgresql://postgres@127.0.0.1:5432/nowhere" })).rejects.toThrow(/made before data keys left the database dump/);
       await pruneBackups(new Date("2026-12-07T03:00:00Z"));

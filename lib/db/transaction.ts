@@ -90,7 +90,7 @@ function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorC
 
 /**
  * Records events that are the whole of their transaction (a refusal, a verification, an export's summary) in
- * one statement, its own transaction: audit_record (migration 0028) switches to the runtime role, sets the
+ * one statement, its own transaction: audit_record (migration 0033) switches to the runtime role, sets the
  * signed context and inserts, so the events commit together under the same row-level security and column
  * grants as withPrincipal's. One round trip instead of Prisma's four-statement transaction, which cost 4x
  * (docs/decisions/0012).
