@@ -29,7 +29,13 @@ const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { occurred_at: 
  * the work it records (no access without its log line), and the sealer (sealer.ts) chains it after commit.
  */
 export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipal, events: AuditInput[]): Promise<void> {
-  if (events.length === 0) return;
+  const insert = auditInsert(principal, events);
+  if (insert) await ctx.tx.$executeRawUnsafe(insert.sql, ...insert.params);
+}
+
+/** The one INSERT for a transaction's events, for whichever connection runs the transaction; null if none. */
+export function auditInsert(principal: DbPrincipal, events: AuditInput[]): { sql: string; params: unknown[] } | null {
+  if (events.length === 0) return null;
   const key = keyProvider().secret("auditHmac");
   const occurredAt = new Date().toISOString();
   const params: unknown[] = [];
@@ -58,5 +64,5 @@ export async function appendAuditEvents(ctx: ActorContext, principal: DbPrincipa
       return cast ? `$${params.length}::${cast}` : `$${params.length}`;
     }).join(", ")})`);
   }
-  await ctx.tx.$executeRawUnsafe(`INSERT INTO audit_event (${COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`, ...params);
+  return { sql: `INSERT INTO audit_event (${COLUMNS.join(", ")}) VALUES ${rows.join(", ")}`, params };
 }

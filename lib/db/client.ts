@@ -23,6 +23,12 @@ export function prisma(): PrismaClient {
   return holder.custodiaPrisma;
 }
 
+/** The pool under Prisma, for the few hot paths that run raw statements (pg-transaction.ts). */
+export function pgPool(): pg.Pool {
+  prisma();
+  return holder.custodiaPool!;
+}
+
 /** The pool's occupancy, for the metrics; null before the first query opened it. */
 export function poolStats(): { total: number; idle: number; waiting: number } | null {
   const pool = holder.custodiaPool;
