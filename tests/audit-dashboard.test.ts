@@ -20,6 +20,7 @@ import {
 import { breakGlass } from "@/lib/services/break-glass";
 import { listBreakGlassUses, reviewBreakGlass } from "@/lib/services/break-glass-review";
 import { getChart } from "@/lib/services/chart";
+import { renderAuditExport } from "@/lib/export/audit-events";
 import { adminQuery } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 
@@ -83,6 +84,30 @@ describe("auditor event browser", () => {
     expect(rows).toHaveLength(PAGE_SIZE * 2 + 5);
     const exports = await adminQuery("SELECT * FROM audit_event WHERE action = 'audit.export' AND actor_id = $1", [auditor.id]);
     expect(exports).toHaveLength(1);
+  });
+
+  it("exports from one snapshot: an event written while the download runs is not in it", async () => {
+    const late = () => withSystem(noRequest, async ({ audit }) => audit({ action: "test.late" }));
+    for (let i = 0; i < 3; i++) await late();
+    const events = exportAuditEvents(actorOf(auditor), { action: "test.late" }, "json");
+    const seen = [(await events.next()).value];
+    await late();
+    for await (const e of events) seen.push(e);
+    expect(seen).toHaveLength(3);
+    expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'test.late'")).toHaveLength(4);
+  });
+
+  it("ends the export's snapshot when the auditor's download is abandoned after its first bytes", async () => {
+    for (const format of ["csv", "json"] as const) {
+      for (let i = 0; i < 5; i++) {
+        const events = exportAuditEvents(actorOf(auditor), { action: "test.filler" }, format);
+        const chunks = renderAuditExport(await events.next(), events, format);
+        await chunks.next();
+        await chunks.next();
+        await chunks.return(undefined);
+      }
+    }
+    expect(await adminQuery("SELECT pid FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()")).toEqual([]);
   });
 
   it("shows staff by name and role, and finds them by part of the name, whatever the case or accents", async () => {
