@@ -1,6 +1,6 @@
 /**
  * Exact MRN search among 1,000,000 identities: HMAC blind index (compute blindIndex in Node, then an
- * indexed lookup on the 64-hex-character column) against the same lookup on a plaintext indexed column,
+ * indexed lookup on the 32-byte bytea column, as patient_identity stores it since migration 0025) against the same lookup on a plaintext indexed column,
  * which we never store — it is the yardstick for what keeping MRNs out of the database costs.
  * The rows are generated in SQL, not through registerPatient: a million data keys and audit events would
  * take hours and measure the wrong thing. The stored index values are the real HMACs (checked below).
@@ -19,7 +19,7 @@ const MRN_SQL = `'MRN' || lpad(g::text, 8, '0')`;
 async function fillInSql(client: pg.Client, rows: number, key: Buffer): Promise<void> {
   await client.query(
     `INSERT INTO bench_identity (mrn_bidx, mrn_plain)
-     SELECT encode(hmac('\\x6d726e00'::bytea || convert_to(${MRN_SQL}, 'UTF8'), $1::bytea, 'sha256'), 'hex'), ${MRN_SQL}
+     SELECT hmac('\\x6d726e00'::bytea || convert_to(${MRN_SQL}, 'UTF8'), $1::bytea, 'sha256'), ${MRN_SQL}
      FROM generate_series(1, $2::int) AS g`,
     [key, rows],
   );
@@ -28,7 +28,7 @@ async function fillInSql(client: pg.Client, rows: number, key: Buffer): Promise<
 /** Without pgcrypto: the same values computed in Node, in multi-row inserts of 10,000. */
 async function fillFromNode(client: pg.Client, rows: number): Promise<void> {
   for (let from = 1; from <= rows; from += 10_000) {
-    const params: string[] = [];
+    const params: (string | Uint8Array)[] = [];
     const values: string[] = [];
     for (let n = from; n < Math.min(rows + 1, from + 10_000); n++) {
       params.push(blindIndex("mrn", mrnOf(n)), mrnOf(n));
@@ -51,7 +51,7 @@ export async function run(): Promise<SummaryRow[]> {
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   try {
-    await client.query("CREATE TABLE bench_identity (id serial PRIMARY KEY, mrn_bidx text NOT NULL, mrn_plain text NOT NULL)");
+    await client.query("CREATE TABLE bench_identity (id serial PRIMARY KEY, mrn_bidx bytea NOT NULL, mrn_plain text NOT NULL)");
     const loadStart = Date.now();
     const inSql = await client.query("CREATE EXTENSION IF NOT EXISTS pgcrypto").then(
       () => true,

@@ -11,7 +11,7 @@ import { z } from "zod";
 export const dataCategories = {
   "health": "Health data (GDPR Art. 9 special category; HIPAA PHI)",
   "identifier": "Direct identifier of a patient or staff member (name, birth date, SSN, MRN, contact)",
-  "keyed-index": "Keyed hash of an identifier for exact search (blind index); not reversible without the key",
+  "keyed-index": "Keyed hash of an identifier for exact search (blind index, 32 bytes stored as bytea); not reversible without the key",
   "pseudonymous-id": "Opaque id or keyed pseudonym that points to a person only with the database or a key",
   "credential": "Password hash, second-factor secret, token hash or recovery code hash",
   "security-log": "Network address, device, times and outcomes of use, kept to detect and investigate misuse",

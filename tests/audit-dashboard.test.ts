@@ -20,7 +20,8 @@ import {
 import { breakGlass } from "@/lib/services/break-glass";
 import { listBreakGlassUses, reviewBreakGlass } from "@/lib/services/break-glass-review";
 import { getChart } from "@/lib/services/chart";
-import { adminQuery } from "./helpers/db";
+import { renderAuditExport } from "@/lib/export/audit-events";
+import { adminQuery, isEmbedded } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 
 let auditor: TestUser;
@@ -83,6 +84,39 @@ describe("auditor event browser", () => {
     expect(rows).toHaveLength(PAGE_SIZE * 2 + 5);
     const exports = await adminQuery("SELECT * FROM audit_event WHERE action = 'audit.export' AND actor_id = $1", [auditor.id]);
     expect(exports).toHaveLength(1);
+  });
+
+  // Embedded: the write would wait for the export's transaction, which the test holds open (serialized).
+  it.skipIf(isEmbedded())("exports from one snapshot: an event written while the download runs is not in it", async () => {
+    // More than one cursor batch (1,000), so the snapshot is still open when the new event is written.
+    const early = 1200;
+    await withSystem(noRequest, async ({ audit }) => {
+      for (let i = 0; i < early; i++) audit({ action: "test.late" });
+    });
+    const events = exportAuditEvents(actorOf(auditor), { action: "test.late" }, "json");
+    const seen = [(await events.next()).value];
+    expect(await adminQuery("SELECT 1 FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()")).toHaveLength(1);
+    await withSystem(noRequest, async ({ audit }) => audit({ action: "test.late" }));
+    for await (const e of events) seen.push(e);
+    expect(seen).toHaveLength(early);
+    expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'test.late'")).toHaveLength(early + 1);
+  });
+
+  it("ends the export's snapshot when the auditor's download is abandoned after its first bytes", async () => {
+    // More than one cursor batch, so each abandoned export still has its snapshot open when it is dropped.
+    await withSystem(noRequest, async ({ audit }) => {
+      for (let i = 0; i < 1200; i++) audit({ action: "test.abandoned" });
+    });
+    for (const format of ["csv", "json"] as const) {
+      for (let i = 0; i < 5; i++) {
+        const events = exportAuditEvents(actorOf(auditor), { action: "test.abandoned" }, format);
+        const chunks = renderAuditExport(await events.next(), events, format);
+        await chunks.next();
+        await chunks.next();
+        await chunks.return(undefined);
+      }
+    }
+    expect(await adminQuery("SELECT pid FROM pg_stat_activity WHERE state LIKE 'idle in transaction%' AND datname = current_database()")).toEqual([]);
   });
 
   it("shows staff by name and role, and finds them by part of the name, whatever the case or accents", async () => {

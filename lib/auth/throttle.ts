@@ -1,5 +1,6 @@
 import "server-only";
 import { config } from "@/lib/config";
+import { blindIndexText } from "@/lib/crypto/blind-index";
 import type { ActorContext, Tx } from "@/lib/db/transaction";
 
 /**
@@ -30,7 +31,8 @@ export interface Attempt {
   step: "password" | "mfa" | "enrolment" | "break-glass" | "password-reset" | "activation";
 }
 
-export function signInKeys(emailBidx: string, ip: string | null): ThrottleKey[] {
+export function signInKeys(emailIndex: Uint8Array, ip: string | null): ThrottleKey[] {
+  const emailBidx = blindIndexText(emailIndex);
   return ip ? [`acct:${emailBidx}`, `addr:${ip}`] : [`acct:${emailBidx}`];
 }
 
@@ -54,7 +56,8 @@ export function activationKeys(userId: string, ip: string | null): ThrottleKey[]
  * Password-reset requests have their own keys: every request counts (each sends a message), and asking for
  * resets must neither lock the sign-in of the account nor spend its address's sign-in budget.
  */
-export function passwordResetKeys(emailBidx: string, ip: string | null): ThrottleKey[] {
+export function passwordResetKeys(emailIndex: Uint8Array, ip: string | null): ThrottleKey[] {
+  const emailBidx = blindIndexText(emailIndex);
   return ip ? [`reset-acct:${emailBidx}`, `reset-addr:${ip}`] : [`reset-acct:${emailBidx}`];
 }
 

@@ -5,11 +5,11 @@ import { controlsCsv, controlsMarkdown } from "./render";
 
 const controls = loadControls();
 
-/** The titles of the tests a file declares: the first string argument of it(…)/test(…), modifiers included. */
+/** The titles of the tests a file declares: the first string argument of it(…)/test(…), modifiers included (it.skipIf(isEmbedded())(…)). */
 function testTitles(file: string): Set<string> {
   const source = readFileSync(file, "utf8");
   const titles = new Set<string>();
-  const call = /\b(?:it|test)(?:\.\w+(?:\([^)]*\))?)*\(\s*(["'`])((?:\\.|(?!\1)[^\\])*)\1/g;
+  const call = /\b(?:it|test)(?:\.\w+(?:\((?:[^()]|\([^()]*\))*\))?)*\(\s*(["'`])((?:\\.|(?!\1)[^\\])*)\1/g;
   for (const match of source.matchAll(call)) titles.add(match[2]!.replace(/\\(["'`\\])/g, "$1"));
   return titles;
 }

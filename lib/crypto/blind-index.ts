@@ -4,7 +4,7 @@ import { keyProvider, type KeyProvider } from "./keys";
 
 /**
  * Keyed blind indexes for exact search without plaintext in the database: HMAC-SHA256 under the blindIndex
- * key, lower-case hex (64 characters). The HMAC input is `<kind>\0<normalized value>`, so equal strings of
+ * key, the 32 raw bytes (bytea columns, migration 0034: half the index width of the hex text they replaced). The HMAC input is `<kind>\0<normalized value>`, so equal strings of
  * different kinds never collide. Normalization, so that equivalent spellings match:
  * - ssn:     digits only; anything but 9 digits throws InvalidIdentifier (a partial SSN must not match)
  * - mrn:     NFKC, upper case, whitespace and dashes removed
@@ -60,6 +60,11 @@ export function hmacHex(key: Buffer, message: string): string {
   return createHmac("sha256", key).update(message, "utf8").digest("hex");
 }
 
-export function blindIndex(kind: BlindIndexKind, value: string, provider: KeyProvider = keyProvider()): string {
-  return hmacHex(provider.secret("blindIndex"), `${kind}\u0000${normalizeIdentifier(kind, value)}`);
+export function blindIndex(kind: BlindIndexKind, value: string, provider: KeyProvider = keyProvider()): Uint8Array<ArrayBuffer> {
+  return createHmac("sha256", provider.secret("blindIndex")).update(`${kind}\u0000${normalizeIdentifier(kind, value)}`, "utf8").digest();
+}
+
+/** A blind index as text, where one must be part of a string key (login throttle keys); same hex as before 0034. */
+export function blindIndexText(index: Uint8Array): string {
+  return Buffer.from(index.buffer, index.byteOffset, index.byteLength).toString("hex");
 }

@@ -73,6 +73,17 @@ describe("field cipher", () => {
     expect(decryptField(key, ciphertext, at)).toBe("Alice1");
   });
 
+  it("rejects a spelling with a character beyond ASCII that Node would read by its low byte", () => {
+    const ciphertext = encryptField(key, "d", "Alice1", at);
+    const body = ciphertext.split(".")[3]!;
+    const i = [...body].findIndex((c) => c >= "A" && c <= "Z" || c >= "a" && c <= "z");
+    // U+0100 + code: the same low byte, so the decoder yields the same bytes.
+    const twin = String.fromCharCode(0x100 + body.charCodeAt(i));
+    const respelled = ciphertext.slice(0, ciphertext.length - body.length) + body.slice(0, i) + twin + body.slice(i + 1);
+    expect(Buffer.from(respelled.split(".")[3]!, "base64url")).toEqual(Buffer.from(body, "base64url"));
+    expect(() => decryptField(key, respelled, at)).toThrow(DecryptError);
+  });
+
   it("rejects ciphertext moved to another row, column or table, or with an edited header", () => {
     const ciphertext = encryptField(key, "d", "Alice", at);
     expect(() => decryptField(key, ciphertext, { ...at, rowId: "0b5c7d1e-1111-4222-8333-444455556667" })).toThrow(DecryptError);

@@ -27,10 +27,10 @@ export function prisma(): PrismaClient {
 }
 
 /**
- * The pool Prisma runs on, for the few statements where Prisma's own cost dominates (recordEvents in
- * transaction.ts): same connections, same limits, same transport checks.
+ * The pool Prisma runs on, for the few hot paths where Prisma's own cost dominates (pg-transaction.ts, and
+ * recordEvents in transaction.ts): same connections, same limits, same transport checks.
  */
-export function pool(): pg.Pool {
+export function pgPool(): pg.Pool {
   prisma();
   return holder.custodiaPool!;
 }

@@ -56,6 +56,19 @@ export function setContextParams(context: DbContext): string[] {
   return [c.role, c.actorId, c.patientId, c.patientPsn, c.mac];
 }
 
+const plainValue = /^[A-Za-z0-9_-]*$/;
+
+/**
+ * BEGIN and the context in one round trip, for the raw-pg hot path (pg-transaction.ts). The simple query
+ * protocol that carries two statements takes no parameters, so the values are inlined: each is a role name,
+ * a uuid, a pseudonym or a hex MAC, and is checked again here to hold no character that could end a literal.
+ */
+export function beginWithContextSql(context: DbContext): string {
+  const values = setContextParams(context);
+  if (!values.every((v) => plainValue.test(v))) throw new Error("context values must be plain tokens");
+  return `BEGIN; ${SET_CONTEXT_SQL.replace(/\$(\d)/g, (_, n: string) => `'${values[Number(n) - 1]}'`)}`;
+}
+
 /** HMAC pads, so the database computes the MAC with sha256() alone (no pgcrypto needed). */
 function pads(key: Buffer): { inner: Buffer; outer: Buffer } {
   const block = Buffer.alloc(64);

@@ -1,6 +1,6 @@
 import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { appendAuditEvents, auditRows, type AuditInput } from "@/lib/audit/append";
-import { pool, prisma } from "./client";
+import { pgPool, prisma } from "./client";
 import { SET_CONTEXT_SQL, setContextParams } from "./context";
 import type { Prisma } from "./generated/client";
 
@@ -98,7 +98,7 @@ function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorC
 export async function recordEvents(principal: DbPrincipal, events: AuditInput[]): Promise<void> {
   if (principal.role !== "system" && !principal.userId) throw new Error("recordEvents: actor without a user id");
   if (events.length === 0) return;
-  await pool().query("SELECT audit_record($1::text[], $2::jsonb)", [setContextParams(principal), JSON.stringify(auditRows(principal, events))]);
+  await pgPool().query("SELECT audit_record($1::text[], $2::jsonb)", [setContextParams(principal), JSON.stringify(auditRows(principal, events))]);
 }
 
 /** recordEvents for an actor's own events. */

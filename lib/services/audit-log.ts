@@ -6,6 +6,8 @@ import type { AuditOutcome, EventContent } from "@/lib/audit/hashes";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { Prisma } from "@/lib/db/generated/client";
+import { withActorPg } from "@/lib/db/pg-transaction";
+import { snapshotStream } from "@/lib/db/snapshot-stream";
 import { recordActorEvents, withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { auditFilterSchema, type AuditFilter } from "@/lib/validation/audit";
 import { staffIdsMatching, staffNamesById } from "./staff-names";
@@ -69,8 +71,9 @@ function whereOf(filter: AuditFilter, { patientPseudonym, actorIds }: Resolved):
   return Prisma.join(clauses, " AND ");
 }
 
+/** Prisma gives int8 as bigint, node-postgres as text; both print the same digits. */
 interface Row {
-  seq: bigint;
+  seq: bigint | string;
   occurred_at: Date;
   actor_id: string | null;
   actor_role: string | null;
@@ -83,7 +86,7 @@ interface Row {
   user_agent: string | null;
   request_id: string | null;
   details: unknown;
-  chain_seq: bigint | null;
+  chain_seq: bigint | string | null;
   hash: string | null;
 }
 
@@ -107,20 +110,32 @@ function viewOf(r: Row): AuditEventView {
   };
 }
 
-async function page(tx: Tx, where: Prisma.Sql, before: bigint | undefined, limit: number): Promise<Row[]> {
+/** Matching events newest first, from just below `before` when given. */
+function selectSql(where: Prisma.Sql, before: bigint | undefined): Prisma.Sql {
   // Keyset pagination on the primary key: constant cost per page however deep, unlike OFFSET.
-  const cursor = before ? Prisma.sql`AND seq < ${before}` : Prisma.empty;
-  return tx.$queryRaw<Row[]>`SELECT seq, occurred_at, actor_id::text, actor_role, action, resource_type, resource_id,
+  const cursor = before ? Prisma.sql`AND seq < ${before.toString()}::bigint` : Prisma.empty;
+  return Prisma.sql`SELECT seq, occurred_at, actor_id::text, actor_role, action, resource_type, resource_id,
       patient_pseudonym, outcome, ip, user_agent, request_id, details, chain_seq, hash
-    FROM audit_event WHERE ${where} ${cursor} ORDER BY seq DESC LIMIT ${limit}`;
+    FROM audit_event WHERE ${where} ${cursor} ORDER BY seq DESC`;
+}
+
+function pageSql(where: Prisma.Sql, before: bigint | undefined, limit: number): Prisma.Sql {
+  return Prisma.sql`${selectSql(where, before)} LIMIT ${limit}::int`;
+}
+
+async function page(tx: Tx, where: Prisma.Sql, before: bigint | undefined, limit: number): Promise<Row[]> {
+  return tx.$queryRaw<Row[]>(pageSql(where, before, limit));
 }
 
 export async function searchAuditEvents(actor: Actor, raw: unknown): Promise<{ events: NamedAuditEvent[]; nextBefore: string | null }> {
   const filter = auditFilterSchema.parse(raw);
   await authorize(actor, "audit.read");
   const resolved = await resolve(actor, filter);
-  const { events, nextBefore } = await withActor(actor, async ({ tx, audit }) => {
-    const rows = await page(tx, whereOf(filter, resolved), filter.before, PAGE_SIZE + 1);
+  // The auditor's dashboard is a hot read (issue 9): raw pg, one statement for the page between BEGIN+context
+  // and the audit INSERT, as the chart read does.
+  const { events, nextBefore } = await withActorPg(actor, async ({ query, audit }) => {
+    const sql = pageSql(whereOf(filter, resolved), filter.before, PAGE_SIZE + 1);
+    const rows = await query<Row>(sql.text, sql.values);
     const events = rows.slice(0, PAGE_SIZE).map(viewOf);
     // Reading the log is itself logged (filters only; the MRN typed in is never stored).
     audit({ action: "audit.read", details: { ...filterSummary(filter), returned: events.length } });
@@ -157,20 +172,37 @@ export async function auditEventBySeq(actor: Actor, seq: string): Promise<NamedA
   return withName!;
 }
 
-/** Streams every matching event in pages, for the CSV and JSON exports; the export itself is audited. */
+/**
+ * Every matching event, newest first, for the CSV and JSON exports; the export itself is audited first, in its
+ * own committed transaction. The events come from one read-only snapshot through a server-side cursor, a
+ * batch at a time, and the next batch is fetched only when the reader has taken the last one
+ * (snapshotStream): a slow download holds two batches in memory, not the log; an abandoned one rolls the
+ * snapshot back at once.
+ */
 export async function* exportAuditEvents(actor: Actor, raw: unknown, format: "csv" | "json"): AsyncGenerator<AuditEventView> {
   const filter = auditFilterSchema.parse(raw);
   await authorize(actor, "audit.export");
   const where = whereOf(filter, await resolve(actor, filter));
   await recordActorEvents(actor, [{ action: "audit.export", details: { ...filterSummary(filter), format } }]);
-  let before = filter.before;
-  for (;;) {
-    const rows = await withActor(actor, ({ tx }) => page(tx, where, before, 1000));
-    for (const row of rows) yield viewOf(row);
-    if (rows.length < 1000) return;
-    before = rows.at(-1)!.seq;
-  }
+  const select = selectSql(where, filter.before);
+  const batches = snapshotStream<Row[]>(
+    actor,
+    async (tx, emit) => {
+      await tx.$executeRawUnsafe(`DECLARE audit_export NO SCROLL CURSOR FOR ${select.text}`, ...select.values);
+      for (;;) {
+        const rows = await tx.$queryRawUnsafe<Row[]>(`FETCH ${EXPORT_BATCH} FROM audit_export`);
+        if (rows.length > 0) await emit(rows);
+        if (rows.length < EXPORT_BATCH) return;
+      }
+    },
+    EXPORT_MAX_MS,
+  );
+  for await (const rows of batches) for (const row of rows) yield viewOf(row);
 }
+
+const EXPORT_BATCH = 1000;
+// Long enough for millions of events over a slow link; the snapshot is read-only and ends with the download.
+const EXPORT_MAX_MS = 30 * 60_000;
 
 export interface ActivitySummary {
   perDay: { day: string; allowed: number; denied: number; error: number }[];

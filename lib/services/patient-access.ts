@@ -6,7 +6,7 @@ import { pseudonym } from "@/lib/crypto/pseudonym";
 import { lockSubject } from "@/lib/db/locks";
 import type { ActorContext } from "@/lib/db/transaction";
 import { withActor, withSystem } from "@/lib/db/transaction";
-import { patientCipher, type PatientCipher } from "./patient-keys";
+import { cipherOf, patientCipher, type PatientCipher } from "./patient-keys";
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -15,14 +15,45 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  * visibility. A patient out of scope is "not found" (no existence oracle) and the attempt is recorded.
  */
 export async function openPatient(ctx: ActorContext, actor: Actor, patientId: string): Promise<PatientCipher> {
-  if (!uuidPattern.test(patientId)) throw new NotFound("patient");
+  assertPatientId(patientId);
   if (actor.role === "clinician") await guardBulkAccess(ctx, actor, patientId);
   const cipher = await patientCipher(ctx.tx, patientId);
-  if (!cipher) {
-    ctx.onRollback(() => recordOutOfScope(actor, patientId));
-    throw new NotFound("patient");
-  }
+  if (!cipher) refuseOutOfScope(ctx, actor, patientId);
   return cipher;
+}
+
+/** A malformed id is "not found" before any query: nothing to record, nothing to look up. */
+export function assertPatientId(patientId: string): void {
+  if (!uuidPattern.test(patientId)) throw new NotFound("patient");
+}
+
+/**
+ * The same gate for a hot-path read that asks the guard and fetches the wrapped key in its own single
+ * statement (chart.ts): `admissionColumn` is the guard as one column of that statement, `admitPatient` turns
+ * its answers into the cipher or the same refusals, recorded the same way.
+ */
+export function admissionColumn(actor: Actor, patientId: string, params: unknown[]): string {
+  if (actor.role !== "clinician") return "true";
+  const { maxPatients, windowSeconds } = config().bulkAccess;
+  params.push(actor.userId, patientId, maxPatients, windowSeconds);
+  const n = params.length;
+  return `bulk_access_admit($${n - 3}::uuid, $${n - 2}::uuid, $${n - 1}::int, $${n}::float8)`;
+}
+
+export function admitPatient(
+  ctx: Pick<ActorContext, "onRollback">,
+  actor: Actor,
+  patientId: string,
+  answer: { allowed: boolean; dekWrapped: string | null },
+): PatientCipher {
+  if (!answer.allowed) refuseBulkAccess(ctx, actor, patientId);
+  if (answer.dekWrapped === null) refuseOutOfScope(ctx, actor, patientId);
+  return cipherOf(patientId, answer.dekWrapped);
+}
+
+function refuseOutOfScope(ctx: Pick<ActorContext, "onRollback">, actor: Actor, patientId: string): never {
+  ctx.onRollback(() => recordOutOfScope(actor, patientId));
+  throw new NotFound("patient");
 }
 
 async function recordOutOfScope(actor: Actor, patientId: string): Promise<void> {
@@ -42,10 +73,13 @@ async function guardBulkAccess(ctx: ActorContext, actor: Actor, patientId: strin
   const { maxPatients, windowSeconds } = config().bulkAccess;
   const [row] = await ctx.tx.$queryRaw<{ allowed: boolean }[]>`
     SELECT bulk_access_admit(${actor.userId}::uuid, ${patientId}::uuid, ${maxPatients}::int, ${windowSeconds}::float8) AS allowed`;
-  if (!row?.allowed) {
-    ctx.onRollback(() => recordBulkAccess(actor, patientId, maxPatients, windowSeconds));
-    throw new TooManyRequests("bulk-access-limit");
-  }
+  if (!row?.allowed) refuseBulkAccess(ctx, actor, patientId);
+}
+
+function refuseBulkAccess(ctx: Pick<ActorContext, "onRollback">, actor: Actor, patientId: string): never {
+  const { maxPatients, windowSeconds } = config().bulkAccess;
+  ctx.onRollback(() => recordBulkAccess(actor, patientId, maxPatients, windowSeconds));
+  throw new TooManyRequests("bulk-access-limit");
 }
 
 async function recordBulkAccess(actor: Actor, patientId: string, max: number, windowSeconds: number): Promise<void> {

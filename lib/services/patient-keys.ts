@@ -33,7 +33,12 @@ export async function newPatientKey(tx: Tx, patientId: string): Promise<PatientC
 /** Returns null when RLS hides the patient, so callers answer "not found" without an existence oracle. */
 export async function patientCipher(tx: Tx, patientId: string): Promise<PatientCipher | null> {
   const key = await tx.patientKey.findUnique({ where: { patientId } });
-  return key ? cipherFor(unwrapDataKey(patientId, key.dekWrapped)) : null;
+  return key ? cipherOf(patientId, key.dekWrapped) : null;
+}
+
+/** The cipher for a wrapped key the caller already read (under RLS) in a statement of its own. */
+export function cipherOf(patientId: string, dekWrapped: string): PatientCipher {
+  return cipherFor(unwrapDataKey(patientId, dekWrapped));
 }
 
 /** Many patients' keys in one read (lists, search results); a patient RLS hides is simply absent. */

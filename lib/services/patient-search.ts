@@ -1,7 +1,7 @@
 import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
-import { blindIndex } from "@/lib/crypto/blind-index";
+import { blindIndex, blindIndexText } from "@/lib/crypto/blind-index";
 import { withActor, type ActorContext } from "@/lib/db/transaction";
 import { canonicalMrn } from "@/lib/validation/mrn";
 import { patientSearchSchema, type PatientSearchInput } from "@/lib/validation/patient";
@@ -37,9 +37,10 @@ export async function listMyPatients(actor: Actor): Promise<PatientSummary[]> {
 }
 
 /** The MRN as typed and, when it has the hospital's shape, its written form ("123757" finds MRN-123757). */
-function mrnKeys(typed: string): string[] {
+function mrnKeys(typed: string): Uint8Array<ArrayBuffer>[] {
   const canonical = canonicalMrn(typed);
-  return [...new Set([typed, canonical ?? typed].map((mrn) => blindIndex("mrn", mrn)))];
+  const keys = [typed, canonical ?? typed].map((mrn) => blindIndex("mrn", mrn));
+  return [...new Map(keys.map((key) => [blindIndexText(key), key])).values()];
 }
 
 /** How many care teams the clinician is in: none means no patients yet, and the page says what to do. */

@@ -10,7 +10,7 @@ import { writeRecordVersion } from "./record-versions";
 const T = "patient_identity";
 
 /** The name + birth-date search key; one definition, so registration, rectification and search agree. */
-export function nameDobIndex(identity: { givenName: string; familyName: string; birthDate: string }): string {
+export function nameDobIndex(identity: { givenName: string; familyName: string; birthDate: string }): Uint8Array<ArrayBuffer> {
   return blindIndex("nameDob", `${identity.givenName} ${identity.familyName}|${identity.birthDate}`);
 }
 

@@ -10,9 +10,34 @@ import { staffRoleSchema } from "@/lib/validation/staff";
  * Names are sealed under the system key and not every reader may read the accounts table, so a system lookup
  * maps ids to names. Call it outside any open transaction: the embedded database serializes them.
  */
-export function staffNamesById(request: RequestMeta, ids: string[]): Promise<Map<string, string>> {
-  return staffNames(request, { id: { in: [...new Set(ids)] } });
+export async function staffNamesById(request: RequestMeta, ids: string[]): Promise<Map<string, string>> {
+  const now = Date.now();
+  const found = new Map<string, string>();
+  const missing: string[] = [];
+  for (const id of new Set(ids)) {
+    const hit = nameCache.get(id);
+    if (hit && hit.until > now) found.set(id, hit.name);
+    else missing.push(id);
+  }
+  if (missing.length > 0) {
+    for (const [id, name] of await staffNames(request, { id: { in: missing } })) {
+      found.set(id, name);
+      nameCache.set(id, { name, until: now + NAME_TTL_MS });
+    }
+    // Oldest first in insertion order: enough to keep the cache bounded without an LRU's bookkeeping.
+    while (nameCache.size > NAME_CACHE_MAX) nameCache.delete(nameCache.keys().next().value!);
+  }
+  return found;
 }
+
+/**
+ * A chart names its authors on every read; a second transaction per read for names that are written once at
+ * account creation (never renamed) doubled the chart's round trips (issue 9). Kept briefly, per process: a
+ * removed account's name lingers at most NAME_TTL_MS, and names are not PHI.
+ */
+const nameCache = new Map<string, { name: string; until: number }>();
+const NAME_TTL_MS = 5 * 60_000;
+const NAME_CACHE_MAX = 5000;
 
 /** Ids of the staff whose name contains the text, ignoring case and accents ("jose" finds "José"). */
 export async function staffIdsMatching(request: RequestMeta, text: string): Promise<string[]> {

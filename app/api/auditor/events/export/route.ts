@@ -1,14 +1,9 @@
 import { requireActor } from "@/lib/auth/require-actor";
-import { csvLine } from "@/lib/http/csv";
+import { auditExportContentType, renderAuditExport } from "@/lib/export/audit-events";
 import { jsonError } from "@/lib/http/errors";
 import { exportAuditEvents, type AuditEventView } from "@/lib/services/audit-log";
 
-const columns: (keyof AuditEventView)[] = [
-  "seq", "occurredAt", "actorId", "actorRole", "action", "resourceType", "resourceId",
-  "patientPseudonym", "outcome", "ip", "userAgent", "requestId", "details", "chainSeq", "hash",
-];
-
-/** Streams the filtered log page by page, so an export of millions of events never sits in memory. */
+/** Streams the filtered log from one snapshot, as fast as the client reads it and no faster. */
 export async function GET(request: Request) {
   const actor = await requireActor("auditor");
   const params = Object.fromEntries(new URL(request.url).searchParams);
@@ -22,24 +17,20 @@ export async function GET(request: Request) {
   } catch (error) {
     return jsonError(error);
   }
+  const chunks = renderAuditExport(first, events, format);
   const encoder = new TextEncoder();
+  // pull, not a loop in start(): the next event is read only when the client has taken the last one.
   const body = new ReadableStream<Uint8Array>({
-    async start(controller) {
-      const emit = (text: string) => controller.enqueue(encoder.encode(text));
-      emit(format === "csv" ? csvLine(columns) : "[\n");
-      let index = 0;
-      for (let next = first; !next.done; next = await events.next()) {
-        const event = next.value;
-        emit(format === "csv" ? csvLine(columns.map((c) => event[c])) : `${index++ === 0 ? "" : ",\n"}${JSON.stringify(event)}`);
-      }
-      if (format === "json") emit("\n]\n");
-      controller.close();
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(encoder.encode(next.value));
+    },
+    // The download was abandoned: end the export's snapshot now rather than when its time runs out.
+    async cancel() {
+      await chunks.return(undefined);
     },
   });
-  return new Response(body, {
-    headers: {
-      "Content-Type": format === "csv" ? "text/csv; charset=utf-8" : "application/json",
-      "Content-Disposition": `attachment; filename="audit-events.${format}"`,
-    },
-  });
+  const { type, file } = auditExportContentType[format];
+  return new Response(body, { headers: { "Content-Type": type, "Content-Disposition": `attachment; filename="${file}"` } });
 }

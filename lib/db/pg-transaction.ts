@@ -1,0 +1,48 @@
+import type pg from "pg";
+import type { Actor } from "@/lib/access/actor";
+import { auditInsert, type AuditInput } from "@/lib/audit/append";
+import { pgPool } from "./client";
+import { beginWithContextSql } from "./context";
+import type { DbPrincipal } from "./transaction";
+
+/** What a hot-path read sees: one pooled connection inside the actor's transaction, and the audit queue. */
+export interface PgActorContext {
+  query<R extends pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<R[]>;
+  /** Written in the same transaction just before COMMIT, as in withActor: no access without its log line. */
+  audit(event: AuditInput): void;
+  /** Run after the rollback, in a transaction of its own (the record of a refused access). */
+  onRollback(work: () => Promise<void>): void;
+}
+
+/**
+ * withActor's guarantees on raw node-postgres, for reads on the request path (issue 9): Prisma's interactive
+ * transaction costs a round trip per statement plus its own engine time. Here BEGIN and the signed context
+ * travel together, the caller's statement is one more, then the audit INSERT and COMMIT: four round trips.
+ * Same role switch, same signed context, same RLS, same audit row in the same transaction.
+ */
+export async function withActorPg<T>(actor: Actor, work: (ctx: PgActorContext) => Promise<T>): Promise<T> {
+  const principal: DbPrincipal = { role: actor.role, userId: actor.userId, patientId: actor.patientId, request: actor.request };
+  const rollbackWork: (() => Promise<void>)[] = [];
+  const queued: AuditInput[] = [];
+  const client = await pgPool().connect();
+  let result: T;
+  try {
+    await client.query(beginWithContextSql(principal));
+    result = await work({
+      query: async (sql, params) => (await client.query(sql, params)).rows,
+      audit: (event) => queued.push(event),
+      onRollback: (item) => rollbackWork.push(item),
+    });
+    const insert = auditInsert(principal, queued);
+    if (insert) await client.query(insert.sql, insert.params);
+    await client.query("COMMIT");
+  } catch (error) {
+    // A connection whose ROLLBACK fails is in an unknown state: release(error) makes the pool discard it.
+    const broken = await client.query("ROLLBACK").then(() => undefined, (e: Error) => e);
+    client.release(broken);
+    for (const item of rollbackWork) await item();
+    throw error;
+  }
+  client.release();
+  return result;
+}
