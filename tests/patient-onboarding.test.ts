@@ -7,7 +7,7 @@ import { passwordSignIn } from "@/lib/auth/sign-in";
 import { generate } from "otplib";
 import { getChart } from "@/lib/services/chart";
 import { activateAccount } from "@/lib/services/invitations";
-import { ACTIVATION_LOCKED, activatePatientAccount, registerAndInvitePatient, WRONG_BIRTH_DATE } from "@/lib/services/patient-onboarding";
+import { ACTIVATION_SPENT, activatePatientAccount, registerAndInvitePatient, WRONG_BIRTH_DATE } from "@/lib/services/patient-onboarding";
 import { myRecord } from "@/lib/services/my-record";
 import { regenerateRecoveryCodes } from "@/lib/services/my-recovery-codes";
 import { registerPatientSchema } from "@/lib/validation/patient-registration";
@@ -193,20 +193,45 @@ describe("the patient activates with the invitation and their birth date", () =>
     expect(await activate(token)).toMatchObject({ ok: true });
   });
 
-  it("locks activation after five wrong birth dates fired in parallel; even the right one is refused then", async () => {
+  it("locks activation and spends the link after five wrong birth dates fired in parallel; even the right one is refused then", async () => {
     const { registration, token } = await registered();
     const { id } = await accountOf(registration.patientId);
     const guesses = Array.from({ length: 12 }, (_, i) => `1975-01-${String(i + 1).padStart(2, "0")}`);
     const results = await burst(`activate:${id}`, guesses.length, (i) => activate(token, guesses[i]!, PASSWORD, `198.51.100.${i + 1}`));
     const answers = results.map((r) => (r.status === "fulfilled" ? r.value : r.reason));
     expect(answers.filter((a) => a.ok)).toHaveLength(0);
-    const wrong = answers.filter((a) => a.message === WRONG_BIRTH_DATE).length;
-    expect(wrong).toBeLessThanOrEqual(4);
-    expect(answers.filter((a) => a.message === ACTIVATION_LOCKED).length).toBe(guesses.length - wrong);
-    expect(await activate(token, BIRTH, PASSWORD, "198.51.100.200")).toEqual({ ok: false, field: "birthDate", message: ACTIVATION_LOCKED });
+    expect(answers.filter((a) => a.message === WRONG_BIRTH_DATE)).toHaveLength(4);
+    expect(answers.filter((a) => a.message === ACTIVATION_SPENT)).toHaveLength(1);
+    expect(answers.filter((a) => a.message === INVALID_LINK)).toHaveLength(7);
+    expect(await activate(token, BIRTH, PASSWORD, "198.51.100.200")).toEqual({ ok: false, message: INVALID_LINK });
     expect((await accountOf(registration.patientId)).disabled_at).not.toBeNull();
     const lockouts = await adminQuery("SELECT 1 FROM audit_event WHERE action = 'auth.lockout' AND actor_id = $1 AND details->>'step' = 'activation'", [id]);
     expect(lockouts).toHaveLength(1);
+  });
+
+  it("spends the link after five wrong birth dates in all, across lockout windows, and audits every refused attempt", async () => {
+    const { registration, token } = await registered();
+    const { id } = await accountOf(registration.patientId);
+    const wrong = (day: number, ip: string) => activate(token, `1980-02-${String(day).padStart(2, "0")}`, PASSWORD, ip);
+    // Real parallel requests, without any lock held by the test: three wrong dates at once.
+    const first = await Promise.all([1, 2, 3].map((d) => wrong(d, `192.0.2.${d}`)));
+    expect(first.map((a) => a.message)).toEqual(Array(3).fill(WRONG_BIRTH_DATE));
+    // The lockout window ends (its counters restart); the link's own count does not.
+    await adminQuery("DELETE FROM login_throttle WHERE key LIKE 'activate:%' OR key LIKE 'addr:192.0.2.%'");
+    const second = await Promise.all([4, 5, 6, 7, 8].map((d) => wrong(d, `192.0.2.${d}`)));
+    expect(second.filter((a) => a.message === WRONG_BIRTH_DATE)).toHaveLength(1);
+    expect(second.filter((a) => a.message === ACTIVATION_SPENT)).toHaveLength(1);
+    expect(second.filter((a) => a.message === INVALID_LINK)).toHaveLength(3);
+    // The right birth date after the window: the link is spent for good, the account stays closed.
+    await adminQuery("DELETE FROM login_throttle WHERE key LIKE 'activate:%'");
+    expect(await activate(token, BIRTH, PASSWORD, "192.0.2.100")).toEqual({ ok: false, message: INVALID_LINK });
+    expect((await accountOf(registration.patientId)).disabled_at).not.toBeNull();
+    const events = await activationEvents(id);
+    expect(events.every((e) => e.outcome === "denied")).toBe(true);
+    expect(events.filter((e) => e.details.reason === "wrong-birth-date").map((e) => (e.details as { failedProofs: number }).failedProofs)).toEqual([1, 2, 3, 4, 5]);
+    expect(events.filter((e) => e.details.reason === "used")).toHaveLength(4);
+    const [tokenRow] = await adminQuery<{ failed_proofs: number; used: boolean }>("SELECT failed_proofs, used_at IS NOT NULL AS used FROM account_token WHERE user_id = $1", [id]);
+    expect(tokenRow).toEqual({ failed_proofs: 5, used: true });
   });
 
   it("refuses a tampered, expired or reused link with one message and records it", async () => {

@@ -5,6 +5,7 @@ import { authorize, recordDenial } from "@/lib/access/authorize";
 import { Conflict, InvalidInput, NotFound } from "@/lib/access/errors";
 import { issueToken, linkFor, redeemToken, type RedeemRefusal } from "@/lib/auth/account-tokens";
 import { activationKeys, throttledCheck } from "@/lib/auth/throttle";
+import { config } from "@/lib/config";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { lockSubject } from "@/lib/db/locks";
 import type { User } from "@/lib/db/generated/client";
@@ -27,6 +28,7 @@ export interface PatientRegistration {
 
 export const WRONG_BIRTH_DATE = "This birth date does not match our records. Check it and try again.";
 export const ACTIVATION_LOCKED = "Too many wrong birth dates. Try again in 15 minutes, or ask your care team for a new invitation.";
+export const ACTIVATION_SPENT = "Too many wrong birth dates: this link no longer works. Ask your care team to send you a new invitation.";
 
 /**
  * The care team the patient joins: one of the clinician's own, read as the clinician (RLS shows them their own
@@ -120,14 +122,32 @@ function sameDate(a: string, b: string): boolean {
 }
 
 /**
+ * Counts a wrong birth date on the link and spends the link at the configured total. The lockout alone only
+ * pauses guessing (5 per 15 minutes would allow over a thousand guesses in the link's 72 hours, against a few
+ * thousand plausible birth dates); the total ends it. Uses of one link run one at a time (redeemToken locks
+ * its row), so parallel guesses are each counted here.
+ */
+async function countWrongBirthDate(ctx: ActorContext, tokenId: string): Promise<{ failedProofs: number; spent: boolean }> {
+  const max = config().activationMaxWrongBirthDates;
+  const [row] = await ctx.tx.$queryRaw<{ failedProofs: number; spent: boolean }[]>`
+    UPDATE account_token
+    SET failed_proofs = failed_proofs + 1, used_at = CASE WHEN failed_proofs + 1 >= ${max} THEN now() ELSE used_at END
+    WHERE id = ${tokenId}::uuid
+    RETURNING failed_proofs AS "failedProofs", used_at IS NOT NULL AS spent`;
+  return row!;
+}
+
+/**
  * The patient opens their invitation: the link's token (the invitation code) and their birth date together
  * prove who they are. Each wrong birth date counts toward a lockout of this account's activation and of the
- * address (lib/auth/throttle.ts), under the throttle row's lock, so parallel guesses are counted in full; the
- * link stays valid meanwhile. The token is spent by one compare-and-set: of parallel activations one wins.
+ * address (lib/auth/throttle.ts), under the throttle row's lock, so parallel guesses are counted in full, and
+ * on the link, which is spent after ACTIVATION_MAX_WRONG_BIRTH_DATES of them. Attempts refused by the lockout
+ * check nothing and are not counted on the link, but are audited. The token is spent by one compare-and-set:
+ * of parallel activations one wins.
  */
 export function activatePatientAccount(raw: unknown, request: RequestMeta) {
   const { birthDate } = patientActivationSchema.parse(raw);
-  const prove = async (ctx: ActorContext, user: User): Promise<RedeemRefusal | null> => {
+  const prove = async (ctx: ActorContext, user: User, token: { id: string }): Promise<RedeemRefusal | null> => {
     const who = { actorId: user.id, actorRole: user.role, resourceType: "user", resourceId: user.id };
     const result = await throttledCheck(ctx, activationKeys(user.id, request.ip), { actorId: user.id, actorRole: user.role, step: "activation" }, async () => {
       const cipher = user.patientId ? await patientCipher(ctx.tx, user.patientId) : null;
@@ -136,10 +156,13 @@ export function activatePatientAccount(raw: unknown, request: RequestMeta) {
       return sameDate(cipher.open("patient_identity", "birth_date_enc", identity.patientId, identity.birthDateEnc), birthDate) ? true : null;
     });
     if (result.outcome === "ok") return null;
-    const reason = result.outcome === "refused" ? result.reason : "wrong-birth-date";
-    ctx.audit({ ...who, action: "user.activate", outcome: "denied", details: { reason } });
-    const locked = result.outcome === "refused" || result.locked;
-    return { ok: false, field: "birthDate", message: locked ? ACTIVATION_LOCKED : WRONG_BIRTH_DATE };
+    if (result.outcome === "refused") {
+      ctx.audit({ ...who, action: "user.activate", outcome: "denied", details: { reason: result.reason } });
+      return { ok: false, field: "birthDate", message: ACTIVATION_LOCKED };
+    }
+    const { failedProofs, spent } = await countWrongBirthDate(ctx, token.id);
+    ctx.audit({ ...who, action: "user.activate", outcome: "denied", details: { reason: "wrong-birth-date", failedProofs, linkSpent: spent } });
+    return { ok: false, field: "birthDate", message: spent ? ACTIVATION_SPENT : result.locked ? ACTIVATION_LOCKED : WRONG_BIRTH_DATE };
   };
   return redeemToken(
     "activation",
