@@ -58,6 +58,27 @@ describe("administrators edit care teams", () => {
     expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'care_team.remove_member' AND resource_id = $1 AND details->>'userId' = $2", [teamId, clinician.id])).toHaveLength(1);
   });
 
+  it("puts each administrator's care-team change before the auditors as a privilege alert", async () => {
+    const clinician = await makeUser("clinician");
+    const mrn = `MRN-${600_000 + (process.pid % 100_000)}`;
+    const patient = await makeUser("patient", { patient: identity({ mrn }) });
+    const teamId = await createCareTeamAs(actorOf(admin), { name: teamName() });
+    await addClinician(actorOf(admin), { teamId, userId: clinician.id });
+    await assignPatientByMrn(actorOf(admin), { teamId, mrn });
+    await removeClinician(actorOf(admin), { teamId, userId: clinician.id });
+    const alerts = await adminQuery<{ kind: string; severity: string; actor_id: string; details: Record<string, string> }>(
+      "SELECT kind, severity, actor_id::text, details FROM alert WHERE details->>'teamId' = $1 ORDER BY created_at, details->>'change'",
+      [teamId],
+    );
+    expect(alerts).toEqual([
+      { kind: "privilege_change", severity: "high", actor_id: admin.id, details: { change: "care-team-clinician-added", teamId, userId: clinician.id } },
+      { kind: "privilege_change", severity: "high", actor_id: admin.id, details: { change: "care-team-patient-added", teamId, patientPseudonym: pseudonym(patient.patientId!) } },
+      { kind: "privilege_change", severity: "medium", actor_id: admin.id, details: { change: "care-team-clinician-removed", teamId, userId: clinician.id } },
+    ]);
+    // The alert names the patient by pseudonym only, like everything an administrator is shown.
+    expect(JSON.stringify(alerts)).not.toContain(patient.patientId);
+  });
+
   it("refuses a non-clinician or disabled member, a duplicate name, and an unknown MRN; nothing changes", async () => {
     const auditor = await makeUser("auditor");
     const name = teamName();

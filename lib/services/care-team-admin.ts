@@ -1,6 +1,7 @@
 import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { authorize, recordDenial } from "@/lib/access/authorize";
+import { raisePrivilegeAlert } from "@/lib/alerts/privilege";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
@@ -61,13 +62,15 @@ export async function createCareTeamAs(actor: Actor, raw: unknown): Promise<stri
 export async function addClinician(actor: Actor, raw: unknown): Promise<void> {
   await authorize(actor, "careTeams.manage");
   const { teamId, userId } = membershipSchema.parse(raw);
-  await withActor(actor, async ({ tx, audit }) => {
+  await withActor(actor, async (ctx) => {
+    const { tx, audit } = ctx;
     const [team, user] = await Promise.all([tx.careTeam.findUnique({ where: { id: teamId } }), tx.user.findUnique({ where: { id: userId } })]);
     if (!team) throw new NotFound("care team");
     if (!user || user.role !== "clinician" || user.disabledAt) throw new NotFound("clinician");
     const added = await tx.careTeamMember.createMany({ data: { teamId, userId }, skipDuplicates: true });
     if (added.count === 0) throw new Conflict("This clinician is already in the team.");
     audit({ action: "care_team.add_member", resourceType: "care_team", resourceId: teamId, details: { userId } });
+    await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-clinician-added", teamId, userId });
   });
 }
 
@@ -78,10 +81,11 @@ export async function addClinician(actor: Actor, raw: unknown): Promise<void> {
 export async function removeClinician(actor: Actor, raw: unknown): Promise<void> {
   await authorize(actor, "careTeams.manage");
   const { teamId, userId } = membershipSchema.parse(raw);
-  await withActor(actor, async ({ tx, audit }) => {
-    const removed = await tx.careTeamMember.deleteMany({ where: { teamId, userId } });
+  await withActor(actor, async (ctx) => {
+    const removed = await ctx.tx.careTeamMember.deleteMany({ where: { teamId, userId } });
     if (removed.count === 0) throw new NotFound("care team member");
-    audit({ action: "care_team.remove_member", resourceType: "care_team", resourceId: teamId, details: { userId } });
+    ctx.audit({ action: "care_team.remove_member", resourceType: "care_team", resourceId: teamId, details: { userId } });
+    await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-clinician-removed", teamId, userId });
   });
 }
 
@@ -94,7 +98,8 @@ export async function assignPatientByMrn(actor: Actor, raw: unknown): Promise<{ 
   const { teamId, mrn } = assignMrnSchema.parse(raw);
   return withSystem(
     actor.request,
-    async ({ tx, audit }) => {
+    async (ctx) => {
+      const { tx, audit } = ctx;
       const by = { actorId: actor.userId, actorRole: actor.role };
       if (!(await tx.careTeam.findUnique({ where: { id: teamId } }))) throw new NotFound("care team");
       const identity = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", mrn) }, select: { patientId: true } });
@@ -102,6 +107,8 @@ export async function assignPatientByMrn(actor: Actor, raw: unknown): Promise<{ 
       const added = await tx.careTeamPatient.createMany({ data: { teamId, patientId: identity.patientId }, skipDuplicates: true });
       if (added.count === 0) throw new Conflict("This patient is already in the team.");
       audit({ ...by, action: "care_team.assign_patient", resourceType: "care_team", resourceId: teamId, patientId: identity.patientId });
+      // An administrator could otherwise invite a clinician account for themself, add it and assign a patient.
+      await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-patient-added", teamId, patientPseudonym: pseudonym(identity.patientId) });
       return { pseudonym: pseudonym(identity.patientId) };
     },
     actor.userId,
