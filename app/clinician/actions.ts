@@ -15,6 +15,7 @@ import { contentFromForm } from "@/lib/validation/clinical-form";
 import { canonicalMrn } from "@/lib/validation/mrn";
 import { deliveryNotice } from "@/lib/mail/delivery-notice";
 import { registerAndInvitePatient } from "@/lib/services/patient-onboarding";
+import { resendPatientInvitation, withdrawPatientInvitation } from "@/lib/services/patient-invitations";
 import { assignPatientToOwnTeam } from "@/lib/services/care-team-admin";
 import { assignOwnSchema } from "@/lib/validation/care-teams";
 import { registerPatientSchema } from "@/lib/validation/patient-registration";
@@ -124,6 +125,29 @@ export async function assignToMyTeamAction(_: FormState, form: FormData): Promis
   try {
     await assignPatientToOwnTeam(actor, input.data);
     return { ok: true, message: "Added to the team." };
+  } catch (error) {
+    return formError(error);
+  }
+}
+
+/** Bound to the chart's patient; the form carries nothing else. */
+export async function resendPatientInvitationAction(patientId: string): Promise<FormState & { link?: string }> {
+  const actor = await requireActor("clinician");
+  try {
+    const sent = await resendPatientInvitation(actor, { patientId });
+    revalidatePath(`/clinician/patients/${patientId}`);
+    return deliveryNotice(sent.delivery, sent.link, "the patient");
+  } catch (error) {
+    return formError(error);
+  }
+}
+
+export async function withdrawPatientInvitationAction(patientId: string): Promise<FormState> {
+  const actor = await requireActor("clinician");
+  try {
+    await withdrawPatientInvitation(actor, { patientId });
+    revalidatePath(`/clinician/patients/${patientId}`);
+    return { ok: true, message: "Invitation withdrawn: the link no longer works. Send a new one when the patient is ready." };
   } catch (error) {
     return formError(error);
   }

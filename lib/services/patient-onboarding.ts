@@ -3,17 +3,18 @@ import { randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { authorize, recordDenial } from "@/lib/access/authorize";
 import { Conflict, InvalidInput, NotFound } from "@/lib/access/errors";
-import { issueToken, linkFor, redeemToken, type RedeemRefusal } from "@/lib/auth/account-tokens";
+import { issueToken, redeemToken, type RedeemRefusal } from "@/lib/auth/account-tokens";
 import { activationKeys, throttledCheck } from "@/lib/auth/throttle";
 import { config } from "@/lib/config";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { lockSubject } from "@/lib/db/locks";
 import type { User } from "@/lib/db/generated/client";
 import { withActor, withSystem, type ActorContext } from "@/lib/db/transaction";
-import { sendMail, type Delivery } from "@/lib/mail/send";
+import type { Delivery } from "@/lib/mail/send";
 import { patientActivationSchema, registerPatientSchema } from "@/lib/validation/patient-registration";
 import { assignPatientToTeam } from "./care-teams";
 import { withdrawnSince } from "./invitations";
+import { sendPatientInvitation } from "./patient-invitations";
 import { patientCipher } from "./patient-keys";
 import { registerPatient } from "./patients";
 import { createUser } from "./users";
@@ -48,6 +49,24 @@ async function chosenTeam(actor: Actor, teamId: string | undefined): Promise<str
   return ids[0]!;
 }
 
+/**
+ * An e-mail address already in use is answered as such: one account per address is what sign-in and password
+ * reset rest on, and the clinician, with the patient in front of them, must know to ask for another address or
+ * to look for the existing record. The answer says no more than that: not whether the account is a patient's
+ * or staff's, nor whose. What it does say is an existence answer for any address typed, so every such answer
+ * (and an MRN already taken) is audited as a denied registration naming the account or patient it hit: an
+ * auditor sees a clinician probing addresses. Recorded after the rollback, which the refusal causes.
+ */
+export const EMAIL_TAKEN = "This e-mail address is already used by a Custodia account. Ask the patient for another address, or search for them by MRN if they may be registered already.";
+
+function refuseTaken(ctx: ActorContext, actor: Actor, event: { resourceType: string; resourceId?: string; patientId?: string; details: { reason: string } }): void {
+  ctx.onRollback(() =>
+    withActor(actor, async ({ audit }) => {
+      audit({ action: "patient.register", outcome: "denied", ...event });
+    }),
+  );
+}
+
 /** "MRN-" and six digits, as the hospital writes them; one not yet taken (checked by its blind index). */
 async function freeMrn(ctx: ActorContext): Promise<string> {
   for (let attempt = 0; attempt < 20; attempt++) {
@@ -74,10 +93,14 @@ export async function registerAndInvitePatient(actor: Actor, raw: unknown): Prom
       const by = { actorId: actor.userId, actorRole: actor.role };
       // One registration at a time: "is this MRN or address free?" is checked and acted on together.
       await lockSubject(ctx.tx, "patient-registration", "all");
-      if (await ctx.tx.user.findUnique({ where: { emailBidx: blindIndex("email", input.email) }, select: { id: true } })) {
-        throw new InvalidInput("This e-mail address already has an account", { email: ["This e-mail address already has a Custodia account"] });
+      const account = await ctx.tx.user.findUnique({ where: { emailBidx: blindIndex("email", input.email) }, select: { id: true } });
+      if (account) {
+        refuseTaken(ctx, actor, { resourceType: "user", resourceId: account.id, details: { reason: "email-taken" } });
+        throw new InvalidInput("This e-mail address already has an account", { email: [EMAIL_TAKEN] });
       }
-      if (input.mrn && (await ctx.tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", input.mrn) }, select: { patientId: true } }))) {
+      const holder = input.mrn ? await ctx.tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", input.mrn) }, select: { patientId: true } }) : null;
+      if (holder) {
+        refuseTaken(ctx, actor, { resourceType: "patient", patientId: holder.patientId, details: { reason: "mrn-taken" } });
         throw new InvalidInput("This MRN is taken", { mrn: ["A patient with this MRN is already registered. Search for them instead."] });
       }
       const mrn = input.mrn ?? (await freeMrn(ctx));
@@ -99,22 +122,8 @@ export async function registerAndInvitePatient(actor: Actor, raw: unknown): Prom
     },
     actor.userId,
   );
-  const link = linkFor(`/activate/patient/${registered.token}`);
-  const delivery = await sendMail({
-    to: input.email,
-    subject: "Your Custodia patient portal",
-    text: [
-      `Hello ${input.givenName},`,
-      "",
-      "Your care team has registered you for the Custodia patient portal, where you can see your record, manage your consent and see who looked at it.",
-      "Open this link within 72 hours to set up your account. You will be asked for your date of birth and to choose a password:",
-      "",
-      link,
-      "",
-      "The link works once. If you did not expect this message, ignore it: no account is opened without you.",
-    ].join("\n"),
-  });
-  return { patientId: registered.patientId, mrn: registered.mrn, delivery, link: delivery.via === "none" ? link : null };
+  const sent = await sendPatientInvitation(input.email, input.givenName, registered.token);
+  return { patientId: registered.patientId, mrn: registered.mrn, ...sent };
 }
 
 function sameDate(a: string, b: string): boolean {
