@@ -18,7 +18,7 @@ import { registerAndInvitePatient } from "@/lib/services/patient-onboarding";
 import { resendPatientInvitation, withdrawPatientInvitation } from "@/lib/services/patient-invitations";
 import { assignPatientToOwnTeam } from "@/lib/services/care-team-admin";
 import { assignOwnSchema } from "@/lib/validation/care-teams";
-import { registerPatientSchema } from "@/lib/validation/patient-registration";
+import { patientInvitationSchema, registerPatientSchema } from "@/lib/validation/patient-registration";
 
 export interface SearchState extends FormState {
   results?: PatientSummary[];
@@ -130,23 +130,26 @@ export async function assignToMyTeamAction(_: FormState, form: FormData): Promis
   }
 }
 
-/** Bound to the chart's patient; the form carries nothing else. */
-export async function resendPatientInvitationAction(patientId: string): Promise<FormState & { link?: string }> {
+export async function resendPatientInvitationAction(_: FormState, form: FormData): Promise<FormState & { link?: string }> {
   const actor = await requireActor("clinician");
+  const input = patientInvitationSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
   try {
-    const sent = await resendPatientInvitation(actor, { patientId });
-    revalidatePath(`/clinician/patients/${patientId}`);
+    const sent = await resendPatientInvitation(actor, input.data);
+    revalidatePath(`/clinician/patients/${input.data.patientId}`);
     return deliveryNotice(sent.delivery, sent.link, "the patient");
   } catch (error) {
     return formError(error);
   }
 }
 
-export async function withdrawPatientInvitationAction(patientId: string): Promise<FormState> {
+export async function withdrawPatientInvitationAction(_: FormState, form: FormData): Promise<FormState> {
   const actor = await requireActor("clinician");
+  const input = patientInvitationSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
   try {
-    await withdrawPatientInvitation(actor, { patientId });
-    revalidatePath(`/clinician/patients/${patientId}`);
+    await withdrawPatientInvitation(actor, input.data);
+    revalidatePath(`/clinician/patients/${input.data.patientId}`);
     return { ok: true, message: "Invitation withdrawn: the link no longer works. Send a new one when the patient is ready." };
   } catch (error) {
     return formError(error);

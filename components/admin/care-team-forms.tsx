@@ -90,7 +90,7 @@ export function AssignPatientForm({ teamId, teamName }: { teamId: string; teamNa
 export function RemovePatientForm({ teamId, teamName }: { teamId: string; teamName: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction(removePatientAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Remove a patient from ${teamName}`}>
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Take a patient out of ${teamName}`}>
       <Answer state={state} />
       <input type="hidden" name="teamId" value={teamId} />
       <div className="flex flex-wrap items-end gap-2">

@@ -8,9 +8,10 @@ import { Button } from "@/components/ui/button";
 import { initialFormState, type FormState } from "@/lib/validation/form-state";
 
 function ResendForm({ patientId }: { patientId: string }) {
-  const { state, pending, formRef, onSubmit } = useFormAction<FormState & { link?: string }>(resendPatientInvitationAction.bind(null, patientId), initialFormState);
+  const { state, pending, formRef, onSubmit } = useFormAction<FormState & { link?: string }>(resendPatientInvitationAction, initialFormState);
   return (
     <form ref={formRef} onSubmit={onSubmit} className="space-y-2" aria-label="Send a new invitation">
+      <input type="hidden" name="patientId" value={patientId} />
       {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
       {state.link ? (
         <p className="break-all rounded-md border border-slate-300 bg-slate-50 p-3 font-mono" aria-label="Invitation link">
@@ -25,9 +26,10 @@ function ResendForm({ patientId }: { patientId: string }) {
 }
 
 function WithdrawForm({ patientId }: { patientId: string }) {
-  const { state, pending, formRef, onSubmit } = useFormAction(withdrawPatientInvitationAction.bind(null, patientId), initialFormState);
+  const { state, pending, formRef, onSubmit } = useFormAction(withdrawPatientInvitationAction, initialFormState);
   return (
     <form ref={formRef} onSubmit={onSubmit} className="space-y-2" aria-label="Withdraw the invitation">
+      <input type="hidden" name="patientId" value={patientId} />
       {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
       <Button type="submit" variant="danger" disabled={pending}>
         Withdraw invitation
