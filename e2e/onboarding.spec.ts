@@ -76,3 +76,71 @@ test("removing a clinician from a care team stops their access on their next req
   await clinician.reload();
   await expect(clinician.getByRole("heading", { name: "Not found" })).toBeVisible();
 });
+
+test("the care team withdraws a patient's invitation and sends a new one from the chart; the old link is dead", async ({ page: clinician, browser }) => {
+  const email = `resent.patient.${Date.now()}@custodia.test`;
+  await signIn(clinician, "clinician1@custodia.test");
+  await clinician.goto("/clinician/patients/new");
+  const form = clinician.getByRole("form", { name: "Register a patient" });
+  await form.getByLabel("Given name").fill("Rhea");
+  await form.getByLabel("Family name").fill("Resend");
+  await form.getByLabel("Date of birth").fill("1990-05-05");
+  await form.getByLabel("E-mail").fill(email);
+  await form.getByRole("button", { name: "Register and invite" }).click();
+  await expect(form.getByRole("status").filter({ hasText: "written to the development mailbox" })).toBeVisible();
+  await form.getByRole("link", { name: "Open the new patient's chart" }).click();
+
+  const card = clinician.locator("section").filter({ has: clinician.getByRole("heading", { name: "Portal invitation" }) });
+  await expect(card.getByText(/^Not activated yet\. The invitation link works until/)).toBeVisible();
+  await card.getByRole("button", { name: "Withdraw invitation" }).click();
+  await expect(card.getByText("Invitation withdrawn: the link no longer works.")).toBeVisible();
+  await expect(card.getByText(/no invitation link works/)).toBeVisible();
+
+  const patient = await freshPage(browser);
+  await patient.goto("/dev/mailbox");
+  const firstLink = (await patient.getByRole("article", { name: `Message to ${email}` }).getByRole("link", { name: /\/activate\/patient\// }).first().getAttribute("href"))!;
+
+  await card.getByRole("button", { name: "Send a new invitation" }).click();
+  await expect(card.getByText("Invitation for the patient written to the development mailbox")).toBeVisible();
+  await patient.goto(firstLink);
+  await patient.getByLabel("Your date of birth").fill("1990-05-05");
+  await patient.getByLabel("New password", { exact: true }).fill(PASSWORD);
+  await patient.getByLabel("New password again").fill(PASSWORD);
+  await patient.getByRole("button", { name: "Open my account" }).click();
+  await expect(patient.getByText(/This link is not valid any more/)).toBeVisible();
+
+  await patient.goto("/dev/mailbox");
+  const links = patient.getByRole("article", { name: `Message to ${email}` }).getByRole("link", { name: /\/activate\/patient\// });
+  await expect(links).toHaveCount(2);
+  const hrefs = await links.evaluateAll((all) => all.map((a) => a.getAttribute("href")!));
+  await patient.goto(hrefs.find((h) => h !== firstLink)!);
+  await patient.getByLabel("Your date of birth").fill("1990-05-05");
+  await patient.getByLabel("New password", { exact: true }).fill(PASSWORD);
+  await patient.getByLabel("New password again").fill(PASSWORD);
+  await patient.getByRole("button", { name: "Open my account" }).click();
+  await expect(patient).toHaveURL(/\/patient$/);
+});
+
+test("an administrator renames a team and deletes it only once it is empty, told what blocks it", async ({ page: admin }) => {
+  const team = `E2E Rename ${Date.now()}`;
+  await signIn(admin, "admin@custodia.test");
+  await admin.goto("/admin/care-teams");
+  await admin.getByRole("form", { name: "New care team" }).getByLabel("Team name").fill(team);
+  await admin.getByRole("form", { name: "New care team" }).getByRole("button", { name: "Create team" }).click();
+  let section = admin.getByRole("region", { name: team });
+  await section.getByRole("form", { name: `Add a clinician to ${team}` }).getByLabel("Clinician").selectOption({ label: "Dr. Sam South" });
+  await section.getByRole("button", { name: "Add to team" }).click();
+  await expect(section.getByText("Clinician added.")).toBeVisible();
+  await section.getByRole("button", { name: "Delete team" }).click();
+  await expect(section.getByText("This team still has 1 clinician. Remove them first, then delete the team.")).toBeVisible();
+  await section.getByRole("form", { name: "Remove Dr. Sam South" }).getByRole("button", { name: "Remove" }).click();
+  await expect(section.getByRole("form", { name: "Remove Dr. Sam South" })).toHaveCount(0);
+
+  const renamed = `${team} (renamed)`;
+  await section.getByRole("form", { name: `Rename ${team}` }).getByLabel("New name").fill(renamed);
+  await section.getByRole("form", { name: `Rename ${team}` }).getByRole("button", { name: "Rename" }).click();
+  section = admin.getByRole("region", { name: renamed });
+  await expect(section).toBeVisible();
+  await section.getByRole("button", { name: "Delete team" }).click();
+  await expect(admin.getByRole("region", { name: renamed })).toHaveCount(0);
+});

@@ -27,6 +27,8 @@ const envSchema = z.object({
   LOCKOUT_ADDRESS_MAX_FAILURES: z.coerce.number().int().positive().default(30),
   LOCKOUT_WINDOW_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   LOCKOUT_SECONDS: z.coerce.number().int().positive().default(15 * 60),
+  // A patient's invitation link is spent after this many wrong birth dates in all (lockouts only pause guessing).
+  ACTIVATION_MAX_WRONG_BIRTH_DATES: z.coerce.number().int().min(1, "ACTIVATION_MAX_WRONG_BIRTH_DATES must be at least 1").max(20, "ACTIVATION_MAX_WRONG_BIRTH_DATES must be at most 20").default(5),
   // How many reverse proxies stand between the client and server.ts; each appends one X-Forwarded-For entry.
   TRUST_PROXY: z.coerce.number().int().min(0).max(10).default(0),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -98,6 +100,8 @@ export interface Config {
   sessionIdleSeconds: number;
   sessionMaxSeconds: number;
   lockout: { accountMaxFailures: number; addressMaxFailures: number; windowSeconds: number; lockSeconds: number };
+  /** Wrong birth dates after which a patient's invitation link stops working for good. */
+  activationMaxWrongBirthDates: number;
   /** Reverse proxies in front of server.ts (0: clients connect directly). */
   trustProxyHops: number;
   port: number;
@@ -171,6 +175,7 @@ export function readConfig(source: Record<string, string | undefined> = process.
       windowSeconds: e.LOCKOUT_WINDOW_SECONDS,
       lockSeconds: e.LOCKOUT_SECONDS,
     },
+    activationMaxWrongBirthDates: e.ACTIVATION_MAX_WRONG_BIRTH_DATES,
     trustProxyHops: e.TRUST_PROXY,
     port: e.PORT,
     host: e.HOST,

@@ -120,7 +120,7 @@ export const dataMap: DataMap = dataMapSchema.parse({
     legalBasis: "contract",
     retention: "72 hours of validity at most; kept until the account is deleted",
     recipients: ["The addressee, by e-mail (the link; only its SHA-256 is stored)"],
-    columns: { id, user_id: id, purpose: plain("account"), token_hash: plain("credential"), created_at: time, expires_at: time, used_at: time, created_by: id },
+    columns: { id, user_id: id, purpose: plain("account"), token_hash: plain("credential"), created_at: time, expires_at: time, used_at: time, created_by: id, failed_proofs: plain("security-log") },
   },
   login_throttle: {
     description: "Failed sign-in counters per account and per network address",

@@ -2,7 +2,17 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { AccessDenied, Conflict, NotFound } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { getChart } from "@/lib/services/chart";
-import { addClinician, assignPatientByMrn, assignPatientToOwnTeam, createCareTeamAs, listCareTeams, removeClinician } from "@/lib/services/care-team-admin";
+import {
+  addClinician,
+  assignPatientByMrn,
+  assignPatientToOwnTeam,
+  createCareTeamAs,
+  deleteCareTeam,
+  listCareTeams,
+  removeClinician,
+  removePatientByMrn,
+  renameCareTeam,
+} from "@/lib/services/care-team-admin";
 import { listMyPatients } from "@/lib/services/patient-search";
 import { adminQuery } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
@@ -58,6 +68,27 @@ describe("administrators edit care teams", () => {
     expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'care_team.remove_member' AND resource_id = $1 AND details->>'userId' = $2", [teamId, clinician.id])).toHaveLength(1);
   });
 
+  it("puts each administrator's care-team change before the auditors as a privilege alert", async () => {
+    const clinician = await makeUser("clinician");
+    const mrn = `MRN-${600_000 + (process.pid % 100_000)}`;
+    const patient = await makeUser("patient", { patient: identity({ mrn }) });
+    const teamId = await createCareTeamAs(actorOf(admin), { name: teamName() });
+    await addClinician(actorOf(admin), { teamId, userId: clinician.id });
+    await assignPatientByMrn(actorOf(admin), { teamId, mrn });
+    await removeClinician(actorOf(admin), { teamId, userId: clinician.id });
+    const alerts = await adminQuery<{ kind: string; severity: string; actor_id: string; details: Record<string, string> }>(
+      "SELECT kind, severity, actor_id::text, details FROM alert WHERE details->>'teamId' = $1 ORDER BY created_at, details->>'change'",
+      [teamId],
+    );
+    expect(alerts).toEqual([
+      { kind: "privilege_change", severity: "high", actor_id: admin.id, details: { change: "care-team-clinician-added", teamId, userId: clinician.id } },
+      { kind: "privilege_change", severity: "high", actor_id: admin.id, details: { change: "care-team-patient-added", teamId, patientPseudonym: pseudonym(patient.patientId!) } },
+      { kind: "privilege_change", severity: "medium", actor_id: admin.id, details: { change: "care-team-clinician-removed", teamId, userId: clinician.id } },
+    ]);
+    // The alert names the patient by pseudonym only, like everything an administrator is shown.
+    expect(JSON.stringify(alerts)).not.toContain(patient.patientId);
+  });
+
   it("refuses a non-clinician or disabled member, a duplicate name, and an unknown MRN; nothing changes", async () => {
     const auditor = await makeUser("auditor");
     const name = teamName();
@@ -81,6 +112,67 @@ describe("administrators edit care teams", () => {
     await expect(listCareTeams(actorOf(await makeUser("auditor")))).rejects.toBeInstanceOf(AccessDenied);
     expect(await denials(clinician.id, "careTeams.manage")).toHaveLength(2);
     expect(await adminQuery("SELECT 1 FROM care_team_member WHERE team_id = $1", [teamId])).toHaveLength(0);
+  });
+});
+
+describe("administrators remove patients, rename and delete teams", () => {
+  const mrnFor = (offset: number) => `MRN-${String(700_000 + ((process.pid * 10 + offset) % 100_000)).padStart(6, "0")}`;
+
+  it("removes a patient by MRN: the team's clinician gets not-found on the next request; audited and alerted by pseudonym", async () => {
+    const clinician = await makeUser("clinician");
+    const mrn = mrnFor(1);
+    const patient = await makeUser("patient", { patient: identity({ mrn }) });
+    const teamId = await makeCareTeam([clinician.id], [patient.patientId!]);
+    expect((await getChart(actorOf(clinician), patient.patientId!)).identity.mrn).toBe(mrn);
+    expect(await removePatientByMrn(actorOf(admin), { teamId, mrn })).toEqual({ pseudonym: pseudonym(patient.patientId!) });
+    await expect(getChart(actorOf(clinician), patient.patientId!)).rejects.toBeInstanceOf(NotFound);
+    // Again, or an MRN nobody has: one answer, nothing changes.
+    await expect(removePatientByMrn(actorOf(admin), { teamId, mrn })).rejects.toThrow(/No patient with this MRN is in the team/);
+    await expect(removePatientByMrn(actorOf(admin), { teamId, mrn: "MRN-000001" })).rejects.toThrow(/No patient with this MRN is in the team/);
+    expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'care_team.remove_patient' AND resource_id = $1 AND actor_id = $2", [teamId, admin.id])).toHaveLength(1);
+    const alerts = await adminQuery<{ severity: string; details: Record<string, string> }>("SELECT severity, details FROM alert WHERE details->>'teamId' = $1", [teamId]);
+    expect(alerts).toEqual([{ severity: "medium", details: { change: "care-team-patient-removed", teamId, patientPseudonym: pseudonym(patient.patientId!) } }]);
+  });
+
+  it("renames a team (a taken name refused) and deletes one only when empty, saying what blocks it; each audited", async () => {
+    const clinician = await makeUser("clinician");
+    const patient = await makeUser("patient");
+    const teamId = await makeCareTeam([clinician.id], [patient.patientId!]);
+    const taken = teamName();
+    await createCareTeamAs(actorOf(admin), { name: taken });
+    await expect(renameCareTeam(actorOf(admin), { teamId, name: taken })).rejects.toThrow(/already exists/);
+    const name = teamName();
+    await renameCareTeam(actorOf(admin), { teamId, name });
+    expect((await listCareTeams(actorOf(admin))).teams.find((t) => t.id === teamId)?.name).toBe(name);
+    await expect(deleteCareTeam(actorOf(admin), { teamId })).rejects.toThrow("This team still has 1 clinician and 1 patient. Remove them first, then delete the team.");
+    await removeClinician(actorOf(admin), { teamId, userId: clinician.id });
+    await expect(deleteCareTeam(actorOf(admin), { teamId })).rejects.toThrow("This team still has 1 patient. Remove them first, then delete the team.");
+    await adminQuery("DELETE FROM care_team_patient WHERE team_id = $1", [teamId]);
+    await deleteCareTeam(actorOf(admin), { teamId });
+    expect(await adminQuery("SELECT 1 FROM care_team WHERE id = $1", [teamId])).toHaveLength(0);
+    await expect(deleteCareTeam(actorOf(admin), { teamId })).rejects.toBeInstanceOf(NotFound);
+    const events = await adminQuery<{ action: string; details: unknown }>(
+      "SELECT action, details FROM audit_event WHERE resource_id = $1 AND action IN ('care_team.rename', 'care_team.delete') ORDER BY seq",
+      [teamId],
+    );
+    expect(events).toEqual([
+      { action: "care_team.rename", details: { before: { name: expect.any(String) }, after: { name } } },
+      { action: "care_team.delete", details: { name } },
+    ]);
+  });
+
+  it("refuses clinicians who remove a patient, rename or delete a team, records each attempt, and changes nothing", async () => {
+    const clinician = await makeUser("clinician");
+    const mrn = mrnFor(2);
+    const patient = await makeUser("patient", { patient: identity({ mrn }) });
+    const teamId = await makeCareTeam([clinician.id], [patient.patientId!]);
+    const empty = await makeCareTeam([], []);
+    await expect(removePatientByMrn(actorOf(clinician), { teamId, mrn })).rejects.toBeInstanceOf(AccessDenied);
+    await expect(renameCareTeam(actorOf(clinician), { teamId, name: teamName() })).rejects.toBeInstanceOf(AccessDenied);
+    await expect(deleteCareTeam(actorOf(clinician), { teamId: empty })).rejects.toBeInstanceOf(AccessDenied);
+    expect(await denials(clinician.id, "careTeams.manage")).toHaveLength(3);
+    expect(await adminQuery("SELECT 1 FROM care_team_patient WHERE team_id = $1", [teamId])).toHaveLength(1);
+    expect(await adminQuery("SELECT 1 FROM care_team WHERE id IN ($1, $2)", [teamId, empty])).toHaveLength(2);
   });
 });
 

@@ -5,10 +5,12 @@ import { beginEnrollment, confirmEnrollment, verifySecondFactor } from "@/lib/au
 import { checkSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
 import { generate } from "otplib";
+import { pseudonym } from "@/lib/crypto/pseudonym";
 import { getChart } from "@/lib/services/chart";
 import { activateAccount } from "@/lib/services/invitations";
-import { ACTIVATION_LOCKED, activatePatientAccount, registerAndInvitePatient, WRONG_BIRTH_DATE } from "@/lib/services/patient-onboarding";
+import { ACTIVATION_SPENT, activatePatientAccount, EMAIL_TAKEN, registerAndInvitePatient, WRONG_BIRTH_DATE } from "@/lib/services/patient-onboarding";
 import { myRecord } from "@/lib/services/my-record";
+import { patientInvitationStatus, resendPatientInvitation, withdrawPatientInvitation } from "@/lib/services/patient-invitations";
 import { regenerateRecoveryCodes } from "@/lib/services/my-recovery-codes";
 import { registerPatientSchema } from "@/lib/validation/patient-registration";
 import { adminQuery } from "./helpers/db";
@@ -101,6 +103,34 @@ describe("a clinician registers a patient", () => {
     expect(registration.mrn).toBe("MRN-401277");
     const again = registerAndInvitePatient(actorOf(clinician), details(newAddress(), { mrn: "401277" }));
     await expect(again).rejects.toMatchObject({ fieldErrors: { mrn: [expect.stringMatching(/already registered/)] } });
+    const refusal = await adminQuery<{ outcome: string; patient_pseudonym: string | null }>(
+      "SELECT outcome, patient_pseudonym FROM audit_event WHERE action = 'patient.register' AND actor_id = $1 AND details->>'reason' = 'mrn-taken'",
+      [clinician.id],
+    );
+    expect(refusal).toEqual([{ outcome: "denied", patient_pseudonym: pseudonym(registration.patientId) }]);
+  });
+
+  it("answers an e-mail address already in use without saying whose, audits the refusal, writes and sends nothing", async () => {
+    const staff = await makeUser("auditor");
+    const { email, registration } = await registered();
+    const patientAccount = (await accountOf(registration.patientId)).id;
+    const count = async () => (await adminQuery<{ n: number }>("SELECT (SELECT count(*) FROM patient) + (SELECT count(*) FROM app_user) AS n"))[0]!.n;
+    const before = await count();
+    for (const taken of [email, staff.email]) {
+      await expect(registerAndInvitePatient(actorOf(clinician), details(taken))).rejects.toMatchObject({ fieldErrors: { email: [EMAIL_TAKEN] } });
+    }
+    expect(await count()).toBe(before);
+    const refusals = await adminQuery<{ outcome: string; resource_id: string; details: unknown }>(
+      "SELECT outcome, resource_id, details FROM audit_event WHERE action = 'patient.register' AND actor_id = $1 AND details->>'reason' = 'email-taken' ORDER BY seq",
+      [clinician.id],
+    );
+    expect(refusals).toEqual([
+      { outcome: "denied", resource_id: patientAccount, details: { reason: "email-taken" } },
+      { outcome: "denied", resource_id: staff.id, details: { reason: "email-taken" } },
+    ]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(smtp.to(email)).toHaveLength(1);
+    expect(smtp.to(staff.email)).toHaveLength(0);
   });
 
   it("refuses bad identity fields with plain messages and registers nothing", async () => {
@@ -193,20 +223,46 @@ describe("the patient activates with the invitation and their birth date", () =>
     expect(await activate(token)).toMatchObject({ ok: true });
   });
 
-  it("locks activation after five wrong birth dates fired in parallel; even the right one is refused then", async () => {
+  it("locks activation and spends the link after five wrong birth dates fired in parallel; even the right one is refused then", async () => {
     const { registration, token } = await registered();
     const { id } = await accountOf(registration.patientId);
     const guesses = Array.from({ length: 12 }, (_, i) => `1975-01-${String(i + 1).padStart(2, "0")}`);
     const results = await burst(`activate:${id}`, guesses.length, (i) => activate(token, guesses[i]!, PASSWORD, `198.51.100.${i + 1}`));
     const answers = results.map((r) => (r.status === "fulfilled" ? r.value : r.reason));
     expect(answers.filter((a) => a.ok)).toHaveLength(0);
-    const wrong = answers.filter((a) => a.message === WRONG_BIRTH_DATE).length;
-    expect(wrong).toBeLessThanOrEqual(4);
-    expect(answers.filter((a) => a.message === ACTIVATION_LOCKED).length).toBe(guesses.length - wrong);
-    expect(await activate(token, BIRTH, PASSWORD, "198.51.100.200")).toEqual({ ok: false, field: "birthDate", message: ACTIVATION_LOCKED });
+    expect(answers.filter((a) => a.message === WRONG_BIRTH_DATE)).toHaveLength(4);
+    expect(answers.filter((a) => a.message === ACTIVATION_SPENT)).toHaveLength(1);
+    expect(answers.filter((a) => a.message === INVALID_LINK)).toHaveLength(7);
+    expect(await activate(token, BIRTH, PASSWORD, "198.51.100.200")).toEqual({ ok: false, message: INVALID_LINK });
     expect((await accountOf(registration.patientId)).disabled_at).not.toBeNull();
     const lockouts = await adminQuery("SELECT 1 FROM audit_event WHERE action = 'auth.lockout' AND actor_id = $1 AND details->>'step' = 'activation'", [id]);
     expect(lockouts).toHaveLength(1);
+  });
+
+  it("spends the link after five wrong birth dates in all, across lockout windows, and audits every refused attempt", async () => {
+    const { registration, token } = await registered();
+    const { id } = await accountOf(registration.patientId);
+    const wrong = (day: number, ip: string) => activate(token, `1980-02-${String(day).padStart(2, "0")}`, PASSWORD, ip);
+    // Real parallel requests, without any lock held by the test: three wrong dates at once.
+    const messageOf = (a: Awaited<ReturnType<typeof activate>>) => (a.ok ? "activated" : a.message);
+    const first = (await Promise.all([1, 2, 3].map((d) => wrong(d, `192.0.2.${d}`)))).map(messageOf);
+    expect(first).toEqual(Array(3).fill(WRONG_BIRTH_DATE));
+    // The lockout window ends (its counters restart); the link's own count does not.
+    await adminQuery("DELETE FROM login_throttle WHERE key LIKE 'activate:%' OR key LIKE 'addr:192.0.2.%'");
+    const second = (await Promise.all([4, 5, 6, 7, 8].map((d) => wrong(d, `192.0.2.${d}`)))).map(messageOf);
+    expect(second.filter((m) => m === WRONG_BIRTH_DATE)).toHaveLength(1);
+    expect(second.filter((m) => m === ACTIVATION_SPENT)).toHaveLength(1);
+    expect(second.filter((m) => m === INVALID_LINK)).toHaveLength(3);
+    // The right birth date after the window: the link is spent for good, the account stays closed.
+    await adminQuery("DELETE FROM login_throttle WHERE key LIKE 'activate:%'");
+    expect(await activate(token, BIRTH, PASSWORD, "192.0.2.100")).toEqual({ ok: false, message: INVALID_LINK });
+    expect((await accountOf(registration.patientId)).disabled_at).not.toBeNull();
+    const events = await activationEvents(id);
+    expect(events.every((e) => e.outcome === "denied")).toBe(true);
+    expect(events.filter((e) => e.details.reason === "wrong-birth-date").map((e) => (e.details as { failedProofs: number }).failedProofs)).toEqual([1, 2, 3, 4, 5]);
+    expect(events.filter((e) => e.details.reason === "used")).toHaveLength(4);
+    const [tokenRow] = await adminQuery<{ failed_proofs: number; used: boolean }>("SELECT failed_proofs, used_at IS NOT NULL AS used FROM account_token WHERE user_id = $1", [id]);
+    expect(tokenRow).toEqual({ failed_proofs: 5, used: true });
   });
 
   it("refuses a tampered, expired or reused link with one message and records it", async () => {
@@ -242,6 +298,65 @@ describe("the patient activates with the invitation and their birth date", () =>
     expect(results.filter((r) => !r.ok)).toEqual(Array(3).fill({ ok: false, message: INVALID_LINK }));
     const winner = passwords[results.findIndex((r) => r.ok)]!;
     expect(await passwordSignIn({ email, password: winner, portal: "patient" }, request())).toMatchObject({ ok: true });
+  });
+});
+
+describe("the care team resends or withdraws a patient's invitation", () => {
+  /** The newest message for the address once `count` have arrived (smtp.next answers with the first). */
+  async function nthMail(email: string, count: number) {
+    for (let waited = 0; smtp.to(email).length < count; waited += 50) {
+      if (waited > 10_000) throw new Error(`no message number ${count} for ${email}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return smtp.to(email)[count - 1]!;
+  }
+  const invitationEvents = (userId: string) =>
+    adminQuery<{ action: string; actor_id: string }>("SELECT action, actor_id::text FROM audit_event WHERE action LIKE 'patient.invite_%' AND resource_id = $1 ORDER BY seq", [userId]);
+
+  it("resends: the old link is dead, even after wrong birth dates the new one activates; audited", async () => {
+    const { email, registration, token } = await registered();
+    const { id } = await accountOf(registration.patientId);
+    expect(await activate(token, "1975-06-15")).toMatchObject({ message: WRONG_BIRTH_DATE });
+    expect(await patientInvitationStatus(actorOf(clinician), registration.patientId)).toMatchObject({ state: "pending" });
+    expect(await resendPatientInvitation(actorOf(clinician), { patientId: registration.patientId })).toMatchObject({ delivery: { via: "smtp" }, link: null });
+    const fresh = tokenOf(linkIn(await nthMail(email, 2), "/activate/patient/"));
+    expect(fresh).not.toBe(token);
+    expect(await activate(token)).toEqual({ ok: false, message: INVALID_LINK });
+    expect(await activate(fresh)).toMatchObject({ ok: true, email });
+    expect(await patientInvitationStatus(actorOf(clinician), registration.patientId)).toEqual({ state: "none" });
+    expect(await invitationEvents(id)).toEqual([{ action: "patient.invite_resend", actor_id: clinician.id }]);
+  });
+
+  it("withdraws: the link is dead and the account stays closed until a resend", async () => {
+    const { email, registration, token } = await registered();
+    const { id } = await accountOf(registration.patientId);
+    await withdrawPatientInvitation(actorOf(clinician), { patientId: registration.patientId });
+    expect(await patientInvitationStatus(actorOf(clinician), registration.patientId)).toEqual({ state: "not-activated" });
+    expect(await activate(token)).toEqual({ ok: false, message: INVALID_LINK });
+    expect((await accountOf(registration.patientId)).disabled_at).not.toBeNull();
+    await resendPatientInvitation(actorOf(clinician), { patientId: registration.patientId });
+    expect(await activate(tokenOf(linkIn(await nthMail(email, 2), "/activate/patient/")))).toMatchObject({ ok: true });
+    expect((await invitationEvents(id)).map((e) => e.action)).toEqual(["patient.invite_withdraw", "patient.invite_resend"]);
+  });
+
+  it("refuses a clinician outside the team (not found) and an administrator (denied), logs both, sends nothing; an activated account has no invitation", async () => {
+    const { email, registration, token } = await registered();
+    const { id } = await accountOf(registration.patientId);
+    const admin = await makeUser("admin");
+    await expect(resendPatientInvitation(actorOf(outsider), { patientId: registration.patientId })).rejects.toBeInstanceOf(NotFound);
+    await expect(withdrawPatientInvitation(actorOf(outsider), { patientId: registration.patientId })).rejects.toBeInstanceOf(NotFound);
+    await expect(resendPatientInvitation(actorOf(admin), { patientId: registration.patientId })).rejects.toBeInstanceOf(AccessDenied);
+    const denied = await adminQuery<{ actor_id: string }>(
+      "SELECT actor_id::text FROM audit_event WHERE action = 'access.denied' AND details->>'permission' = 'patients.register' AND actor_id IN ($1, $2)",
+      [outsider.id, admin.id],
+    );
+    expect(denied.map((d) => d.actor_id).sort()).toEqual([outsider.id, outsider.id, admin.id].sort());
+    expect(await invitationEvents(id)).toEqual([]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(smtp.to(email)).toHaveLength(1);
+    // The original link was untouched by the refusals; once used, there is no invitation left to resend.
+    expect(await activate(token)).toMatchObject({ ok: true });
+    await expect(resendPatientInvitation(actorOf(clinician), { patientId: registration.patientId })).rejects.toBeInstanceOf(NotFound);
   });
 });
 

@@ -174,7 +174,7 @@ describe("staff accounts in the admin console", () => {
     expect((await userRow(patient.id)).role).toBe("patient");
   });
 
-  it("disables an account: its session is refused at once, sign-in fails; re-enabling lets it sign in again", async () => {
+  it("disables an account: its session is refused at once, sign-in fails, auditors get a privilege alert; re-enabling lets it sign in again", async () => {
     const admin = await makeUser("admin");
     const clinician = await makeUser("clinician");
     const session = await signedIn(clinician);
@@ -182,7 +182,12 @@ describe("staff accounts in the admin console", () => {
     expect(await checkSession(session, request())).toEqual({ status: "invalid", reason: "user-changed" });
     expect(await passwordSignIn({ email: clinician.email, password: PASSWORD, portal: "staff" }, request())).toEqual({ ok: false, reason: "invalid" });
     expect(await events("user.disable", clinician.id)).toEqual([expect.objectContaining({ details: { before: { status: "active" }, after: { status: "disabled" } } })]);
+    const disabledAlert = { kind: "privilege_change", severity: "medium", actor_id: admin.id, details: { change: "staff-disabled", userId: clinician.id } };
+    const alerts = () => adminQuery("SELECT kind, severity, actor_id::text, details FROM alert WHERE details->>'userId' = $1", [clinician.id]);
+    expect(await alerts()).toEqual([disabledAlert]);
     await setAccountStatus(actorOf(admin), { userId: clinician.id, status: "active" });
+    // Re-enabling a clinician grants nothing they did not have: only an administrator's return alerts.
+    expect(await alerts()).toEqual([disabledAlert]);
     expect((await checkSession(session, request())).status).toBe("invalid");
     expect((await checkSession(await signedIn(clinician), request())).status).toBe("active");
   });

@@ -15,9 +15,10 @@ import { contentFromForm } from "@/lib/validation/clinical-form";
 import { canonicalMrn } from "@/lib/validation/mrn";
 import { deliveryNotice } from "@/lib/mail/delivery-notice";
 import { registerAndInvitePatient } from "@/lib/services/patient-onboarding";
+import { resendPatientInvitation, withdrawPatientInvitation } from "@/lib/services/patient-invitations";
 import { assignPatientToOwnTeam } from "@/lib/services/care-team-admin";
 import { assignOwnSchema } from "@/lib/validation/care-teams";
-import { registerPatientSchema } from "@/lib/validation/patient-registration";
+import { patientInvitationSchema, registerPatientSchema } from "@/lib/validation/patient-registration";
 
 export interface SearchState extends FormState {
   results?: PatientSummary[];
@@ -124,6 +125,32 @@ export async function assignToMyTeamAction(_: FormState, form: FormData): Promis
   try {
     await assignPatientToOwnTeam(actor, input.data);
     return { ok: true, message: "Added to the team." };
+  } catch (error) {
+    return formError(error);
+  }
+}
+
+export async function resendPatientInvitationAction(_: FormState, form: FormData): Promise<FormState & { link?: string }> {
+  const actor = await requireActor("clinician");
+  const input = patientInvitationSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    const sent = await resendPatientInvitation(actor, input.data);
+    revalidatePath(`/clinician/patients/${input.data.patientId}`);
+    return deliveryNotice(sent.delivery, sent.link, "the patient");
+  } catch (error) {
+    return formError(error);
+  }
+}
+
+export async function withdrawPatientInvitationAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("clinician");
+  const input = patientInvitationSchema.safeParse(Object.fromEntries(form));
+  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  try {
+    await withdrawPatientInvitation(actor, input.data);
+    revalidatePath(`/clinician/patients/${input.data.patientId}`);
+    return { ok: true, message: "Invitation withdrawn: the link no longer works. Send a new one when the patient is ready." };
   } catch (error) {
     return formError(error);
   }

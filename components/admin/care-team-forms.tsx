@@ -1,6 +1,14 @@
 "use client";
 
-import { addClinicianAction, assignPatientAction, createCareTeamAction, removeClinicianAction } from "@/app/admin/care-teams/actions";
+import {
+  addClinicianAction,
+  assignPatientAction,
+  createCareTeamAction,
+  deleteCareTeamAction,
+  removeClinicianAction,
+  removePatientAction,
+  renameCareTeamAction,
+} from "@/app/admin/care-teams/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -75,6 +83,52 @@ export function AssignPatientForm({ teamId, teamName }: { teamId: string; teamNa
           Add patient
         </Button>
       </div>
+    </form>
+  );
+}
+
+export function RemovePatientForm({ teamId, teamName }: { teamId: string; teamName: string }) {
+  const { state, pending, formRef, onSubmit } = useFormAction(removePatientAction, initialFormState);
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Take a patient out of ${teamName}`}>
+      <Answer state={state} />
+      <input type="hidden" name="teamId" value={teamId} />
+      <div className="flex flex-wrap items-end gap-2">
+        <Field label="Patient MRN to remove" name="mrn" id={`remove-mrn-${teamId}`} autoComplete="off" error={state.errors?.mrn?.[0]} />
+        <Button type="submit" variant="danger" disabled={pending}>
+          Remove patient
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+export function RenameTeamForm({ teamId, teamName }: { teamId: string; teamName: string }) {
+  const { state, pending, formRef, onSubmit } = useFormAction(renameCareTeamAction, initialFormState);
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Rename ${teamName}`}>
+      <Answer state={state} />
+      <input type="hidden" name="teamId" value={teamId} />
+      <div className="flex flex-wrap items-end gap-2">
+        <Field label="New name" name="name" id={`rename-${teamId}`} autoComplete="off" error={state.errors?.name?.[0]} />
+        <Button type="submit" variant="secondary" disabled={pending}>
+          Rename
+        </Button>
+      </div>
+    </form>
+  );
+}
+
+/** Refused, with what blocks it, while the team has clinicians or patients. */
+export function DeleteTeamForm({ teamId, teamName }: { teamId: string; teamName: string }) {
+  const { state, pending, formRef, onSubmit } = useFormAction(deleteCareTeamAction, initialFormState);
+  return (
+    <form ref={formRef} onSubmit={onSubmit} className="space-y-2" aria-label={`Delete ${teamName}`}>
+      <Answer state={state} />
+      <input type="hidden" name="teamId" value={teamId} />
+      <Button type="submit" variant="danger" disabled={pending}>
+        Delete team
+      </Button>
     </form>
   );
 }

@@ -59,9 +59,9 @@ export async function redeemToken(
   stale: (user: User, issuedAt: Date) => string | null = () => null,
   /**
    * What the person must prove besides holding the link (a patient's birth date), checked before the token is
-   * spent; a refusal is returned, so the failed attempt it counted commits.
+   * spent; a refusal is returned, so the failed attempt it counted (on the throttle and on the token) commits.
    */
-  prove: (ctx: ActorContext, user: User) => Promise<RedeemRefusal | null> = async () => null,
+  prove: (ctx: ActorContext, user: User, token: { id: string; failedProofs: number }) => Promise<RedeemRefusal | null> = async () => null,
 ): Promise<Redeemed> {
   const input = setPasswordSchema.parse(raw);
   const tokenHash = hashToken(input.token);
@@ -75,13 +75,16 @@ export async function redeemToken(
       audit({ action, outcome: "denied", actorId: userId, ...(userId ? { resourceType: "user", resourceId: userId } : {}), details: { reason } });
       return { ok: false, message: INVALID_LINK };
     };
+    // Uses of one link queue here until the one before commits, so each reads the link as the last left it
+    // (a failed proof counted, or the link spent) and parallel guesses cannot share one reading.
+    await tx.$queryRaw`SELECT 1 FROM account_token WHERE token_hash = ${tokenHash} FOR UPDATE`;
     const row = await tx.accountToken.findUnique({ where: { tokenHash }, include: { user: true } });
     if (!row || row.purpose !== purpose) return refuse(row ? "wrong-purpose" : "unknown-token", row?.userId ?? null);
     if (row.usedAt) return refuse("used", row.userId);
     if (row.expiresAt <= new Date()) return refuse("expired", row.userId);
     const withdrawn = stale(row.user, row.createdAt);
     if (withdrawn) return refuse(withdrawn, row.userId);
-    const unproven = await prove(ctx, row.user);
+    const unproven = await prove(ctx, row.user, { id: row.id, failedProofs: row.failedProofs });
     if (unproven) return unproven;
     const email = openSystem(row.user.emailEnc, { table: "app_user", column: "email_enc", rowId: row.userId });
     const problem = passwordProblem(input.newPassword, { email });

@@ -1,12 +1,13 @@
 import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { authorize, recordDenial } from "@/lib/access/authorize";
+import { raisePrivilegeAlert } from "@/lib/alerts/privilege";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem } from "@/lib/crypto/secret";
 import { withActor, withSystem } from "@/lib/db/transaction";
-import { assignMrnSchema, assignOwnSchema, membershipSchema, newCareTeamSchema } from "@/lib/validation/care-teams";
+import { assignMrnSchema, assignOwnSchema, careTeamSchema, membershipSchema, newCareTeamSchema, renameCareTeamSchema } from "@/lib/validation/care-teams";
 
 export interface CareTeamView {
   id: string;
@@ -57,17 +58,55 @@ export async function createCareTeamAs(actor: Actor, raw: unknown): Promise<stri
   });
 }
 
+export async function renameCareTeam(actor: Actor, raw: unknown): Promise<void> {
+  await authorize(actor, "careTeams.manage");
+  const { teamId, name } = renameCareTeamSchema.parse(raw);
+  await withActor(actor, async ({ tx, audit }) => {
+    const team = await tx.careTeam.findUnique({ where: { id: teamId } });
+    if (!team) throw new NotFound("care team");
+    if (team.name === name) return;
+    if (await tx.careTeam.findUnique({ where: { name } })) throw new Conflict("A care team with this name already exists.");
+    await tx.careTeam.update({ where: { id: teamId }, data: { name } });
+    audit({ action: "care_team.rename", resourceType: "care_team", resourceId: teamId, details: { before: { name: team.name }, after: { name } } });
+  });
+}
+
+const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? "" : "s"}`;
+
+/**
+ * Only an empty team is deleted: deleting one with members or patients would silently take away access (the
+ * rows cascade), which must be done one removal at a time, each audited and alerted. The team row is locked
+ * first, so an addition racing the deletion either commits before the count (and blocks it) or fails after.
+ */
+export async function deleteCareTeam(actor: Actor, raw: unknown): Promise<void> {
+  await authorize(actor, "careTeams.manage");
+  const { teamId } = careTeamSchema.parse(raw);
+  await withActor(actor, async ({ tx, audit }) => {
+    const [team] = await tx.$queryRaw<{ name: string }[]>`SELECT name FROM care_team WHERE id = ${teamId}::uuid FOR UPDATE`;
+    if (!team) throw new NotFound("care team");
+    const [members, patients] = await Promise.all([tx.careTeamMember.count({ where: { teamId } }), tx.careTeamPatient.count({ where: { teamId } })]);
+    if (members + patients > 0) {
+      const blocking = [members ? plural(members, "clinician") : null, patients ? plural(patients, "patient") : null].filter(Boolean).join(" and ");
+      throw new Conflict(`This team still has ${blocking}. Remove them first, then delete the team.`);
+    }
+    await tx.careTeam.delete({ where: { id: teamId } });
+    audit({ action: "care_team.delete", resourceType: "care_team", resourceId: teamId, details: { name: team.name } });
+  });
+}
+
 /** Only an active clinician joins a care team: membership is what grants sight of the team's patients. */
 export async function addClinician(actor: Actor, raw: unknown): Promise<void> {
   await authorize(actor, "careTeams.manage");
   const { teamId, userId } = membershipSchema.parse(raw);
-  await withActor(actor, async ({ tx, audit }) => {
+  await withActor(actor, async (ctx) => {
+    const { tx, audit } = ctx;
     const [team, user] = await Promise.all([tx.careTeam.findUnique({ where: { id: teamId } }), tx.user.findUnique({ where: { id: userId } })]);
     if (!team) throw new NotFound("care team");
     if (!user || user.role !== "clinician" || user.disabledAt) throw new NotFound("clinician");
     const added = await tx.careTeamMember.createMany({ data: { teamId, userId }, skipDuplicates: true });
     if (added.count === 0) throw new Conflict("This clinician is already in the team.");
     audit({ action: "care_team.add_member", resourceType: "care_team", resourceId: teamId, details: { userId } });
+    await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-clinician-added", teamId, userId });
   });
 }
 
@@ -78,10 +117,11 @@ export async function addClinician(actor: Actor, raw: unknown): Promise<void> {
 export async function removeClinician(actor: Actor, raw: unknown): Promise<void> {
   await authorize(actor, "careTeams.manage");
   const { teamId, userId } = membershipSchema.parse(raw);
-  await withActor(actor, async ({ tx, audit }) => {
-    const removed = await tx.careTeamMember.deleteMany({ where: { teamId, userId } });
+  await withActor(actor, async (ctx) => {
+    const removed = await ctx.tx.careTeamMember.deleteMany({ where: { teamId, userId } });
     if (removed.count === 0) throw new NotFound("care team member");
-    audit({ action: "care_team.remove_member", resourceType: "care_team", resourceId: teamId, details: { userId } });
+    ctx.audit({ action: "care_team.remove_member", resourceType: "care_team", resourceId: teamId, details: { userId } });
+    await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-clinician-removed", teamId, userId });
   });
 }
 
@@ -94,7 +134,8 @@ export async function assignPatientByMrn(actor: Actor, raw: unknown): Promise<{ 
   const { teamId, mrn } = assignMrnSchema.parse(raw);
   return withSystem(
     actor.request,
-    async ({ tx, audit }) => {
+    async (ctx) => {
+      const { tx, audit } = ctx;
       const by = { actorId: actor.userId, actorRole: actor.role };
       if (!(await tx.careTeam.findUnique({ where: { id: teamId } }))) throw new NotFound("care team");
       const identity = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", mrn) }, select: { patientId: true } });
@@ -102,6 +143,32 @@ export async function assignPatientByMrn(actor: Actor, raw: unknown): Promise<{ 
       const added = await tx.careTeamPatient.createMany({ data: { teamId, patientId: identity.patientId }, skipDuplicates: true });
       if (added.count === 0) throw new Conflict("This patient is already in the team.");
       audit({ ...by, action: "care_team.assign_patient", resourceType: "care_team", resourceId: teamId, patientId: identity.patientId });
+      // An administrator could otherwise invite a clinician account for themself, add it and assign a patient.
+      await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-patient-added", teamId, patientPseudonym: pseudonym(identity.patientId) });
+      return { pseudonym: pseudonym(identity.patientId) };
+    },
+    actor.userId,
+  );
+}
+
+/**
+ * The reverse of assignPatientByMrn, by MRN for the same reason (no PHI shown). Takes effect on the team's
+ * clinicians' next request, like removing a clinician. A patient may be left in no team: registered, seen by
+ * nobody until an administrator assigns them again (or a clinician uses break-glass).
+ */
+export async function removePatientByMrn(actor: Actor, raw: unknown): Promise<{ pseudonym: string }> {
+  await authorize(actor, "careTeams.manage");
+  const { teamId, mrn } = assignMrnSchema.parse(raw);
+  return withSystem(
+    actor.request,
+    async (ctx) => {
+      const { tx, audit } = ctx;
+      if (!(await tx.careTeam.findUnique({ where: { id: teamId } }))) throw new NotFound("care team");
+      const identity = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", mrn) }, select: { patientId: true } });
+      const removed = identity ? await tx.careTeamPatient.deleteMany({ where: { teamId, patientId: identity.patientId } }) : { count: 0 };
+      if (!identity || removed.count === 0) throw new Conflict("No patient with this MRN is in the team. Check the MRN.");
+      audit({ actorId: actor.userId, actorRole: actor.role, action: "care_team.remove_patient", resourceType: "care_team", resourceId: teamId, patientId: identity.patientId });
+      await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-patient-removed", teamId, patientPseudonym: pseudonym(identity.patientId) });
       return { pseudonym: pseudonym(identity.patientId) };
     },
     actor.userId,

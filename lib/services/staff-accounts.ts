@@ -1,6 +1,7 @@
 import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
+import { raisePrivilegeAlert } from "@/lib/alerts/privilege";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { roleSchema, type Role } from "@/lib/access/roles";
 import { openSystem } from "@/lib/crypto/secret";
@@ -98,14 +99,6 @@ async function otherActiveAdmins(ctx: ActorContext, userId: string): Promise<num
   return ctx.tx.user.count({ where: { role: "admin", disabledAt: null, id: { not: userId } } });
 }
 
-/**
- * A privilege change is both audited and put before the auditors as an alert to review. createMany: an
- * administrator may insert an alert but not read one back (create would ask for the row with RETURNING).
- */
-function privilegeAlert(ctx: ActorContext, actor: Actor, details: Record<string, string>): Promise<unknown> {
-  return ctx.tx.alert.createMany({ data: { kind: "privilege_change", severity: "high", actorId: actor.userId, details: { ...details } } });
-}
-
 /** The user's sessions end at their next request: checkSession compares session_version. */
 const revokeSessions = { sessionVersion: { increment: 1 } } as const;
 
@@ -123,7 +116,7 @@ export async function changeRole(actor: Actor, raw: unknown): Promise<void> {
       resourceId: target.id,
       details: { before: { role: target.role }, after: { role: input.role } },
     });
-    await privilegeAlert(ctx, actor, { change: "role", userId: target.id, before: target.role, after: input.role });
+    await raisePrivilegeAlert(ctx, actor.userId, { change: "role", userId: target.id, before: target.role, after: input.role });
   });
 }
 
@@ -141,9 +134,12 @@ export async function setAccountStatus(actor: Actor, raw: unknown): Promise<void
       data: { disabledAt: input.status === "disabled" ? new Date() : null, ...revokeSessions },
     });
     ctx.audit({ action, resourceType: "user", resourceId: target.id, details: { before: { status: before }, after: { status: input.status } } });
-    // Giving an administrator account back its access is a privilege change like making one.
+    // Giving an administrator account back its access is a privilege change like making one; disabling any
+    // account is one too (auditors see who was shut out, and when, beside the grants).
     if (input.status === "active" && target.role === "admin") {
-      await privilegeAlert(ctx, actor, { change: "admin-enabled", userId: target.id });
+      await raisePrivilegeAlert(ctx, actor.userId, { change: "admin-enabled", userId: target.id });
+    } else if (input.status === "disabled") {
+      await raisePrivilegeAlert(ctx, actor.userId, { change: "staff-disabled", userId: target.id });
     }
   });
 }
@@ -166,6 +162,6 @@ export async function resetMfa(actor: Actor, raw: unknown): Promise<void> {
       resourceId: target.id,
       details: { before: { mfaEnrolled: target.mfaEnrolledAt !== null }, after: { mfaEnrolled: false }, reason: input.reason },
     });
-    await privilegeAlert(ctx, actor, { change: "mfa-reset", userId: target.id });
+    await raisePrivilegeAlert(ctx, actor.userId, { change: "mfa-reset", userId: target.id });
   });
 }

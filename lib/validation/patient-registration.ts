@@ -58,3 +58,6 @@ export const patientActivationSchema = z
   .object({ token: linkTokenSchema, birthDate: z.iso.date("Use the format YYYY-MM-DD"), newPassword: newPasswordSchema, confirmPassword: z.string() })
   .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The two passwords differ" });
 export type PatientActivationInput = z.input<typeof patientActivationSchema>;
+
+// Plain z.object: only the patient id; whose invitation it is, and whether it may change, the service decides.
+export const patientInvitationSchema = z.object({ patientId: z.uuid() });

@@ -4,8 +4,8 @@ import { revalidatePath } from "next/cache";
 import type { z } from "zod";
 import { requireActor } from "@/lib/auth/require-actor";
 import { formError } from "@/lib/http/errors";
-import { addClinician, assignPatientByMrn, createCareTeamAs, removeClinician } from "@/lib/services/care-team-admin";
-import { assignMrnSchema, membershipSchema, newCareTeamSchema } from "@/lib/validation/care-teams";
+import { addClinician, assignPatientByMrn, createCareTeamAs, deleteCareTeam, removeClinician, removePatientByMrn, renameCareTeam } from "@/lib/services/care-team-admin";
+import { assignMrnSchema, careTeamSchema, membershipSchema, newCareTeamSchema, renameCareTeamSchema } from "@/lib/validation/care-teams";
 import type { FormState } from "@/lib/validation/form-state";
 
 /** Each action: the admin area gate, the form's own schema (undeclared fields dropped), then the service. */
@@ -39,4 +39,19 @@ export async function removeClinicianAction(_: FormState, form: FormData): Promi
 export async function assignPatientAction(_: FormState, form: FormData): Promise<FormState> {
   const actor = await requireActor("admin");
   return run(assignMrnSchema, form, (input) => assignPatientByMrn(actor, input), (r) => `Patient ${r.pseudonym} added to the team.`);
+}
+
+export async function removePatientAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("admin");
+  return run(assignMrnSchema, form, (input) => removePatientByMrn(actor, input), (r) => `Patient ${r.pseudonym} removed from the team. The team's clinicians no longer see them from their next click.`);
+}
+
+export async function renameCareTeamAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("admin");
+  return run(renameCareTeamSchema, form, (input) => renameCareTeam(actor, input), () => "Care team renamed.");
+}
+
+export async function deleteCareTeamAction(_: FormState, form: FormData): Promise<FormState> {
+  const actor = await requireActor("admin");
+  return run(careTeamSchema, form, (input) => deleteCareTeam(actor, input), () => "Care team deleted.");
 }

@@ -1,4 +1,4 @@
-import { AddClinicianForm, AssignPatientForm, NewCareTeamForm, RemoveClinicianForm } from "@/components/admin/care-team-forms";
+import { AddClinicianForm, AssignPatientForm, NewCareTeamForm, RemoveClinicianForm, RemovePatientForm, RenameTeamForm, DeleteTeamForm } from "@/components/admin/care-team-forms";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { requireActor } from "@/lib/auth/require-actor";
@@ -38,6 +38,11 @@ export default async function CareTeamsPage() {
             />
             <AddClinicianForm teamId={team.id} teamName={team.name} choices={clinicians.filter((c) => !team.members.some((m) => m.userId === c.id))} />
             <AssignPatientForm teamId={team.id} teamName={team.name} />
+            {team.patientCount > 0 ? <RemovePatientForm teamId={team.id} teamName={team.name} /> : null}
+            <div className="flex flex-wrap items-end gap-4">
+              <RenameTeamForm teamId={team.id} teamName={team.name} />
+              <DeleteTeamForm teamId={team.id} teamName={team.name} />
+            </div>
           </section>
         </Card>
       ))}

@@ -5,6 +5,7 @@ import { EntryList } from "@/components/clinician/entry-list";
 import { Sparkline } from "@/components/clinician/sparkline";
 import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
+import { LocalTime } from "@/components/ui/local-time";
 import { TooManyRequests } from "@/lib/access/errors";
 import { requireActor } from "@/lib/auth/require-actor";
 import { groupChart } from "@/lib/clinical/chart-groups";
@@ -12,6 +13,8 @@ import { describeError, pageError } from "@/lib/http/errors";
 import { getChart, type Chart } from "@/lib/services/chart";
 import { myCareTeams } from "@/lib/services/care-teams";
 import { AssignToMyTeamForm } from "@/components/clinician/assign-team-form";
+import { PatientInvitationCard } from "@/components/clinician/patient-invitation-card";
+import { patientInvitationStatus, type PatientInvitationStatus } from "@/lib/services/patient-invitations";
 import { addRecordAction } from "../../actions";
 
 export const metadata = { title: "Patient chart" };
@@ -30,6 +33,8 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
   const groups = groupChart(chart.entries);
   const shared = { patientId: identity.patientId, authors: chart.authors };
   const teams = chart.breakGlassUntil ? [] : await myCareTeams(actor);
+  // Under break-glass the patient is not the clinician's to invite: the card is for their care team.
+  const invitation: PatientInvitationStatus = chart.breakGlassUntil ? { state: "none" } : await patientInvitationStatus(actor, identity.patientId);
   return (
     <div className="space-y-6">
       {chart.breakGlassUntil ? <BreakGlassBanner until={chart.breakGlassUntil} /> : null}
@@ -50,6 +55,22 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
           <dd>{identity.address ?? "—"}</dd>
         </dl>
       </Card>
+      {invitation.state !== "none" ? (
+        <Card title="Portal invitation">
+          <PatientInvitationCard
+            patientId={identity.patientId}
+            status={
+              invitation.state === "pending" ? (
+                <>
+                  Not activated yet. The invitation link works until <LocalTime iso={invitation.until.toISOString()} />.
+                </>
+              ) : (
+                "Not activated, and no invitation link works (withdrawn, expired, or spent after wrong birth dates)."
+              )
+            }
+          />
+        </Card>
+      ) : null}
       {teams.length > 1 ? (
         <Card title="Care teams">
           <AssignToMyTeamForm patientId={identity.patientId} teams={teams} />

@@ -1,0 +1,104 @@
+import "server-only";
+import type { Actor } from "@/lib/access/actor";
+import { authorize, recordDenial } from "@/lib/access/authorize";
+import { NotFound } from "@/lib/access/errors";
+import { issueToken, linkFor } from "@/lib/auth/account-tokens";
+import { openSystem } from "@/lib/crypto/secret";
+import { lockSubject } from "@/lib/db/locks";
+import type { User } from "@/lib/db/generated/client";
+import { withActor, withSystem, type ActorContext } from "@/lib/db/transaction";
+import { sendMail, type Delivery } from "@/lib/mail/send";
+import { patientInvitationSchema } from "@/lib/validation/patient-registration";
+
+export interface PatientInvitationSent {
+  delivery: Delivery;
+  /** Set only when no message could be sent (production without SMTP_URL): shown to the clinician once. */
+  link: string | null;
+}
+
+export async function sendPatientInvitation(to: string, name: string, token: string): Promise<PatientInvitationSent> {
+  const link = linkFor(`/activate/patient/${token}`);
+  const delivery = await sendMail({
+    to,
+    subject: "Your Custodia patient portal",
+    text: [
+      `Hello ${name},`,
+      "",
+      "Your care team has registered you for the Custodia patient portal, where you can see your record, manage your consent and see who looked at it.",
+      "Open this link within 72 hours to set up your account. You will be asked for your date of birth and to choose a password:",
+      "",
+      link,
+      "",
+      "The link works once. If you did not expect this message, ignore it: no account is opened without you.",
+    ].join("\n"),
+  });
+  return { delivery, link: delivery.via === "none" ? link : null };
+}
+
+/**
+ * Resending or withdrawing is for the patient's own care team, who registered them and whom the patient asks
+ * (the activation page sends them there); a clinician outside the team gets "not found", logged, like any record
+ * out of scope. Only for an account never activated: disabled since registration and never signed in.
+ */
+async function onMyTeam(actor: Actor, patientId: string): Promise<void> {
+  await authorize(actor, "patients.register");
+  // RLS shows a clinician the care-team rows of their own teams only (break-glass does not count).
+  const seen = await withActor(actor, ({ tx }) => tx.careTeamPatient.findFirst({ where: { patientId }, select: { teamId: true } }));
+  if (!seen) {
+    await recordDenial(actor, "patients.register", { resourceType: "patient", patientId });
+    throw new NotFound("patient");
+  }
+}
+
+async function changePatientInvitation<T>(actor: Actor, raw: unknown, action: string, work: (ctx: ActorContext, user: User) => Promise<T>): Promise<T> {
+  const { patientId } = patientInvitationSchema.parse(raw);
+  await onMyTeam(actor, patientId);
+  return withSystem(
+    actor.request,
+    async (ctx) => {
+      await lockSubject(ctx.tx, "patient-invitation", patientId);
+      const user = await ctx.tx.user.findFirst({ where: { patientId, role: "patient" } });
+      const signedIn = user ? await ctx.tx.authSession.count({ where: { userId: user.id } }) : 0;
+      if (!user || !user.disabledAt || signedIn > 0) throw new NotFound("invitation");
+      const result = await work(ctx, user);
+      ctx.audit({ actorId: actor.userId, actorRole: actor.role, action, resourceType: "user", resourceId: user.id, patientId });
+      return result;
+    },
+    actor.userId,
+  );
+}
+
+/** A new link, and the old one stops working (issueToken spends it), whatever its failed birth dates. */
+export async function resendPatientInvitation(actor: Actor, raw: unknown): Promise<PatientInvitationSent> {
+  const { user, token } = await changePatientInvitation(actor, raw, "patient.invite_resend", async ({ tx }, user) => {
+    // Stamped like a new invitation, so the new link is not taken for one withdrawn by a later disabling.
+    await tx.$executeRaw`UPDATE app_user SET disabled_at = now() WHERE id = ${user.id}::uuid`;
+    return { user, token: await issueToken(tx, user.id, "activation", actor.userId) };
+  });
+  const at = (column: string) => ({ table: "app_user", column, rowId: user.id });
+  return sendPatientInvitation(openSystem(user.emailEnc, at("email_enc")), openSystem(user.displayNameEnc, at("display_name_enc")), token);
+}
+
+/** The link stops working; the account stays closed until a resend. */
+export async function withdrawPatientInvitation(actor: Actor, raw: unknown): Promise<void> {
+  await changePatientInvitation(actor, raw, "patient.invite_withdraw", async ({ tx }, user) => {
+    await tx.accountToken.updateMany({ where: { userId: user.id, purpose: "activation", usedAt: null }, data: { usedAt: new Date() } });
+  });
+}
+
+export type PatientInvitationStatus = { state: "pending"; until: Date } | { state: "not-activated" } | { state: "none" };
+
+/** For the chart: whether the patient's portal invitation is open, spent or withdrawn, or not applicable. */
+export async function patientInvitationStatus(actor: Actor, patientId: string): Promise<PatientInvitationStatus> {
+  await onMyTeam(actor, patientId);
+  return withSystem(
+    actor.request,
+    async ({ tx }) => {
+      const user = await tx.user.findFirst({ where: { patientId, role: "patient" } });
+      if (!user || !user.disabledAt || (await tx.authSession.count({ where: { userId: user.id } })) > 0) return { state: "none" } as const;
+      const open = await tx.accountToken.findFirst({ where: { userId: user.id, purpose: "activation", usedAt: null, expiresAt: { gt: new Date() } } });
+      return open ? ({ state: "pending", until: open.expiresAt } as const) : ({ state: "not-activated" } as const);
+    },
+    actor.userId,
+  );
+}
