@@ -1,6 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { strFromU8, unzipSync } from "fflate";
+import { DEMO_PASSWORD } from "../lib/demo/accounts";
 import { signIn } from "./support/auth";
 
 const mrnOf = (n: number) => `MRN-${String(100_000 + n * 7919).slice(-6)}`;
@@ -11,6 +12,29 @@ async function download(page: Page, name: string | RegExp): Promise<Buffer> {
   const stream = await (await pending).createReadStream();
   return Buffer.concat(await stream.toArray());
 }
+
+/** The erasure form, filled as a patient would: the box ticked or not, a password typed. */
+async function eraseWith(page: Page, { confirm, password }: { confirm: boolean; password: string }) {
+  await page.getByLabel("What would you like?").selectOption("erasure");
+  await page.getByLabel("I understand that my details and my record will be erased").setChecked(confirm);
+  await page.getByLabel("Your password").fill(password);
+  await page.getByRole("button", { name: "Erase my data" }).click();
+}
+
+test("erasure asks for the ticked confirmation and the password again: a wrong password is refused and nothing is requested", async ({ page }) => {
+  await signIn(page, "patient13@custodia.test");
+  await page.getByRole("link", { name: "Requests", exact: true }).click();
+  await eraseWith(page, { confirm: false, password: DEMO_PASSWORD });
+  await expect(page.getByText("Tick the box to confirm you understand your data will be erased")).toBeVisible();
+  await eraseWith(page, { confirm: true, password: "not my password" });
+  await expect(page.locator("#field-password-error")).toHaveText("That password is not correct. Nothing has been changed.");
+  await expect(page.getByLabel("Your password")).toBeFocused();
+  await page.reload();
+  await expect(page.getByRole("listitem", { name: "erasure request" })).toHaveCount(0);
+  // Still signed in, record still there: nothing was changed.
+  await page.getByRole("link", { name: "My record", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+});
 
 test("a patient manages consent, downloads all their data, and sees who accessed the record", async ({ page, browser }) => {
   // A clinician of North Clinic opens patient 11's chart first.
@@ -94,14 +118,13 @@ test("a rectification with markup is refused, a valid one is applied and listed;
   const mrn = (await page.locator("dt:has-text('MRN') + dd").innerText()).trim();
 
   await page.getByRole("link", { name: "Requests", exact: true }).click();
-  await page.getByLabel("What would you like?").selectOption("erasure");
-  await page.getByRole("button", { name: "Send request" }).click();
+  await eraseWith(page, { confirm: true, password: DEMO_PASSWORD });
   const newestErasure = page.getByRole("listitem", { name: "erasure request" }).first();
+  await expect(page.getByText("Your erasure is scheduled. You can still cancel it below until it runs.")).toBeVisible();
   await expect(newestErasure).toContainText("Erase my data — scheduled");
   await newestErasure.getByRole("button", { name: "Cancel this request" }).click();
   await expect(newestErasure).toContainText("Erase my data — cancelled");
-  await page.getByLabel("What would you like?").selectOption("erasure");
-  await page.getByRole("button", { name: "Send request" }).click();
+  await eraseWith(page, { confirm: true, password: DEMO_PASSWORD });
   await expect(page.getByRole("listitem", { name: "erasure request" })).toHaveCount(2);
   await expect(newestErasure).toContainText("Erase my data — scheduled");
 

@@ -1,8 +1,8 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { verifyNowAction } from "@/app/auditor/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { IntegrityStatus } from "@/lib/services/audit-integrity";
 import { initialFormState } from "@/lib/validation/form-state";
@@ -33,7 +33,7 @@ export function IntegrityPanel({ status }: { status: IntegrityStatus }) {
           {pending ? "Verifying the whole log…" : "Verify now"}
         </Button>
       </form>
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
     </div>
   );
 }

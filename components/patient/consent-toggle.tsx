@@ -1,8 +1,8 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { changeConsentAction } from "@/app/patient/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import type { ConsentState } from "@/lib/services/consent";
 import { initialFormState } from "@/lib/validation/form-state";
@@ -25,7 +25,7 @@ export function ConsentToggle({ consent }: { consent: ConsentState }) {
           <span className="sr-only"> for {consent.title}</span>
         </Button>
       </div>
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
     </form>
   );
 }

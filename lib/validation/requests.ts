@@ -44,6 +44,14 @@ export const newRequestSchema = z.discriminatedUnion("kind", [
   }),
 ]);
 
+/** What the patient is told once a request is in, by kind. */
+export const requestReceived: Record<NewRequest["kind"], string> = {
+  rectification: "Your correction has been checked and made to your record.",
+  restriction: "Your request has been received.",
+  objection: "Your request has been received.",
+  erasure: "Your erasure is scheduled. You can still cancel it below until it runs.",
+};
+
 export const requestIdSchema = z.object({ requestId: z.uuid() });
 
 export const decisionSchema = z.object({
