@@ -51,8 +51,17 @@ test("a patient manages consent, downloads all their data, and sees who accessed
   const research = page.getByRole("form", { name: "Medical research" });
   await research.getByRole("button", { name: /Give consent/ }).click();
   await expect(research.getByText("Status: given")).toBeVisible();
+  // Before a withdrawal the page says what it changes, and asks; keeping it changes nothing.
   await research.getByRole("button", { name: /Withdraw consent/ }).click();
+  await expect(research.getByText("left out of every new research dataset")).toBeVisible();
+  await expect(research.getByText("Withdraw your consent for medical research?")).toBeFocused();
+  await research.getByRole("button", { name: "Keep my consent" }).click();
+  await expect(research.getByText("Status: given")).toBeVisible();
+  await research.getByRole("button", { name: /Withdraw consent/ }).click();
+  await research.getByRole("button", { name: "Yes, withdraw consent" }).click();
   await expect(research.getByText("Status: not given")).toBeVisible();
+  await expect(research.locator(":focus")).toContainText("Consent withdrawn.");
+  await expect(page.getByRole("form", { name: "Treatment" })).toContainText("your care does not depend on this consent");
   const history = page.getByRole("table", { name: /consent decision/ }).getByRole("row");
   await expect(history).toHaveCount(3);
   await expect(history.nth(1)).toContainText("withdrawn");
