@@ -73,6 +73,8 @@ test("a patient manages consent, downloads all their data, and sees who accessed
 
   await page.getByRole("link", { name: "Download my data" }).click();
   const json = JSON.parse((await download(page, "JSON (one file)")).toString("utf8"));
+  // Progress is shown while it streams, then what arrived; focus is on that status line.
+  await expect(page.getByText(/^JSON \(one file\): ready \(\d+ kB\)/)).toBeVisible();
   expect(`${json.identity.givenName} ${json.identity.familyName}`).toBe(name);
   expect(json.records.length).toBeGreaterThan(0);
   const fhir = JSON.parse((await download(page, /FHIR R4 Bundle/)).toString("utf8"));
@@ -80,9 +82,9 @@ test("a patient manages consent, downloads all their data, and sees who accessed
   const patients = fhir.entry.filter((e: { resource: { resourceType: string } }) => e.resource.resourceType === "Patient");
   expect(patients).toHaveLength(1);
   expect(patients[0].resource.identifier[0].value).toBe(mrn);
-  const zip = unzipSync(new Uint8Array(await download(page, /CSV/)));
-  expect(strFromU8(zip["identity.csv"]!)).toContain(mrn);
-  expect(Object.keys(zip)).toContain("observations.csv");
+  const zip = unzipSync(new Uint8Array(await download(page, /Spreadsheets/)));
+  expect(strFromU8(zip["Your details.csv"]!)).toContain(mrn);
+  expect(Object.keys(zip)).toContain("Measurements and test results.csv");
   // Nobody else's identifiers in any of the three (the seed's MRNs are predictable).
   const everything = JSON.stringify(json) + JSON.stringify(fhir) + Object.values(zip).map((file) => strFromU8(file)).join("");
   for (let n = 1; n <= 50; n++) if (n !== 11) expect(everything).not.toContain(mrnOf(n));
