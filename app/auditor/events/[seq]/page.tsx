@@ -1,3 +1,4 @@
+import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { actorWords } from "@/components/auditor/actor-words";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
@@ -27,6 +28,7 @@ export default async function AuditEventPage({ params }: PageProps<"/auditor/eve
   ];
   return (
     <div className="space-y-6">
+      <Breadcrumbs trail={[{ href: "/auditor/events", label: "Events" }]} current={`Event ${event.seq}`} />
       <h1 className="text-2xl font-bold">Event {event.seq}</h1>
       <Card>
         <dl className="grid grid-cols-[12rem_1fr] gap-y-1 text-sm">
