@@ -1,3 +1,4 @@
+import { LocalTime } from "@/components/ui/local-time";
 import type { ReactNode } from "react";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
@@ -23,7 +24,7 @@ function Fact({ term, children }: { term: string; children: React.ReactNode }) {
 
 function timeLeft(t: TaskView) {
   if (t.status === "open") return <Countdown dueAt={t.dueAt} initial={t.left} />;
-  if (t.status === "done") return `sent ${t.completedAt!.replace("T", " ").slice(0, 16)} UTC`;
+  if (t.status === "done") return <>sent <LocalTime iso={t.completedAt!} /></>;
   return "—";
 }
 

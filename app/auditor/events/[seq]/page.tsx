@@ -1,3 +1,5 @@
+import type { ReactNode } from "react";
+import { LocalTime } from "@/components/ui/local-time";
 import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { actorWords } from "@/components/auditor/actor-words";
 import { Card } from "@/components/ui/card";
@@ -11,9 +13,9 @@ export default async function AuditEventPage({ params }: PageProps<"/auditor/eve
   const actor = await requireActor("auditor");
   const { seq } = await params;
   const event = await auditEventBySeq(actor, seq).catch(pageError);
-  const rows: [string, string][] = [
+  const rows: [string, ReactNode][] = [
     ["Sequence", event.seq],
-    ["Time (UTC)", event.occurredAt],
+    ["Time", <LocalTime key="time" iso={event.occurredAt} seconds />],
     ["Who", actorWords(event)],
     ["Account id", event.actorId ?? "—"],
     ["Action", event.action],
