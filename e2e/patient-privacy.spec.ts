@@ -22,7 +22,7 @@ async function eraseWith(page: Page, { confirm, password }: { confirm: boolean; 
 }
 
 test("erasure asks for the ticked confirmation and the password again: a wrong password is refused and nothing is requested", async ({ page }) => {
-  await signIn(page, "patient13@custodia.test");
+  await signIn(page, "patient21@custodia.test");
   await page.getByRole("link", { name: "Requests", exact: true }).click();
   await eraseWith(page, { confirm: false, password: DEMO_PASSWORD });
   await expect(page.getByText("Tick the box to confirm you understand your data will be erased")).toBeVisible();
