@@ -1,6 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { strFromU8, unzipSync } from "fflate";
+import { DEMO_PASSWORD } from "../lib/demo/accounts";
 import { signIn } from "./support/auth";
 
 const mrnOf = (n: number) => `MRN-${String(100_000 + n * 7919).slice(-6)}`;
@@ -11,6 +12,29 @@ async function download(page: Page, name: string | RegExp): Promise<Buffer> {
   const stream = await (await pending).createReadStream();
   return Buffer.concat(await stream.toArray());
 }
+
+/** The erasure form, filled as a patient would: the box ticked or not, a password typed. */
+async function eraseWith(page: Page, { confirm, password }: { confirm: boolean; password: string }) {
+  await page.getByLabel("What would you like?").selectOption("erasure");
+  await page.getByLabel("I understand that my details and my record will be erased").setChecked(confirm);
+  await page.getByLabel("Your password").fill(password);
+  await page.getByRole("button", { name: "Erase my data" }).click();
+}
+
+test("erasure asks for the ticked confirmation and the password again: a wrong password is refused and nothing is requested", async ({ page }) => {
+  await signIn(page, "patient21@custodia.test");
+  await page.getByRole("link", { name: "Requests", exact: true }).click();
+  await eraseWith(page, { confirm: false, password: DEMO_PASSWORD });
+  await expect(page.getByText("Tick the box to confirm you understand your data will be erased")).toBeVisible();
+  await eraseWith(page, { confirm: true, password: "not my password" });
+  await expect(page.locator("#field-password-error")).toHaveText("That password is not correct. Nothing has been changed.");
+  await expect(page.getByLabel("Your password")).toBeFocused();
+  await page.reload();
+  await expect(page.getByRole("listitem", { name: "erasure request" })).toHaveCount(0);
+  // Still signed in, record still there: nothing was changed.
+  await page.getByRole("link", { name: "My record", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+});
 
 test("a patient manages consent, downloads all their data, and sees who accessed the record", async ({ page, browser }) => {
   // A clinician of North Clinic opens patient 11's chart first.
@@ -27,8 +51,17 @@ test("a patient manages consent, downloads all their data, and sees who accessed
   const research = page.getByRole("form", { name: "Medical research" });
   await research.getByRole("button", { name: /Give consent/ }).click();
   await expect(research.getByText("Status: given")).toBeVisible();
+  // Before a withdrawal the page says what it changes, and asks; keeping it changes nothing.
   await research.getByRole("button", { name: /Withdraw consent/ }).click();
+  await expect(research.getByText("left out of every new research dataset")).toBeVisible();
+  await expect(research.getByText("Withdraw your consent for medical research?")).toBeFocused();
+  await research.getByRole("button", { name: "Keep my consent" }).click();
+  await expect(research.getByText("Status: given")).toBeVisible();
+  await research.getByRole("button", { name: /Withdraw consent/ }).click();
+  await research.getByRole("button", { name: "Yes, withdraw consent" }).click();
   await expect(research.getByText("Status: not given")).toBeVisible();
+  await expect(research.locator(":focus")).toContainText("Consent withdrawn.");
+  await expect(page.getByText(/your care does not depend on this consent/)).toBeVisible();
   const history = page.getByRole("table", { name: /consent decision/ }).getByRole("row");
   await expect(history).toHaveCount(3);
   await expect(history.nth(1)).toContainText("withdrawn");
@@ -40,6 +73,8 @@ test("a patient manages consent, downloads all their data, and sees who accessed
 
   await page.getByRole("link", { name: "Download my data" }).click();
   const json = JSON.parse((await download(page, "JSON (one file)")).toString("utf8"));
+  // Progress is shown while it streams, then what arrived; focus is on that status line.
+  await expect(page.getByText(/^JSON \(one file\): ready \(\d+ kB\)/)).toBeVisible();
   expect(`${json.identity.givenName} ${json.identity.familyName}`).toBe(name);
   expect(json.records.length).toBeGreaterThan(0);
   const fhir = JSON.parse((await download(page, /FHIR R4 Bundle/)).toString("utf8"));
@@ -47,9 +82,9 @@ test("a patient manages consent, downloads all their data, and sees who accessed
   const patients = fhir.entry.filter((e: { resource: { resourceType: string } }) => e.resource.resourceType === "Patient");
   expect(patients).toHaveLength(1);
   expect(patients[0].resource.identifier[0].value).toBe(mrn);
-  const zip = unzipSync(new Uint8Array(await download(page, /CSV/)));
-  expect(strFromU8(zip["identity.csv"]!)).toContain(mrn);
-  expect(Object.keys(zip)).toContain("observations.csv");
+  const zip = unzipSync(new Uint8Array(await download(page, /Spreadsheets/)));
+  expect(strFromU8(zip["Your details.csv"]!)).toContain(mrn);
+  expect(Object.keys(zip)).toContain("Measurements and test results.csv");
   // Nobody else's identifiers in any of the three (the seed's MRNs are predictable).
   const everything = JSON.stringify(json) + JSON.stringify(fhir) + Object.values(zip).map((file) => strFromU8(file)).join("");
   for (let n = 1; n <= 50; n++) if (n !== 11) expect(everything).not.toContain(mrnOf(n));
@@ -94,14 +129,13 @@ test("a rectification with markup is refused, a valid one is applied and listed;
   const mrn = (await page.locator("dt:has-text('MRN') + dd").innerText()).trim();
 
   await page.getByRole("link", { name: "Requests", exact: true }).click();
-  await page.getByLabel("What would you like?").selectOption("erasure");
-  await page.getByRole("button", { name: "Send request" }).click();
+  await eraseWith(page, { confirm: true, password: DEMO_PASSWORD });
   const newestErasure = page.getByRole("listitem", { name: "erasure request" }).first();
+  await expect(page.getByText("Your erasure is scheduled. You can still cancel it below until it runs.")).toBeVisible();
   await expect(newestErasure).toContainText("Erase my data — scheduled");
   await newestErasure.getByRole("button", { name: "Cancel this request" }).click();
   await expect(newestErasure).toContainText("Erase my data — cancelled");
-  await page.getByLabel("What would you like?").selectOption("erasure");
-  await page.getByRole("button", { name: "Send request" }).click();
+  await eraseWith(page, { confirm: true, password: DEMO_PASSWORD });
   await expect(page.getByRole("listitem", { name: "erasure request" })).toHaveCount(2);
   await expect(newestErasure).toContainText("Erase my data — scheduled");
 

@@ -8,7 +8,7 @@ import { submitRequest } from "@/lib/services/data-requests";
 import { processDueErasures } from "@/lib/services/erasure";
 import { wrongCodes } from "./helpers/concurrency";
 import { adminQuery } from "./helpers/db";
-import { actorOf, makeUser, PASSWORD, request } from "./helpers/fixtures";
+import { actorOf, confirmedErasure, makeUser, PASSWORD, request } from "./helpers/fixtures";
 
 async function events(actorId: string | null, action: string) {
   return adminQuery<{ outcome: string; details: Record<string, unknown> }>(
@@ -79,7 +79,7 @@ describe("password sign-in", () => {
     const user = await makeUser("patient");
     const before = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request());
     if (!before.ok) throw new Error("sign-in failed");
-    await submitRequest(actorOf(user), { kind: "erasure" });
+    await submitRequest(actorOf(user), { ...confirmedErasure });
     expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(1);
 
     expect((await checkSession(before.sessionId, request())).status).toBe("invalid");

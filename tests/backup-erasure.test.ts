@@ -20,7 +20,7 @@ import { processDueErasures, replayErasureLedger } from "@/lib/services/erasure"
 import { readLedgerFile } from "@/lib/services/erasure-ledger";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { adminQuery, freshEmptyDatabase, isEmbedded, withAdminClient, type EmptyDatabase } from "./helpers/db";
-import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
+import { actorOf, confirmedErasure, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 
 // The key window of docs/decisions/0013, two seconds here instead of seven days.
 const WINDOW_SECONDS = 2;
@@ -110,7 +110,7 @@ describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/dec
     }
     [{ dek_wrapped: oldWrapped }] = (await adminQuery<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient_key WHERE patient_id = $1", [erased.patientId])) as [{ dek_wrapped: string }];
     before = await createBackup();
-    await submitRequest(actorOf(erased), { kind: "erasure" });
+    await submitRequest(actorOf(erased), confirmedErasure);
     expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(1);
     // The window passes; the next daily backup prunes the key backups older than it.
     await new Promise((resolve) => setTimeout(resolve, (WINDOW_SECONDS + 1) * 1000));
@@ -196,7 +196,7 @@ describe.skipIf(isEmbedded())("the erasure ledger: the database's copy is the tr
   it("a failed file write during an erasure is retried from the database; the patient stays erased after restore + replay", async () => {
     const patient = await makeUser("patient", { patient: identity({ givenName: "Qledgergiven", familyName: "Ledger" }) });
     const before = await createBackup();
-    await submitRequest(actorOf(patient), { kind: "erasure" });
+    await submitRequest(actorOf(patient), confirmedErasure);
     // The erasure commits although the file cannot be written.
     expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(1);
     expect(existsSync(join(blocker, "erasure-ledger.jsonl"))).toBe(false);

@@ -20,7 +20,7 @@ import { myRecord } from "@/lib/services/my-record";
 import { listMyPatients, searchPatients } from "@/lib/services/patient-search";
 import { decideRequest, extendRequest } from "@/lib/services/request-decisions";
 import { adminQuery, freshEmptyDatabase, sqlDump, withAdminClient } from "./helpers/db";
-import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
+import { actorOf, confirmedErasure, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 
 vi.hoisted(() => {
   process.env.CUSTODIA_ERASURE_LEDGER = `${process.env.TMPDIR ?? "/tmp"}/custodia-residue-ledger-${process.pid}-${Date.now()}.jsonl`;
@@ -137,7 +137,7 @@ describe("erasure leaves no residue", () => {
   it("clears the request's reasons, the break-glass reason and its review; the patient id survives only with the retained records", async () => {
     const p = await patientInCare("RESID-200");
     const grantId = await reviewedBreakGlass("RESID-200", markers.breakGlass, markers.review);
-    const requestId = await submitRequest(actorOf(p), { kind: "erasure", reason: markers.erasure });
+    const requestId = await submitRequest(actorOf(p), { ...confirmedErasure, reason: markers.erasure });
     await extendRequest(actorOf(admin), { requestId, reason: markers.extension });
     await decideRequest(actorOf(admin), { requestId, decision: "approve", reason: markers.decision });
     // Before: the auditor reads the reason, and the free text opens with the keys (the test can see it).
@@ -168,7 +168,7 @@ describe("erasure leaves no residue", () => {
   it("erasing a patient whose break-glass use was reviewed can be purged when retention ends", async () => {
     const p = await patientInCare("RESID-300");
     const grantId = await reviewedBreakGlass("RESID-300", "Collapsed in the waiting room", "Justified, see triage note");
-    await submitRequest(actorOf(p), { kind: "erasure" });
+    await submitRequest(actorOf(p), { ...confirmedErasure });
     await processDueErasures(noRequest, LATER());
     expect((await purgeExpiredRetention(noRequest, AFTER_RETENTION())).purged).toBeGreaterThanOrEqual(1);
     expect(await adminQuery("SELECT 1 FROM patient WHERE id = $1", [p.patientId])).toEqual([]);

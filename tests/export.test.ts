@@ -80,13 +80,48 @@ describe("patient data export", () => {
   it("CSV is a zip of one file per category, with formulas neutralised", async () => {
     const files = unzipSync(new Uint8Array(await exported(alice, "csv")));
     expect(Object.keys(files).sort()).toEqual(
-      ["access-log.csv", "allergys.csv", "consent.csv", "encounters.csv", "identity.csv", "notes.csv", "observations.csv", "prescriptions.csv", "requests.csv"].sort(),
+      [
+        "About this download (read me first).html",
+        "Allergies.csv",
+        "Consent history.csv",
+        "Measurements and test results.csv",
+        "Medications.csv",
+        "Notes.csv",
+        "Visits.csv",
+        "Who accessed your record.csv",
+        "Your details.csv",
+        "Your requests.csv",
+      ].sort(),
     );
-    expect(strFromU8(files["identity.csv"]!)).toContain("Alicexport");
-    const notes = strFromU8(files["notes.csv"]!);
+    expect(strFromU8(files["Your details.csv"]!)).toContain("Alicexport");
+    const notes = strFromU8(files["Notes.csv"]!);
     expect(notes).toContain("'=HYPERLINK");
     expect(notes).not.toMatch(/,=HYPERLINK/);
-    expect(strFromU8(files["observations.csv"]!)).toContain("Heart rate");
+    expect(strFromU8(files["Measurements and test results.csv"]!)).toContain("Heart rate");
+  });
+
+  it("CSV files are named and headed for people, with a summary of what each holds and no placeholder files", async () => {
+    const files = unzipSync(new Uint8Array(await exported(alice, "csv")));
+    const heading = (name: string) => strFromU8(files[name]!).split("\n")[0];
+    expect(heading("Your details.csv")).toBe("Given name,Family name,Date of birth,Sex,Medical record number,Address,Phone,Email,Patient reference");
+    expect(heading("Notes.csv")).toBe("Date,Title,Note,Version,Recorded,Entry reference,Version reference");
+    expect(heading("Measurements and test results.csv")).toMatch(/^Date,Measurement,Value,Unit,/);
+    expect(strFromU8(files["Measurements and test results.csv"]!)).toContain("beats/min");
+    const summary = strFromU8(files["About this download (read me first).html"]!);
+    expect(summary).toContain("Alicexport");
+    // Both versions of the amended note.
+    expect(summary).toContain("<td>Notes.csv</td><td>Notes written by your care team.</td><td>2</td>");
+
+    // An empty category is its headings alone, never a file with "none" in it.
+    const erin = await makeUser("patient", { patient: identity({ givenName: "Erin<b>export</b>" }) });
+    const empty = unzipSync(new Uint8Array(await exported(erin, "csv")));
+    expect(strFromU8(empty["Allergies.csv"]!).trim()).toBe("Date,Substance,Reaction,Version,Recorded,Entry reference,Version reference");
+    expect(strFromU8(empty["Your requests.csv"]!).trim().split("\n")).toHaveLength(1);
+    for (const [name, body] of Object.entries(empty)) if (name.endsWith(".csv")) expect(strFromU8(body), name).not.toMatch(/^none$/m);
+    const emptySummary = strFromU8(empty["About this download (read me first).html"]!);
+    expect(emptySummary).toContain("<td>Allergies.csv</td><td>Allergies recorded by your care team.</td><td>none</td>");
+    // A name is text in the summary, never markup.
+    expect(emptySummary).toContain("Erin&lt;b&gt;export&lt;/b&gt;");
   });
 
   it("is the patient's own, rate limited, and every export is audited", async () => {
@@ -129,7 +164,7 @@ describe("patient data export", () => {
     const data = JSON.parse((await exported(dave, "json")).toString("utf8"));
     expect(data.accessLog).toHaveLength(1200);
     const files = unzipSync(new Uint8Array(await exported(dave, "csv")));
-    expect(strFromU8(files["access-log.csv"]!).trim().split("\n")).toHaveLength(1201);
+    expect(strFromU8(files["Who accessed your record.csv"]!).trim().split("\n")).toHaveLength(1201);
   });
 
   // On the embedded database an open transaction holds every other connection, so a write cannot land mid-export.

@@ -11,7 +11,7 @@ import { scheduledTasks, type ScheduledTask } from "@/lib/jobs/tasks";
 import { submitRequest } from "@/lib/services/data-requests";
 import { recentJobRuns } from "@/lib/services/job-history";
 import { adminQuery, isEmbedded, testDatabaseUrl, withAdminClient } from "./helpers/db";
-import { actorOf, identity, makeUser, type TestUser } from "./helpers/fixtures";
+import { actorOf, confirmedErasure, identity, makeUser, type TestUser } from "./helpers/fixtures";
 import { asRuntimeConnection } from "./helpers/runtime-role";
 
 vi.hoisted(() => {
@@ -149,7 +149,7 @@ describe("the job runner", () => {
     const patients: TestUser[] = [];
     for (const mrn of ["JOBKILL-1", "JOBKILL-2", "JOBKILL-3"]) {
       const p = await makeUser("patient", { patient: identity({ mrn }) });
-      await submitRequest(actorOf(p), { kind: "erasure" });
+      await submitRequest(actorOf(p), { ...confirmedErasure });
       patients.push(p);
     }
     const [, second] = await adminQuery<{ id: string }>("SELECT id FROM data_request WHERE kind = 'erasure' ORDER BY execute_after");

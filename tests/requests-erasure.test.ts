@@ -2,7 +2,9 @@ import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ZodError } from "zod";
 import { noRequest } from "@/lib/access/actor";
-import { AccessDenied, Conflict, NotFound } from "@/lib/access/errors";
+import { AccessDenied, Conflict, InvalidInput, NotFound } from "@/lib/access/errors";
+import { currentTotp } from "@/lib/auth/totp";
+import { openSystem } from "@/lib/crypto/secret";
 import { purposeTexts } from "@/lib/consent/purposes";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { clearDataKeyCache, unwrapDataKey } from "@/lib/crypto/envelope";
@@ -20,7 +22,7 @@ import { researchDataset } from "@/lib/services/research";
 import { verifyChain } from "./helpers/chain";
 import { adminQuery, isEmbedded, sqlDump, testDatabaseUrl } from "./helpers/db";
 
-import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
+import { actorOf, confirmedErasure, identity, makeCareTeam, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
 
 vi.hoisted(() => {
   process.env.CUSTODIA_ERASURE_LEDGER = `${process.env.TMPDIR ?? "/tmp"}/custodia-ledger-${process.pid}-${Date.now()}.jsonl`;
@@ -165,7 +167,7 @@ describe("rectification, restriction and objection", () => {
   });
 
   it("lets only the patient submit and only admins decide, recording the refusals", async () => {
-    await expect(submitRequest(actorOf(clinician), { kind: "erasure" })).rejects.toBeInstanceOf(AccessDenied);
+    await expect(submitRequest(actorOf(clinician), { ...confirmedErasure })).rejects.toBeInstanceOf(AccessDenied);
     await expect(requestQueue(actorOf(clinician))).rejects.toBeInstanceOf(AccessDenied);
     await expect(decidedRequests(actorOf(clinician), {})).rejects.toBeInstanceOf(AccessDenied);
     await expect(submitRequest(actorOf(admin), { kind: "restriction", reason: "not mine" })).rejects.toBeInstanceOf(AccessDenied);
@@ -186,10 +188,86 @@ async function restoredGivenName(patientId: string): Promise<string | null> {
   return decryptField(dek, row.given_name_enc, { table: "patient_identity", column: "given_name_enc", rowId: patientId });
 }
 
+/** The refusal a service threw, with the field it names (what the patient sees next to the field). */
+async function refusal(promise: Promise<unknown>): Promise<Record<string, string[]>> {
+  const error = await promise.then(() => null, (e: unknown) => e);
+  expect(error).toBeInstanceOf(InvalidInput);
+  return (error as InvalidInput).fieldErrors;
+}
+
+const reauthEvents = (userId: string) =>
+  adminQuery<{ outcome: string; details: Record<string, unknown> }>(
+    "SELECT outcome, details FROM audit_event WHERE action = 'auth.reauth' AND actor_id = $1 ORDER BY seq",
+    [userId],
+  );
+const erasureRequests = (patientId: string) => adminQuery("SELECT 1 FROM data_request WHERE patient_id = $1 AND kind = 'erasure'", [patientId]);
+
+describe("erasure asks the account owner to prove it is them", () => {
+  it("refuses a wrong password, logs the refusal, and requests nothing", async () => {
+    const p = await patientWithRecords("Wrongpw", 0);
+    const errors = await refusal(submitRequest(actorOf(p), { ...confirmedErasure, password: "not my password" }));
+    expect(errors.password).toEqual(["That password is not correct. Nothing has been changed."]);
+    expect(await erasureRequests(p.patientId!)).toHaveLength(0);
+    expect(await reauthEvents(p.id)).toEqual([
+      { outcome: "denied", details: { purpose: "request.erasure", step: "password", reason: "wrong-password" } },
+    ]);
+  });
+
+  it("refuses without the ticked confirmation or without a password, before anything is checked", async () => {
+    const p = await patientWithRecords("Untick", 0);
+    await expect(submitRequest(actorOf(p), { kind: "erasure", password: PASSWORD })).rejects.toBeInstanceOf(ZodError);
+    await expect(submitRequest(actorOf(p), { kind: "erasure", confirmed: "yes" })).rejects.toBeInstanceOf(ZodError);
+    expect(await erasureRequests(p.patientId!)).toHaveLength(0);
+  });
+
+  it("with the right password records the request, audits the re-authentication, and never stores the password", async () => {
+    const p = await patientWithRecords("Rightpw", 0);
+    const id = await submitRequest(actorOf(p), { ...confirmedErasure, reason: "Moving abroad" });
+    const [row] = await adminQuery<{ details_enc: string }>("SELECT details_enc FROM data_request WHERE id = $1", [id]);
+    expect(JSON.parse(openSystem(row!.details_enc, detailsAt(id)))).toEqual({ kind: "erasure", reason: "Moving abroad" });
+    expect(await reauthEvents(p.id)).toEqual([{ outcome: "allowed", details: { purpose: "request.erasure", factors: ["password"] } }]);
+    await cancelRequest(actorOf(p), { requestId: id });
+  });
+
+  it("with an authenticator enrolled, also needs its code: missing or wrong is refused and logged", async () => {
+    const p = await makeUser("patient", { totp: true });
+    const missing = await refusal(submitRequest(actorOf(p), { ...confirmedErasure }));
+    expect(missing.code).toEqual(["Enter the 6-digit code from your authenticator app."]);
+    const wrong = (await currentTotp(p.totpSecret!)) === "000000" ? "111111" : "000000";
+    const wrongCode = await refusal(submitRequest(actorOf(p), { ...confirmedErasure, code: wrong }));
+    expect(wrongCode.code![0]).toMatch(/^That code is not correct/);
+    expect(await erasureRequests(p.patientId!)).toHaveLength(0);
+    const id = await submitRequest(actorOf(p), { ...confirmedErasure, code: await currentTotp(p.totpSecret!) });
+    expect((await reauthEvents(p.id)).map((e) => [e.outcome, e.details.step ?? e.details.factors, e.details.reason])).toEqual([
+      ["denied", "code", "missing-code"],
+      ["denied", "code", "wrong-code"],
+      ["allowed", ["password", "totp"], undefined],
+    ]);
+    await cancelRequest(actorOf(p), { requestId: id });
+  });
+
+  it("counts against the sign-in lockout, also in parallel: after the limit even the right password is refused", async () => {
+    const p = await patientWithRecords("Lockpw", 0);
+    // One address of its own, so other tests' attempts from the shared fixture address do not count here.
+    const actor = { ...actorOf(p), request: request("198.51.100.44") };
+    const guesses = await Promise.allSettled(Array.from({ length: 9 }, (_, i) => submitRequest(actor, { ...confirmedErasure, password: `guess number ${i}` })));
+    for (const g of guesses) expect(g.status === "rejected" && g.reason).toBeInstanceOf(InvalidInput);
+    const errors = await refusal(submitRequest(actor, { ...confirmedErasure }));
+    expect(errors.password![0]).toMatch(/^Too many wrong attempts/);
+    expect(await erasureRequests(p.patientId!)).toHaveLength(0);
+    const events = await reauthEvents(p.id);
+    expect(events).toHaveLength(10);
+    expect(events.every((e) => e.outcome === "denied")).toBe(true);
+    // At most the lockout's limit of guesses were ever checked against the password.
+    expect(events.filter((e) => e.details.reason === "wrong-password").length).toBeLessThanOrEqual(5);
+    expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'auth.lockout' AND actor_id = $1", [p.id])).toHaveLength(1);
+  });
+});
+
 describe("erasure", () => {
   it("is one open request per patient, also when submissions race", async () => {
     const p = await patientWithRecords("Racing", 0);
-    const results = await Promise.allSettled(Array.from({ length: 8 }, () => submitRequest(actorOf(p), { kind: "erasure" })));
+    const results = await Promise.allSettled(Array.from({ length: 8 }, () => submitRequest(actorOf(p), { ...confirmedErasure })));
     const accepted = results.filter((r): r is PromiseFulfilledResult<string> => r.status === "fulfilled");
     expect(accepted).toHaveLength(1);
     for (const r of results) if (r.status === "rejected") expect(r.reason).toBeInstanceOf(Conflict);
@@ -200,10 +278,10 @@ describe("erasure", () => {
 
   it("can be cancelled during the grace period, requested again, and runs only after it", async () => {
     const p = await patientWithRecords("Graceful");
-    const first = await submitRequest(actorOf(p), { kind: "erasure" });
-    await expect(submitRequest(actorOf(p), { kind: "erasure" })).rejects.toBeInstanceOf(Conflict);
+    const first = await submitRequest(actorOf(p), { ...confirmedErasure });
+    await expect(submitRequest(actorOf(p), { ...confirmedErasure })).rejects.toBeInstanceOf(Conflict);
     await cancelRequest(actorOf(p), { requestId: first });
-    const second = await submitRequest(actorOf(p), { kind: "erasure", reason: "Leaving the country" });
+    const second = await submitRequest(actorOf(p), { ...confirmedErasure, reason: "Leaving the country" });
     expect(await processDueErasures(noRequest, new Date())).toBe(0);
     expect((await myRecord(actorOf(p))).identity.givenName).toBe("GracefulGiven");
     expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(1);
@@ -215,7 +293,7 @@ describe("erasure", () => {
     const p = await patientWithRecords("Erasable");
     await getChart(actorOf(clinician), p.patientId!);
     await submitRequest(actorOf(p), { kind: "rectification", field: "address", proposedValue: "Qerasedaddress 5", reason: "Moved house" });
-    await submitRequest(actorOf(p), { kind: "erasure" });
+    await submitRequest(actorOf(p), { ...confirmedErasure });
     expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(1);
 
     const dump = (await sqlDump()).toLowerCase();
@@ -242,7 +320,7 @@ describe("erasure", () => {
     const snapshot = await adminQuery<{ row: string }>("SELECT row_to_json(i)::text AS row FROM patient_identity i WHERE patient_id = $1", [p.patientId]);
     const dek = await adminQuery<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient_key WHERE patient_id = $1", [p.patientId]);
     const records = await adminQuery<{ id: string; content_enc: string }>("SELECT id, content_enc FROM clinical_record WHERE patient_id = $1", [p.patientId]);
-    await submitRequest(actorOf(p), { kind: "erasure" });
+    await submitRequest(actorOf(p), { ...confirmedErasure });
     await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000));
     // The "restore": identity, old wrapped key and old ciphertext come back from an older copy.
     await adminQuery("INSERT INTO patient_identity SELECT * FROM json_populate_record(null::patient_identity, $1::json)", [snapshot[0]!.row]);
@@ -272,7 +350,7 @@ describe("erasure", () => {
     let fullRunMs = 0;
     for (let round = 0; round < 6; round++) {
       const p = await patientWithRecords(`Crash${round}x`, 60);
-      const request = await submitRequest(actorOf(p), { kind: "erasure" });
+      const request = await submitRequest(actorOf(p), { ...confirmedErasure });
       await adminQuery("UPDATE data_request SET execute_after = now() WHERE id = $1", [request]);
       // Round 0 runs to the end to time the job; later rounds are killed somewhere inside that span.
       const delay = round === 0 ? null : Math.floor(fullRunMs * (0.5 + Math.random() * 0.55));

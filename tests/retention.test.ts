@@ -14,7 +14,7 @@ import { processDueErasures } from "@/lib/services/erasure";
 import { applyRetention, retentionDryRun, retentionOverview, setRetentionPeriod } from "@/lib/services/retention";
 import { adminQuery } from "./helpers/db";
 import { asRuntimeRole } from "./helpers/runtime-role";
-import { actorOf, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
+import { actorOf, confirmedErasure, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 
 const DAY = 86_400_000;
 const inDays = (days: number) => new Date(Date.now() + days * DAY);
@@ -138,7 +138,7 @@ describe("purging erased patients", () => {
     const p = await makeUser("patient", { patient: identity({ mrn }) });
     await makeCareTeam([clinician.id], [p.patientId!]);
     await addRecord(actorOf(clinician), { patientId: p.patientId!, content: { kind: "note", date: "2026-03-01", title: "Visit", text: "Seen" } });
-    await submitRequest(actorOf(p), { kind: "erasure" });
+    await submitRequest(actorOf(p), { ...confirmedErasure });
     return p;
   }
 

@@ -1,3 +1,4 @@
+import { LocalTime } from "@/components/ui/local-time";
 import Link from "next/link";
 import { PasswordForm } from "@/components/account/password-form";
 import { RecoveryCodesForm } from "@/components/account/recovery-codes-form";
@@ -10,7 +11,7 @@ import { myActiveSessions } from "@/lib/services/my-security";
 
 export const metadata = { title: "Account and security" };
 
-const when = (iso: string) => `${iso.replace("T", " ").slice(0, 16)} UTC`;
+const when = (iso: string) => <LocalTime iso={iso} />;
 
 export default async function AccountPage() {
   const actor = await requireActor();

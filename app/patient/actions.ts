@@ -8,7 +8,7 @@ import { enrollCodeSchema } from "@/lib/validation/auth";
 import { formError, pageError } from "@/lib/http/errors";
 import { grantConsent, withdrawConsent } from "@/lib/services/consent";
 import { cancelRequest, submitRequest } from "@/lib/services/data-requests";
-import { newRequestSchema } from "@/lib/validation/requests";
+import { newRequestSchema, requestReceived } from "@/lib/validation/requests";
 import type { FormState } from "@/lib/validation/form-state";
 import { consentChangeSchema } from "@/lib/validation/patient";
 
@@ -36,7 +36,7 @@ export async function submitRequestAction(_: FormState, form: FormData): Promise
     return formError(error);
   }
   revalidatePath("/patient/requests");
-  return { ok: true, message: input.data.kind === "rectification" ? "Your correction has been checked and made to your record." : "Your request has been received." };
+  return { ok: true, message: requestReceived[input.data.kind] };
 }
 
 /** A plain form button with no state for a message: another patient's or an unknown request is a 404. */

@@ -1,8 +1,8 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { changePasswordAction } from "@/app/account/actions";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
-import { Alert } from "@/components/ui/alert";
 import { NewPasswordFields } from "@/components/auth/new-password-fields";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
@@ -13,7 +13,7 @@ export function PasswordForm() {
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(changePasswordSchema, changePasswordAction, initialFormState);
   return (
     <form onSubmit={onSubmit} noValidate className="max-w-md space-y-3" aria-label="Change password">
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
       <Field label="Current password" type="password" autoComplete="current-password" error={fieldError("currentPassword")} {...form.register("currentPassword")} />
       <NewPasswordFields
         newPassword={form.register("newPassword")}

@@ -1,5 +1,6 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { regenerateRecoveryCodesAction, type RecoveryCodesState } from "@/app/account/actions";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
 import { Alert } from "@/components/ui/alert";
@@ -22,7 +23,7 @@ export function RecoveryCodesForm() {
   }
   return (
     <form onSubmit={onSubmit} noValidate className="max-w-md space-y-3" aria-label="New recovery codes">
-      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <FormResult state={state} tone="error" />
       <Field label="Code from your authenticator app" autoComplete="one-time-code" inputMode="numeric" error={fieldError("code")} {...form.register("code")} />
       <Button type="submit" variant="secondary" disabled={pending}>
         {pending ? "Making codes…" : "Make new recovery codes"}

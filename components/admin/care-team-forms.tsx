@@ -1,5 +1,6 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import {
   addClinicianAction,
   assignPatientAction,
@@ -10,14 +11,13 @@ import {
   renameCareTeamAction,
 } from "@/app/admin/care-teams/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
 import { initialFormState, type FormState } from "@/lib/validation/form-state";
 
 function Answer({ state }: { state: FormState }) {
-  return state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null;
+  return <FormResult state={state} />;
 }
 
 export function NewCareTeamForm() {

@@ -1,5 +1,6 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { decideRequestAction, extendRequestAction, runDueErasuresAction } from "@/app/admin/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Alert } from "@/components/ui/alert";
@@ -13,7 +14,7 @@ export function DecisionForm({ requestId, canExtend }: { requestId: string; canE
   return (
     <div className="space-y-2">
       <form ref={decideRef} onSubmit={onDecide} className="space-y-2" aria-label="Decide">
-        {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+        <FormResult state={state} />
         <input type="hidden" name="requestId" value={requestId} />
         <TextArea label="Reason for the decision" name="reason" id={`reason-${requestId}`} rows={2} error={state.errors?.reason?.[0]} />
         <div className="flex gap-2">
@@ -43,7 +44,7 @@ export function RunErasuresButton() {
   const { state, pending, formRef, onSubmit } = useFormAction(runDueErasuresAction, initialFormState);
   return (
     <form ref={formRef} onSubmit={onSubmit} className="space-y-2">
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
       <Button type="submit" disabled={pending}>
         {pending ? "Running…" : "Run due erasures now"}
       </Button>

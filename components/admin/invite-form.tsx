@@ -1,8 +1,8 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { inviteStaffAction, type InviteState } from "@/app/admin/staff/actions";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
@@ -17,7 +17,7 @@ export function InviteForm() {
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(inviteStaffSchema, inviteStaffAction, initial, { email: "", displayName: "", role: "clinician" });
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Invite a staff member">
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
       {state.link ? (
         <p className="break-all rounded-md border border-slate-300 bg-slate-50 p-3 font-mono text-sm" aria-label="Activation link">
           {state.link}

@@ -1,8 +1,8 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { setRetentionPeriodAction } from "@/app/admin/retention/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { initialFormState } from "@/lib/validation/form-state";
@@ -28,7 +28,7 @@ export function RetentionForm({ category, label, days, min, max }: { category: s
       <Button type="submit" variant="secondary" disabled={pending}>
         {pending ? "Saving…" : "Save"}
       </Button>
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
     </form>
   );
 }

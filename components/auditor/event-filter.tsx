@@ -1,8 +1,8 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { filterEventsAction } from "@/app/auditor/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
@@ -17,7 +17,7 @@ export function EventFilter({ current, refusal }: { current: Record<string, stri
   const error = (name: string) => state.errors?.[name]?.[0];
   return (
     <form onSubmit={onSubmit} noValidate className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Filter events">
-      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <FormResult state={state} tone="error" />
       <Field label="From" name="from" type="date" defaultValue={current.from} error={error("from")} />
       <Field label="To" name="to" type="date" defaultValue={current.to} error={error("to")} />
       <Field label="Staff name" name="staff" defaultValue={current.staff} error={error("staff")} />

@@ -1,5 +1,6 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import Link from "next/link";
 import type { EnrollState } from "@/app/(public)/auth-actions";
 import { RecoveryCodeList } from "@/components/account/recovery-code-list";
@@ -31,7 +32,7 @@ export function EnrollForm({ action, continueTo = "/" }: { action: (state: Enrol
   }
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4">
-      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <FormResult state={state} tone="error" />
       <Field
         label="Code from your app"
         autoComplete="one-time-code"

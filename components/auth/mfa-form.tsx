@@ -1,7 +1,7 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { verifyMfaAction } from "@/app/(public)/auth-actions";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { totpCodeSchema } from "@/lib/validation/auth";
@@ -17,7 +17,7 @@ export function MfaForm() {
   );
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4">
-      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <FormResult state={state} tone="error" />
       <Field
         label="Authentication code"
         hint="The 6-digit code from your authenticator app, or one of your recovery codes."

@@ -1,8 +1,8 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
 import { NewPasswordFields } from "@/components/auth/new-password-fields";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { patientActivationSchema } from "@/lib/validation/patient-registration";
@@ -19,7 +19,7 @@ export function PatientActivationForm({ token, action }: { token: string; action
   });
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Open your patient account">
-      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <FormResult state={state} tone="error" />
       <input type="hidden" {...form.register("token")} />
       <Field label="Your date of birth" type="date" autoComplete="bday" error={fieldError("birthDate")} {...form.register("birthDate")} />
       <NewPasswordFields

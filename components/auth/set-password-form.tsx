@@ -1,7 +1,7 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
-import { Alert } from "@/components/ui/alert";
 import { NewPasswordFields } from "@/components/auth/new-password-fields";
 import { Button } from "@/components/ui/button";
 import { setPasswordSchema } from "@/lib/validation/account-links";
@@ -13,7 +13,7 @@ export function SetPasswordForm({ token, action, submit }: { token: string; acti
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(setPasswordSchema, action, initialFormState, { token, newPassword: "", confirmPassword: "" });
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Choose a password">
-      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <FormResult state={state} tone="error" />
       <input type="hidden" {...form.register("token")} />
       <NewPasswordFields
         newPassword={form.register("newPassword")}

@@ -1,7 +1,7 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { signInAction } from "@/app/(public)/auth-actions";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { signInSchema, type Portal } from "@/lib/validation/auth";
@@ -17,7 +17,7 @@ export function SignInForm({ portal }: { portal: Portal }) {
   );
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4">
-      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <FormResult state={state} tone="error" />
       <input type="hidden" {...form.register("portal")} />
       <Field label="Email" type="email" autoComplete="username" error={fieldError("email")} {...form.register("email")} />
       <Field

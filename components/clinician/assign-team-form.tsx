@@ -1,8 +1,8 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { assignToMyTeamAction } from "@/app/clinician/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Select } from "@/components/ui/select";
 import type { TeamChoice } from "@/lib/services/care-teams";
@@ -13,7 +13,7 @@ export function AssignToMyTeamForm({ patientId, teams }: { patientId: string; te
   const { state, pending, formRef, onSubmit } = useFormAction(assignToMyTeamAction, initialFormState);
   return (
     <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label="Add to another of my care teams">
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
       <input type="hidden" name="patientId" value={patientId} />
       <div className="flex flex-wrap items-end gap-2">
         <Select label="Add to my team" name="teamId" id="assign-team" options={[{ value: "", label: "Choose…" }, ...teams.map((t) => ({ value: t.id, label: t.name }))]} error={state.errors?.teamId?.[0]} />

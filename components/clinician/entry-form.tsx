@@ -1,7 +1,7 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
@@ -60,7 +60,7 @@ export function EntryForm({
   });
   return (
     <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-3">
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
       {initial ? <input type="hidden" {...form.register("kind")} /> : <Select label="Kind" options={kinds} {...form.register("kind")} />}
       <Field label="Date" type="date" max={new Date().toISOString().slice(0, 10)} error={fieldError("date")} {...register("date")} />
       {kind === "note" ? (

@@ -1,5 +1,6 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import Link from "next/link";
 import { searchPatientsAction, type SearchState } from "@/app/clinician/actions";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
@@ -40,7 +41,7 @@ export function PatientSearch() {
           {pending ? "Searching…" : "Search"}
         </Button>
       </form>
-      {state.message ? <Alert tone="error">{state.message}</Alert> : null}
+      <FormResult state={state} tone="error" />
       {state.ok && state.results ? (
         state.results.length > 0 ? (
           <PatientTable patients={state.results} caption="Search results" />

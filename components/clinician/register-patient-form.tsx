@@ -1,9 +1,9 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import Link from "next/link";
 import { registerPatientAction, type RegisterState } from "@/app/clinician/actions";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
@@ -31,7 +31,7 @@ export function RegisterPatientForm({ teams }: { teams: TeamChoice[] }) {
   });
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Register a patient">
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
       {state.link ? (
         <p className="break-all rounded-md border border-slate-300 bg-slate-50 p-3 font-mono text-sm" aria-label="Invitation link">
           {state.link}

@@ -1,5 +1,6 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { createProcessorAction, deleteProcessorAction, updateProcessorAction } from "@/app/admin/processors/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Alert } from "@/components/ui/alert";
@@ -24,7 +25,7 @@ export function ProcessorForm({ processor }: { processor?: ProcessorView }) {
   const categoriesError = error("dataCategories");
   return (
     <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-3" aria-label={processor ? `Edit ${processor.name}` : "Add a processor"}>
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
       {processor ? <input type="hidden" name="id" value={processor.id} /> : null}
       <div className="grid gap-3 sm:grid-cols-2">
         <Field label="Processor (vendor) name" autoComplete="off" defaultValue={processor?.name} {...field("name")} />

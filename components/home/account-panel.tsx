@@ -1,3 +1,4 @@
+import { LocalTime } from "@/components/ui/local-time";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import type { AccountSummary } from "@/lib/services/account";
@@ -22,7 +23,7 @@ export function AccountPanel({ account }: { account: AccountSummary }) {
         rows={account.recentSessions}
         rowKey={(s) => s.startedAt}
         columns={[
-          { header: "Started (UTC)", cell: (s) => s.startedAt.replace("T", " ").slice(0, 19) },
+          { header: "Started", cell: (s) => <LocalTime iso={s.startedAt} /> },
           { header: "Address", cell: (s) => s.ip ?? "unknown" },
           { header: "Status", cell: (s) => (s.current ? "this session" : (s.endedReason ?? "open")) },
         ]}

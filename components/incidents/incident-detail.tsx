@@ -1,3 +1,5 @@
+import { LocalTime } from "@/components/ui/local-time";
+import type { ReactNode } from "react";
 import Link from "next/link";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
@@ -22,12 +24,12 @@ function Fact({ term, children }: { term: string; children: React.ReactNode }) {
 
 function timeLeft(t: TaskView) {
   if (t.status === "open") return <Countdown dueAt={t.dueAt} initial={t.left} />;
-  if (t.status === "done") return `sent ${t.completedAt!.replace("T", " ").slice(0, 16)} UTC`;
+  if (t.status === "done") return <>sent <LocalTime iso={t.completedAt!} /></>;
   return "—";
 }
 
 /** One incident: its clocks first (what is due, and when), then facts, patients, assessment, closing. */
-export function IncidentDetail({ incident: i, lettersHref }: { incident: IncidentView; lettersHref: string | null }) {
+export function IncidentDetail({ incident: i, lettersHref, breadcrumbs }: { incident: IncidentView; lettersHref: string | null; breadcrumbs: ReactNode }) {
   const zone = i.timeZone;
   const local = (iso: string) => formatInZone(new Date(iso), zone);
   const open = i.status === "open";
@@ -35,6 +37,7 @@ export function IncidentDetail({ incident: i, lettersHref }: { incident: Inciden
   const openTasks = i.tasks.filter((t) => t.status === "open");
   return (
     <div className="space-y-6">
+      {breadcrumbs}
       <div className="space-y-1">
         <h1 className="text-2xl font-bold break-words">{i.title}</h1>
         <p className="text-sm text-slate-700">

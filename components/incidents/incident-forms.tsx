@@ -1,5 +1,6 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import type { ReactNode } from "react";
 import {
   affectedPatientsAction,
@@ -11,7 +12,6 @@ import {
   stateCountsAction,
 } from "@/app/incidents/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
-import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
 import { Select } from "@/components/ui/select";
@@ -26,7 +26,7 @@ function RegisterForm({ action, label, reset = true, submit, children }: { actio
   const error = (name: string) => state.errors?.[name]?.[0];
   return (
     <form ref={formRef} onSubmit={onSubmit} noValidate aria-label={label} className="space-y-3">
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
       {children(error)}
       <Button type="submit" disabled={pending}>
         {pending ? "Saving…" : submit}

@@ -1,10 +1,12 @@
+import type { ReactNode } from "react";
 import type { LetterBatch } from "@/lib/services/incident-letters";
 
 /** Printable letters, one per page (HIPAA 164.404(c): what happened, what was involved, what to do, whom to ask). */
-export function Letters({ batch }: { batch: LetterBatch }) {
+export function Letters({ batch, breadcrumbs }: { batch: LetterBatch; breadcrumbs: ReactNode }) {
   return (
     <div className="space-y-6">
       <div className="space-y-2 print:hidden">
+        {breadcrumbs}
         <h1 className="text-2xl font-bold">Notification letters: {batch.incidentTitle}</h1>
         <p className="text-sm text-slate-700">
           {batch.letters.length} letter{batch.letters.length === 1 ? "" : "s"}, one per printed page. Opening this page was recorded in

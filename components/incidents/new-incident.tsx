@@ -1,16 +1,18 @@
+import type { ReactNode } from "react";
 import { Card } from "@/components/ui/card";
 import { toLocalInput } from "@/lib/incidents/clocks";
 import { alertKindLabel } from "@/lib/alerts/kinds";
 import type { AlertView } from "@/lib/services/alerts";
 import { OpenIncidentForm } from "./incident-forms";
 
-export function NewIncident({ alerts, selected, timeZone }: { alerts: AlertView[]; selected: string[]; timeZone: string }) {
+export function NewIncident({ alerts, selected, timeZone, breadcrumbs }: { alerts: AlertView[]; selected: string[]; timeZone: string; breadcrumbs: ReactNode }) {
   const choices = alerts.map((a) => ({
     id: a.id,
     label: `${alertKindLabel[a.kind] ?? a.kind} · ${a.createdAt.replace("T", " ").slice(0, 16)} UTC · account ${a.actorId?.slice(0, 8) ?? "unknown"}${a.patientPseudonym ? ` · ${a.patientPseudonym}` : ""}`,
   }));
   return (
     <div className="space-y-6">
+      {breadcrumbs}
       <h1 className="text-2xl font-bold">Open an incident</h1>
       <Card>
         <p className="mb-3 text-sm text-slate-700">

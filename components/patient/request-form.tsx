@@ -1,5 +1,6 @@
 "use client";
 
+import { FormResult } from "@/components/forms/form-result";
 import { submitRequestAction } from "@/app/patient/actions";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
 import { Alert } from "@/components/ui/alert";
@@ -17,7 +18,7 @@ const kinds = [
   { value: "erasure", label: "Erase my data" },
 ];
 
-export function RequestForm({ graceDays }: { graceDays: number }) {
+export function RequestForm({ graceDays, mfaEnrolled }: { graceDays: number; mfaEnrolled: boolean }) {
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(newRequestSchema, submitRequestAction, initialFormState, {
     kind: "rectification",
   });
@@ -25,7 +26,7 @@ export function RequestForm({ graceDays }: { graceDays: number }) {
   const register = (name: string) => form.register(name as "kind");
   return (
     <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="New request">
-      {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
+      <FormResult state={state} />
       <Select label="What would you like?" options={kinds} {...form.register("kind")} />
       {kind === "rectification" ? (
         <>
@@ -58,14 +59,55 @@ export function RequestForm({ graceDays }: { graceDays: number }) {
         />
       ) : null}
       {kind === "erasure" ? (
-        <Alert tone="info">
-          Your data will be erased {graceDays} days after you ask, unless you cancel before then. Medical records we must keep by
-          law are kept locked away until the legal period ends, then deleted.
-        </Alert>
+        <>
+          <Alert tone="info">
+            Your data will be erased {graceDays} days after you ask, unless you cancel before then. Medical records we must keep by
+            law are kept locked away until the legal period ends, then deleted. Once the erasure has run, it cannot be undone and you
+            will no longer be able to sign in.
+          </Alert>
+          <fieldset className="space-y-3 rounded-md border border-red-300 p-3">
+            <legend className="px-1 text-sm font-semibold">Confirm it is you</legend>
+            <div className="space-y-1">
+              <label className="flex items-start gap-2 text-sm">
+                <input
+                  type="checkbox"
+                  value="yes"
+                  className="mt-1 h-4 w-4"
+                  aria-invalid={fieldError("confirmed") ? true : undefined}
+                  aria-describedby={fieldError("confirmed") ? "field-confirmed-error" : undefined}
+                  {...register("confirmed")}
+                />
+                <span>I understand that my details and my record will be erased and cannot be brought back.</span>
+              </label>
+              {fieldError("confirmed") ? (
+                <p id="field-confirmed-error" className="text-sm text-red-700">
+                  {fieldError("confirmed")}
+                </p>
+              ) : null}
+            </div>
+            <Field
+              label="Your password"
+              type="password"
+              autoComplete="current-password"
+              hint="We ask again so that nobody else using your device can erase your record."
+              error={fieldError("password")}
+              {...register("password")}
+            />
+            {mfaEnrolled ? (
+              <Field
+                label="Code from your authenticator app"
+                inputMode="numeric"
+                autoComplete="one-time-code"
+                error={fieldError("code")}
+                {...register("code")}
+              />
+            ) : null}
+          </fieldset>
+        </>
       ) : null}
       <TextArea label={kind === "erasure" ? "Reason (optional)" : "Reason"} error={fieldError("reason")} {...register("reason")} />
-      <Button type="submit" disabled={pending}>
-        {pending ? "Sending…" : "Send request"}
+      <Button type="submit" variant={kind === "erasure" ? "danger" : "primary"} disabled={pending}>
+        {pending ? "Sending…" : kind === "erasure" ? "Erase my data" : "Send request"}
       </Button>
     </form>
   );

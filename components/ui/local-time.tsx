@@ -9,12 +9,12 @@ const parts = { year: "numeric", month: "short", day: "numeric", hour: "2-digit"
  * A moment in the viewer's own time zone, with the zone named. The server does not know the viewer's zone,
  * so it renders UTC and the browser replaces it once hydrated.
  */
-export function LocalTime({ iso }: { iso: string }) {
+export function LocalTime({ iso, seconds = false }: { iso: string; seconds?: boolean }) {
   const text = useSyncExternalStore(
     subscribe,
     // dateStyle/timeStyle cannot be combined with timeZoneName (a RangeError), so the parts are named.
-    () => new Date(iso).toLocaleString(undefined, { ...parts, timeZoneName: "short" }),
-    () => `${iso.replace("T", " ").slice(0, 16)} UTC`,
+    () => new Date(iso).toLocaleString(undefined, { ...parts, ...(seconds ? { second: "2-digit" } : {}), timeZoneName: "short" }),
+    () => `${iso.replace("T", " ").slice(0, seconds ? 19 : 16)} UTC`,
   );
   return <time dateTime={iso}>{text}</time>;
 }

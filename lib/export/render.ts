@@ -2,6 +2,8 @@ import "server-only";
 import { Zip, ZipDeflate } from "fflate";
 import { auditEventResource, clinicalResource, consentResource, patientResource, type ExportIdentity } from "@/lib/fhir/resources";
 import { csvLine } from "@/lib/http/csv";
+import { accessFile, consentFile, identityFile, recordFiles, requestsFile, SUMMARY_FILE, type CsvFile } from "./csv-files";
+import { summaryHtml, type SummaryLine } from "./summary";
 import type { AccessEntry } from "@/lib/services/access-log";
 import type { ConsentHistoryEntry } from "@/lib/services/consent";
 import type { RequestView } from "@/lib/services/data-requests";
@@ -88,15 +90,7 @@ async function* fhir(source: ExportSource): AsyncGenerator<string> {
   }
 }
 
-const contentColumns: Record<ClinicalKind, string[]> = {
-  encounter: ["date", "type", "reason"],
-  observation: ["date", "code", "display", "value", "unit"],
-  note: ["date", "title", "text"],
-  prescription: ["date", "medication", "dosage"],
-  allergy: ["date", "substance", "reaction"],
-};
-
-/** One CSV file per category, zipped; every cell is formula-neutralised. */
+/** One CSV file per category, named and headed for people, zipped with a summary page; every cell is formula-neutralised. */
 async function* csvZip(source: ExportSource): AsyncGenerator<Uint8Array> {
   const { head, records, access, close } = await split(source);
   try {
@@ -105,56 +99,63 @@ async function* csvZip(source: ExportSource): AsyncGenerator<Uint8Array> {
       if (error) throw error;
       out.push(chunk);
     });
-    const file = (name: string) => {
-      const f = new ZipDeflate(name, { level: 6 });
-      zip.add(f);
-      return (text: string, final = false) => f.push(new TextEncoder().encode(text), final);
-    };
     const drain = function* () {
       yield* out.splice(0);
     };
-    const table = (name: string, rows: Record<string, unknown>[]) => {
-      const columns = rows[0] ? Object.keys(rows[0]) : ["none"];
-      file(name)(csvLine(columns) + rows.map((row) => csvLine(columns.map((c) => row[c]))).join(""), true);
+    const written: SummaryLine[] = [];
+    /** Opens one file with its headings; each write adds rows; `end` closes it and counts it for the summary. */
+    const open = <T>(spec: CsvFile<T>) => {
+      const f = new ZipDeflate(spec.name, { level: 6 });
+      zip.add(f);
+      const line = { name: spec.name, about: spec.about, rows: 0 };
+      written.push(line);
+      f.push(new TextEncoder().encode(csvLine(spec.columns)));
+      return {
+        write: (items: T[]) => {
+          line.rows += items.length;
+          f.push(new TextEncoder().encode(items.map((item) => csvLine(spec.row(item))).join("")));
+        },
+        end: () => f.push(new Uint8Array(0), true),
+      };
     };
-    const identity = file("identity.csv");
-    identity(csvLine(Object.keys(head.identity)) + csvLine(Object.values(head.identity)), true);
+    const whole = <T>(spec: CsvFile<T>, items: T[]) => {
+      const file = open(spec);
+      file.write(items);
+      file.end();
+    };
+    whole(identityFile, [head.identity]);
     yield* drain();
-    // Records arrive grouped by kind, alphabetically: one file each, empty kinds included.
+    // Records arrive grouped by kind, alphabetically by kind code: one file each, empty kinds included.
     const kinds = [...clinicalKindSchema.options].sort();
-    let write: ((text: string, final?: boolean) => void) | null = null;
-    const openKind = (kind: ClinicalKind) => {
-      write = file(`${kind}s.csv`);
-      write(csvLine(["recordId", "entryId", "version", "recordedAt", ...contentColumns[kind]]));
-    };
+    let current: { kind: ClinicalKind; file: ReturnType<typeof open<ExportRecord>> } | null = null;
     const closeUpTo = (kind: ClinicalKind | null) => {
       while (kinds.length > 0 && kinds[0] !== kind) {
-        if (!write) openKind(kinds[0]!);
-        write!("", true);
-        write = null;
+        (current ?? { file: open(recordFiles[kinds[0]!]) }).file.end();
+        current = null;
         kinds.shift();
       }
     };
     for await (const r of records) {
       if (kinds[0] !== r.kind) closeUpTo(r.kind);
-      if (!write) openKind(r.kind);
-      const content = r.content as unknown as Record<string, unknown>;
-      write!(csvLine([r.recordId, r.entryId, r.version, r.recordedAt, ...contentColumns[r.kind].map((c) => content[c])]));
+      current ??= { kind: r.kind, file: open(recordFiles[r.kind]) };
+      current.file.write([r]);
       yield* drain();
     }
     closeUpTo(null);
     yield* drain();
-    table("consent.csv", head.consent as unknown as Record<string, unknown>[]);
-    table("requests.csv", head.requests.map((r) => ({ ...r, history: r.history.length })) as unknown as Record<string, unknown>[]);
+    whole(consentFile, head.consent);
+    whole(requestsFile, head.requests);
     yield* drain();
-    const log = file("access-log.csv");
-    const logColumns: (keyof AccessEntry)[] = ["at", "who", "role", "what", "breakGlass"];
-    log(csvLine(logColumns));
+    const log = open(accessFile);
     for await (const entry of access()) {
-      log(csvLine(logColumns.map((c) => entry[c])));
+      log.write([entry]);
       yield* drain();
     }
-    log("", true);
+    log.end();
+    const summary = new ZipDeflate(SUMMARY_FILE, { level: 6 });
+    zip.add(summary);
+    const name = `${head.identity.givenName} ${head.identity.familyName}`;
+    summary.push(new TextEncoder().encode(summaryHtml({ name, exportedAt: new Date().toISOString(), files: written })), true);
     zip.end();
     yield* drain();
   } finally {

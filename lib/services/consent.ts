@@ -10,6 +10,8 @@ export interface ConsentState {
   purpose: Purpose;
   title: string;
   text: string;
+  /** What withdrawing changes, shown before the patient confirms. */
+  withdrawing: string;
   version: string;
   granted: boolean;
   since: string | null;

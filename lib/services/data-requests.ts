@@ -9,6 +9,7 @@ import { lockSubject } from "@/lib/db/locks";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { rectifiableLabels } from "@/lib/validation/rectification";
 import { newRequestSchema, requestIdSchema, storedRequestSchema, type NewRequest } from "@/lib/validation/requests";
+import { reauthenticate } from "@/lib/auth/reauthenticate";
 import { applyRectification } from "./rectification";
 
 export type RequestKind = NewRequest["kind"];
@@ -110,10 +111,14 @@ async function rectify(actor: Actor, patientId: string, input: Extract<NewReques
 }
 
 export async function submitRequest(actor: Actor, raw: unknown): Promise<string> {
-  const input = newRequestSchema.parse(raw);
+  const asked = newRequestSchema.parse(raw);
   await authorize(actor, "self.requests.manage");
   const patientId = ownPatient(actor);
-  if (input.kind === "rectification") return rectify(actor, patientId, input);
+  if (asked.kind === "rectification") return rectify(actor, patientId, asked);
+  // Irreversible once it runs: the account owner confirms it is them (refused and audited otherwise).
+  if (asked.kind === "erasure") await reauthenticate(actor, asked, "request.erasure");
+  // What is stored is the request alone: the password and code are dropped here.
+  const input = storedRequestSchema.parse(asked);
   return withActor(actor, async ({ tx, audit }) => {
     if (input.kind === "erasure") {
       // One open erasure per patient, also when two submissions race (double click, two tabs).

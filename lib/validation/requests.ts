@@ -1,5 +1,6 @@
 import { z } from "zod";
 import "./messages";
+import { reauthSchema } from "./reauth";
 import { rectifiableFields, rectifiedValue } from "./rectification";
 
 export { rectifiableFields };
@@ -13,27 +14,43 @@ const rectification = z.object({
   proposedValue: z.string().trim().min(1, "Enter the corrected value").max(300),
   reason,
 });
+const erasure = z.object({ kind: z.literal("erasure"), reason: z.string().trim().max(1000).default("") });
 const others = [
   z.object({ kind: z.literal("restriction"), reason }),
   z.object({ kind: z.literal("objection"), purpose: z.enum(objectablePurposes), reason }),
-  z.object({ kind: z.literal("erasure"), reason: z.string().trim().max(1000).default("") }),
 ] as const;
 
 /**
  * A request as stored: the shape only. Reading must not fail on a request accepted before the per-field checks
  * below existed; such a value is never applied (lib/services/request-decisions.ts re-checks it).
  */
-export const storedRequestSchema = z.discriminatedUnion("kind", [rectification, ...others]);
+export const storedRequestSchema = z.discriminatedUnion("kind", [rectification, ...others, erasure]);
 export type NewRequest = z.infer<typeof storedRequestSchema>;
 
-/** What a patient may ask for; one schema for the form and the server. The new value is checked by field type. */
+/**
+ * What a patient may ask for; one schema for the form and the server. The new value is checked by field type.
+ * An erasure cannot be undone once it runs, so it is asked twice: the patient ticks that they understand, and
+ * re-enters their password (and code) — checked by lib/auth/reauthenticate.ts, never stored with the request.
+ */
 export const newRequestSchema = z.discriminatedUnion("kind", [
   rectification.superRefine((r, ctx) => {
     const checked = rectifiedValue[r.field].safeParse(r.proposedValue);
     if (!checked.success) ctx.addIssue({ code: "custom", path: ["proposedValue"], message: checked.error.issues[0]!.message });
   }),
   ...others,
+  erasure.extend({
+    ...reauthSchema.shape,
+    confirmed: z.literal("yes", { error: "Tick the box to confirm you understand your data will be erased" }),
+  }),
 ]);
+
+/** What the patient is told once a request is in, by kind. */
+export const requestReceived: Record<NewRequest["kind"], string> = {
+  rectification: "Your correction has been checked and made to your record.",
+  restriction: "Your request has been received.",
+  objection: "Your request has been received.",
+  erasure: "Your erasure is scheduled. You can still cancel it below until it runs.",
+};
 
 export const requestIdSchema = z.object({ requestId: z.uuid() });
 

@@ -10,6 +10,9 @@ import type { PatientIdentityInput } from "@/lib/validation/patient";
 
 export const PASSWORD = "correct horse battery staple";
 
+/** An erasure request as the patient's form sends it: confirmed, with the account's password again. */
+export const confirmedErasure = { kind: "erasure", confirmed: "yes", password: PASSWORD } as const;
+
 export interface TestUser {
   id: string;
   email: string;

@@ -1,3 +1,4 @@
+import { LocalTime } from "@/components/ui/local-time";
 import { InvitationForms } from "@/components/admin/invitation-forms";
 import { InviteForm } from "@/components/admin/invite-form";
 import { StaffForms } from "@/components/admin/staff-forms";
@@ -9,7 +10,7 @@ import { listStaffAccounts } from "@/lib/services/staff-accounts";
 
 export const metadata = { title: "Staff accounts" };
 
-const when = (iso: string | null) => (iso ? `${iso.replace("T", " ").slice(0, 16)} UTC` : "never");
+const when = (iso: string | null) => (iso ? <LocalTime iso={iso} /> : "never");
 
 export default async function StaffAccountsPage() {
   const actor = await requireActor("admin");
@@ -53,7 +54,7 @@ export default async function StaffAccountsPage() {
                 <dt className="text-slate-600">Status</dt>
                 <dd className={u.status === "disabled" ? "font-semibold text-red-800" : ""}>
                   {invitations.has(u.id)
-                    ? `Invited, link open until ${when(invitations.get(u.id)!.toISOString())}`
+                    ? <>Invited, link open until {when(invitations.get(u.id)!.toISOString())}</>
                     : invited(u)
                       ? "Disabled, never activated"
                       : u.status === "active"

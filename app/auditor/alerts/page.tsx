@@ -1,3 +1,5 @@
+import type { ReactNode } from "react";
+import { LocalTime } from "@/components/ui/local-time";
 import Link from "next/link";
 import { acknowledgeAlertAction } from "@/app/auditor/actions";
 import { Button } from "@/components/ui/button";
@@ -21,8 +23,8 @@ const severityClass: Record<string, string> = {
   low: "bg-slate-100 text-slate-900",
 };
 
-function deliveryText(d: DeliveryView): string {
-  if (d.status === "delivered") return `${d.target}: delivered ${d.deliveredAt?.replace("T", " ").slice(0, 16) ?? ""} UTC`;
+function deliveryText(d: DeliveryView): ReactNode {
+  if (d.status === "delivered") return <>{d.target}: delivered {d.deliveredAt ? <LocalTime iso={d.deliveredAt} /> : null}</>;
   const tries = `${d.attempts} ${d.attempts === 1 ? "attempt" : "attempts"}`;
   if (d.status === "failed") return `${d.target}: gave up after ${tries}${d.lastError ? ` (${d.lastError})` : ""}`;
   return `${d.target}: ${d.attempts === 0 ? "waiting to send" : `retrying, ${tries}${d.lastError ? ` (${d.lastError})` : ""}`}`;
@@ -39,7 +41,7 @@ const columns: Column<AlertView>[] = [
       </span>
     ),
   },
-  { header: "Raised (UTC)", cell: (a) => a.createdAt.replace("T", " ").slice(0, 19) },
+  { header: "Raised", cell: (a) => <LocalTime iso={a.createdAt} seconds /> },
   {
     header: "Who",
     cell: (a) => (
@@ -65,7 +67,7 @@ const columns: Column<AlertView>[] = [
   },
   {
     header: "SIEM delivery",
-    cell: (a) => (a.deliveries.length === 0 ? "not sent" : <span className="block">{a.deliveries.map(deliveryText).join("; ")}</span>),
+    cell: (a) => (a.deliveries.length === 0 ? "not sent" : <span className="block">{a.deliveries.map((d, n) => <span key={d.target}>{n > 0 ? "; " : ""}{deliveryText(d)}</span>)}</span>),
   },
   {
     header: "Review",

@@ -1,3 +1,4 @@
+import { LocalTime } from "@/components/ui/local-time";
 import { ConsentToggle } from "@/components/patient/consent-toggle";
 import { Card } from "@/components/ui/card";
 import { purposeTexts } from "@/lib/consent/purposes";
@@ -29,7 +30,7 @@ export default async function ConsentPage() {
           rows={history}
           rowKey={(h) => `${h.at}-${h.purpose}`}
           columns={[
-            { header: "When (UTC)", cell: (h) => h.at.replace("T", " ").slice(0, 19) },
+            { header: "When", cell: (h) => <LocalTime iso={h.at} /> },
             { header: "Purpose", cell: (h) => purposeTexts[h.purpose].title },
             { header: "Decision", cell: (h) => h.decision },
             { header: "Text version", cell: (h) => h.textVersion },

@@ -1,8 +1,28 @@
+import { ExportLinks, type ExportChoice } from "@/components/patient/export-links";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
 import { config } from "@/lib/config";
 
 export const metadata = { title: "Download my data" };
+
+const choices: ExportChoice[] = [
+  {
+    format: "csv",
+    label: "Spreadsheets (a zip file)",
+    about:
+      "One spreadsheet for each part of your record — your details, visits, notes, medications, allergies, measurements, consent, requests and who accessed your record — and a page that says what each file holds. Best for reading it yourself.",
+  },
+  {
+    format: "json",
+    label: "JSON (one file)",
+    about: "Everything in one structured file, for software you use or a developer helping you.",
+  },
+  {
+    format: "fhir",
+    label: "FHIR R4 Bundle (to import into another health system)",
+    about: "The standard format health systems read: use it to move your record to another provider.",
+  },
+];
 
 export default async function ExportPage() {
   await requireActor("patient");
@@ -14,23 +34,7 @@ export default async function ExportPage() {
           Everything we hold about you: your details, your clinical record with every earlier version, your consent history,
           your requests, and who accessed your record. Up to {config().exportsPerHour} downloads an hour; each one is recorded.
         </p>
-        <ul className="space-y-2 text-sm">
-          <li>
-            <a className="underline" href="/api/patient/export?format=json" download>
-              JSON (one file)
-            </a>
-          </li>
-          <li>
-            <a className="underline" href="/api/patient/export?format=csv" download>
-              CSV (a zip with one spreadsheet per category)
-            </a>
-          </li>
-          <li>
-            <a className="underline" href="/api/patient/export?format=fhir" download>
-              FHIR R4 Bundle (to import into another health system)
-            </a>
-          </li>
-        </ul>
+        <ExportLinks choices={choices} />
       </Card>
     </div>
   );

@@ -1,3 +1,4 @@
+import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { IncidentDetail } from "@/components/incidents/incident-detail";
 import { requireActor } from "@/lib/auth/require-actor";
 import { pageError } from "@/lib/http/errors";
@@ -9,5 +10,5 @@ export default async function AdminIncidentPage({ params }: PageProps<"/admin/in
   const actor = await requireActor("admin");
   const { id } = await params;
   const incident = await getIncident(actor, id).catch(pageError);
-  return <IncidentDetail incident={incident} lettersHref={`/admin/incidents/${incident.id}/letters`} />;
+  return <IncidentDetail breadcrumbs={<Breadcrumbs trail={[{ href: "/admin/incidents", label: "Incidents" }]} current={incident.title} />} incident={incident} lettersHref={`/admin/incidents/${incident.id}/letters`} />;
 }

@@ -1,3 +1,6 @@
+import type { ReactNode } from "react";
+import { LocalTime } from "@/components/ui/local-time";
+import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { actorWords } from "@/components/auditor/actor-words";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
@@ -10,9 +13,9 @@ export default async function AuditEventPage({ params }: PageProps<"/auditor/eve
   const actor = await requireActor("auditor");
   const { seq } = await params;
   const event = await auditEventBySeq(actor, seq).catch(pageError);
-  const rows: [string, string][] = [
+  const rows: [string, ReactNode][] = [
     ["Sequence", event.seq],
-    ["Time (UTC)", event.occurredAt],
+    ["Time", <LocalTime key="time" iso={event.occurredAt} seconds />],
     ["Who", actorWords(event)],
     ["Account id", event.actorId ?? "—"],
     ["Action", event.action],
@@ -27,6 +30,7 @@ export default async function AuditEventPage({ params }: PageProps<"/auditor/eve
   ];
   return (
     <div className="space-y-6">
+      <Breadcrumbs trail={[{ href: "/auditor/events", label: "Events" }]} current={`Event ${event.seq}`} />
       <h1 className="text-2xl font-bold">Event {event.seq}</h1>
       <Card>
         <dl className="grid grid-cols-[12rem_1fr] gap-y-1 text-sm">

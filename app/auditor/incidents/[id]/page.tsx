@@ -1,3 +1,4 @@
+import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { IncidentDetail } from "@/components/incidents/incident-detail";
 import { requireActor } from "@/lib/auth/require-actor";
 import { pageError } from "@/lib/http/errors";
@@ -9,5 +10,5 @@ export default async function AuditorIncidentPage({ params }: PageProps<"/audito
   const actor = await requireActor("auditor");
   const { id } = await params;
   const incident = await getIncident(actor, id).catch(pageError);
-  return <IncidentDetail incident={incident} lettersHref={null} />;
+  return <IncidentDetail breadcrumbs={<Breadcrumbs trail={[{ href: "/auditor/incidents", label: "Incidents" }]} current={incident.title} />} incident={incident} lettersHref={null} />;
 }

@@ -1,3 +1,4 @@
+import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { NewIncident } from "@/components/incidents/new-incident";
 import { requireActor } from "@/lib/auth/require-actor";
 import { config } from "@/lib/config";
@@ -9,5 +10,5 @@ export default async function AuditorNewIncidentPage({ searchParams }: PageProps
   const actor = await requireActor("auditor");
   const { alert } = await searchParams;
   const selected = [alert].flat().filter((a): a is string => typeof a === "string");
-  return <NewIncident alerts={await listAlerts(actor)} selected={selected} timeZone={config().incidentTimeZone} />;
+  return <NewIncident breadcrumbs={<Breadcrumbs trail={[{ href: "/auditor/incidents", label: "Incidents" }]} current="Open an incident" />} alerts={await listAlerts(actor)} selected={selected} timeZone={config().incidentTimeZone} />;
 }

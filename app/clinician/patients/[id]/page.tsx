@@ -1,3 +1,4 @@
+import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { BreakGlassBanner } from "@/components/clinician/break-glass-banner";
 import { EntryForm } from "@/components/clinician/entry-form";
 import { describeContent } from "@/components/clinician/entry-view";
@@ -38,6 +39,7 @@ export default async function ChartPage({ params }: PageProps<"/clinician/patien
   return (
     <div className="space-y-6">
       {chart.breakGlassUntil ? <BreakGlassBanner until={chart.breakGlassUntil} /> : null}
+      <Breadcrumbs trail={[{ href: "/clinician", label: "My patients" }]} current={identity.name} />
       <h1 className="text-2xl font-bold">{identity.name}</h1>
       <Card title="Identity">
         <dl className="grid grid-cols-2 gap-x-6 gap-y-2 text-sm md:grid-cols-4">

@@ -1,3 +1,4 @@
+import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { Letters } from "@/components/incidents/letters";
 import { Alert } from "@/components/ui/alert";
 import { Conflict } from "@/lib/access/errors";
@@ -16,5 +17,14 @@ export default async function NotificationLettersPage({ params }: PageProps<"/ad
     return pageError(error);
   });
   if (batch instanceof Conflict) return <Alert tone="error">{batch.userMessage}</Alert>;
-  return <Letters batch={batch} />;
+  const breadcrumbs = (
+    <Breadcrumbs
+      trail={[
+        { href: "/admin/incidents", label: "Incidents" },
+        { href: `/admin/incidents/${id}`, label: batch.incidentTitle },
+      ]}
+      current="Notification letters"
+    />
+  );
+  return <Letters breadcrumbs={breadcrumbs} batch={batch} />;
 }

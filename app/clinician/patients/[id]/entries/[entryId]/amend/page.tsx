@@ -1,3 +1,4 @@
+import { Breadcrumbs } from "@/components/ui/breadcrumbs";
 import { EntryForm } from "@/components/clinician/entry-form";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
@@ -13,6 +14,13 @@ export default async function AmendPage({ params }: PageProps<"/clinician/patien
   const { patientName, entry } = await getEntryToAmend(actor, id, entryId).catch(pageError);
   return (
     <div className="space-y-6">
+      <Breadcrumbs
+        trail={[
+          { href: "/clinician", label: "My patients" },
+          { href: `/clinician/patients/${id}`, label: patientName },
+        ]}
+        current={`Amend ${entry.kind}`}
+      />
       <h1 className="text-2xl font-bold">Amend {entry.kind} for {patientName}</h1>
       <p className="text-sm text-slate-700">The current version ({entry.version}) is kept; your amendment becomes version {entry.version + 1}.</p>
       <Card>
