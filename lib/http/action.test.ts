@@ -59,6 +59,11 @@ describe("the action client", () => {
     expect(calls.revalidated).toEqual([]);
   });
 
+  it("says one sentence instead of field errors for a form the person did not type", async () => {
+    const state = await actionClient("patient").form(form({}), { schema, run: async () => undefined, done: "Saved.", unreadable: "That change could not be read." });
+    expect(state).toEqual({ ok: false, message: "That change could not be read." });
+  });
+
   it("answers a domain error with the error table's words and does not revalidate", async () => {
     const run = async () => {
       throw new NotFound("care team");

@@ -21,6 +21,8 @@ interface Step<S extends z.ZodType, R> {
   read?: (form: FormData) => unknown;
   run: (actor: Actor, input: z.output<S>) => Promise<R>;
   revalidate?: string | ((actor: Actor) => string);
+  /** For forms whose fields the person does not type (hidden, buttons): one sentence instead of field errors. */
+  unreadable?: string;
 }
 
 interface FormStep<S extends z.ZodType, R, St extends FormState> extends Step<S, R> {
@@ -56,7 +58,7 @@ export function actionClient(area?: Role, permission?: Permission) {
       try {
         await authorized(actor);
         const parsed = parse(form, step);
-        if (!parsed.success) return { ok: false, errors: z.flattenError(parsed.error).fieldErrors } as St;
+        if (!parsed.success) return (step.unreadable ? { ok: false, message: step.unreadable } : { ok: false, errors: z.flattenError(parsed.error).fieldErrors }) as St;
         input = parsed.data;
         result = await step.run(actor, input);
       } catch (error) {
