@@ -5,6 +5,7 @@
  * themselves work through the runtime connection as the signed system context.
  */
 import { once } from "node:events";
+import { config } from "@/lib/config";
 import { disconnectPrisma } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { startJobRunner } from "@/lib/jobs/runner";
@@ -13,7 +14,7 @@ import { log } from "@/lib/ops/log";
 import { withDatabase } from "./with-database";
 
 await withDatabase(async (url) => {
-  const ownerUrl = process.env.MIGRATION_DATABASE_URL ?? url;
+  const ownerUrl = config().migrationDatabaseUrl ?? url;
   // Idempotent (an advisory lock, then nothing to apply): a worker started before any portal still finds
   // the tables and the context key its jobs need.
   await prepareDatabase(ownerUrl);

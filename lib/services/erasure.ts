@@ -1,6 +1,6 @@
 import "server-only";
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { config } from "@/lib/config";
 import { createDataKey, forgetDataKey, unwrapDataKey } from "@/lib/crypto/envelope";
@@ -32,7 +32,7 @@ const ERASED = [
 const RETAINED = ["clinical records (re-encrypted under a retention key, restricted to legal use)"];
 
 export function ledgerFile(): string {
-  return process.env.CUSTODIA_ERASURE_LEDGER ?? join(config().dataDir, "erasure-ledger.jsonl");
+  return config().erasureLedgerFile;
 }
 
 /**
