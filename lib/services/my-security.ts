@@ -3,11 +3,12 @@ import type { Actor } from "@/lib/access/actor";
 import { InvalidInput } from "@/lib/access/errors";
 import { verifyPassword, hashPassword } from "@/lib/auth/password";
 import { passwordProblem } from "@/lib/auth/password-policy";
-import { signInKeys, throttledCheck } from "@/lib/auth/throttle";
+import { signInKeys } from "@/lib/auth/throttle";
 import { config } from "@/lib/config";
 import { openSystem } from "@/lib/crypto/secret";
 import { withActor, withSystem } from "@/lib/db/transaction";
 import { changePasswordSchema } from "@/lib/validation/staff";
+import { checkOwnProof } from "./own-account-proof";
 
 export interface ActiveSession {
   id: string;
@@ -77,12 +78,14 @@ export async function changePassword(actor: Actor, raw: unknown): Promise<{ othe
       const { tx, audit } = ctx;
       const who = { actorId: actor.userId, actorRole: actor.role, resourceType: "user", resourceId: actor.userId };
       const user = await tx.user.findUniqueOrThrow({ where: { id: actor.userId } });
-      const checked = await throttledCheck(ctx, signInKeys(user.emailBidx, actor.request.ip), { actorId: user.id, actorRole: user.role, step: "password" }, async () =>
-        (await verifyPassword(user.passwordHash, input.currentPassword)) ? true : null,
-      );
+      const checked = await checkOwnProof(ctx, actor, user, {
+        action: "auth.password_change",
+        step: "password",
+        keys: signInKeys(user.emailBidx, actor.request.ip),
+        wrong: "wrong-password",
+        proof: () => verifyPassword(user.passwordHash, input.currentPassword),
+      });
       if (checked.outcome !== "ok") {
-        // Returned, not thrown: the denial and the throttle's count must commit.
-        audit({ ...who, action: "auth.password_change", outcome: "denied", details: { reason: checked.outcome === "refused" ? checked.reason : "wrong-password" } });
         return { ok: false, field: "currentPassword", problem: checked.outcome === "refused" ? "Too many wrong passwords. Try again in 15 minutes." : wrongPassword } as const;
       }
       const email = openSystem(user.emailEnc, { table: "app_user", column: "email_enc", rowId: user.id });
