@@ -26,7 +26,7 @@ const config = [
   ...nextVitals,
   ...nextTs,
   dataLayer,
-  { ignores: ["lib/db/generated/**", ".next/**", "dist/**", "node_modules/**", "test-results/**", "playwright-report/**"] },
+  { ignores: ["lib/db/generated/**", ".next/**", "dist/**", "node_modules/**", "test-results/**", "playwright-report/**", ".stryker-tmp/**", "reports/**"] },
 ];
 
 export default config;

@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import next from "next";
 import { startSealer } from "@/lib/audit/sealer";
-import { config, isProduction, publicOrigins } from "@/lib/config";
+import { config, isProduction, publicOrigins, setDatabaseUrl } from "@/lib/config";
 import { REQUEST_ID_HEADER } from "@/lib/auth/request-meta";
 import { keyProvider } from "@/lib/crypto/keys";
 import { poolStats } from "@/lib/db/client";
@@ -47,20 +47,20 @@ async function main() {
   if (!cfg.databaseUrl) {
     if (isProduction()) throw new Error("DATABASE_URL is required in production");
     const embedded = await startEmbeddedPostgres({});
-    process.env.DATABASE_URL = embedded.url;
+    setDatabaseUrl(embedded.url);
     stopEmbedded = embedded.stop;
     log().info({ database: embedded.url.replace(/\/\/[^@]*@/, "//") }, "embedded PostgreSQL started");
   }
-  const databaseUrl = process.env.DATABASE_URL!;
+  const databaseUrl = config().databaseUrl!;
   assertDatabaseTransport(databaseUrl, cfg);
-  const ownerUrl = process.env.MIGRATION_DATABASE_URL ?? databaseUrl;
+  const ownerUrl = config().migrationDatabaseUrl ?? databaseUrl;
   await prepareDatabase(ownerUrl, { log: (msg) => log().info(msg) });
   // With the owner's connection: the runtime role has no grant on _prisma_migrations. Read now, so a start
   // that cannot read it fails here rather than at the first probe.
   const migrations = watchMigrations(ownerUrl, 30_000);
   await migrations();
   if (isProduction()) await warnIfPgauditAbsent(databaseUrl, log());
-  if (!isProduction() && process.env.CUSTODIA_SEED !== "0") {
+  if (!isProduction() && cfg.seedDemo) {
     // A child process: the seed goes through the server-only service layer, loaded with the
     // react-server export condition that this Next.js host process must not use.
     // Asynchronous: the embedded database is served from this very process and must keep answering.

@@ -9,7 +9,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"], environment: "node" },
+        test: { name: "unit", include: ["lib/**/*.test.ts", "scripts/**/*.test.ts"], environment: "node", setupFiles: ["tests/setup/config.ts"] },
       },
       {
         extends: true,
@@ -18,7 +18,7 @@ export default defineConfig({
           include: ["tests/**/*.test.ts"],
           environment: "node",
           globalSetup: ["tests/setup/global.ts"],
-          setupFiles: ["tests/setup/database.ts"],
+          setupFiles: ["tests/setup/config.ts", "tests/setup/database.ts"],
           testTimeout: 60_000,
           hookTimeout: 120_000,
           env: { CUSTODIA_ENV: "test" },

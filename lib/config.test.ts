@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, publicOrigins, readConfig } from "./config";
+import { config, ConfigError, publicOrigins, readConfig } from "./config";
 
 describe("public origin (CSRF reference)", () => {
   it("production refuses to run without its https origin", () => {
@@ -112,5 +112,33 @@ describe("incident register settings", () => {
     expect(readConfig({}).incidentTimeZone).toBe("UTC");
     expect(readConfig({ INCIDENT_TIME_ZONE: "America/New_York" }).incidentTimeZone).toBe("America/New_York");
     expect(() => readConfig({ INCIDENT_TIME_ZONE: "Eastern" })).toThrow(/IANA time zone/);
+  });
+});
+
+describe("parsed once", () => {
+  it("hands every caller the same parsed settings, and a test that sets a variable sees it at the next call", () => {
+    expect(config()).toBe(config());
+    const before = config();
+    process.env.EXPORTS_PER_HOUR = "7";
+    try {
+      expect(config()).not.toBe(before);
+      expect(config().exportsPerHour).toBe(7);
+    } finally {
+      delete process.env.EXPORTS_PER_HOUR;
+    }
+    expect(config().exportsPerHour).toBe(10);
+  });
+
+  it("reads the files, cadence, embedded port, seeding and rotation batch that used to be read beside it", () => {
+    const c = readConfig({ CUSTODIA_DATA_DIR: "/d", AUDIT_CHECKPOINT_MINUTES: "0.5", CUSTODIA_SEED: "0", ROTATE_BATCH_SIZE: "3" });
+    expect(c).toMatchObject({
+      checkpointDir: "/d/checkpoints",
+      checkpointCadence: { every: 1000, minutes: 0.5 },
+      erasureLedgerFile: "/d/erasure-ledger.jsonl",
+      embeddedPort: 54329,
+      seedDemo: false,
+      keyRotationBatchSize: 3,
+    });
+    expect(() => readConfig({ AUDIT_CHECKPOINT_EVERY: "0" })).toThrow(/AUDIT_CHECKPOINT_EVERY must be a positive number/);
   });
 });

@@ -21,6 +21,15 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().max(200).default(10),
   CUSTODIA_DATA_DIR: z.string().default(".data"),
   CUSTODIA_KEY_DIR: z.string().default(".keys"),
+  // Files outside the database: point them at a volume that outlives the container (README, "Configuration").
+  CUSTODIA_CHECKPOINT_DIR: z.string().optional(),
+  CUSTODIA_ERASURE_LEDGER: z.string().min(1).optional(),
+  AUDIT_CHECKPOINT_EVERY: z.coerce.number().positive("AUDIT_CHECKPOINT_EVERY must be a positive number").default(1000),
+  AUDIT_CHECKPOINT_MINUTES: z.coerce.number().positive("AUDIT_CHECKPOINT_MINUTES must be a positive number").default(60),
+  CUSTODIA_EMBEDDED_PORT: z.coerce.number().int().min(0).max(65535).default(54329),
+  // 0: the development server starts without the demo accounts and patients.
+  CUSTODIA_SEED: z.enum(["0", "1"]).default("1"),
+  ROTATE_BATCH_SIZE: z.coerce.number().int().positive().default(200),
   SESSION_IDLE_SECONDS: z.coerce.number().int().positive().default(15 * 60),
   SESSION_MAX_SECONDS: z.coerce.number().int().positive().default(12 * 60 * 60),
   LOCKOUT_ACCOUNT_MAX_FAILURES: z.coerce.number().int().positive().default(5),
@@ -97,6 +106,17 @@ export interface Config {
   databasePoolSize: number;
   dataDir: string;
   keyDir: string;
+  /** Signed audit checkpoints and the published head of the chain. */
+  checkpointDir: string;
+  /** Signed every N events or M minutes, whichever comes first. */
+  checkpointCadence: { every: number; minutes: number };
+  /** Erasures replayed after a restore (docs/decisions/0006). */
+  erasureLedgerFile: string;
+  /** Where the embedded development database listens when no DATABASE_URL is set. */
+  embeddedPort: number;
+  seedDemo: boolean;
+  /** Patient data keys rewrapped per transaction by `npm run keys:rotate`. */
+  keyRotationBatchSize: number;
   sessionIdleSeconds: number;
   sessionMaxSeconds: number;
   lockout: { accountMaxFailures: number; addressMaxFailures: number; windowSeconds: number; lockSeconds: number };
@@ -167,6 +187,12 @@ export function readConfig(source: Record<string, string | undefined> = process.
     databasePoolSize: e.DATABASE_POOL_SIZE,
     dataDir: e.CUSTODIA_DATA_DIR,
     keyDir: e.CUSTODIA_KEY_DIR,
+    checkpointDir: e.CUSTODIA_CHECKPOINT_DIR || join(e.CUSTODIA_DATA_DIR, "checkpoints"),
+    checkpointCadence: { every: e.AUDIT_CHECKPOINT_EVERY, minutes: e.AUDIT_CHECKPOINT_MINUTES },
+    erasureLedgerFile: e.CUSTODIA_ERASURE_LEDGER ?? join(e.CUSTODIA_DATA_DIR, "erasure-ledger.jsonl"),
+    embeddedPort: e.CUSTODIA_EMBEDDED_PORT,
+    seedDemo: e.CUSTODIA_SEED === "1",
+    keyRotationBatchSize: e.ROTATE_BATCH_SIZE,
     sessionIdleSeconds: e.SESSION_IDLE_SECONDS,
     sessionMaxSeconds: e.SESSION_MAX_SECONDS,
     lockout: {
@@ -217,9 +243,28 @@ export function readConfig(source: Record<string, string | undefined> = process.
   };
 }
 
-/** Read on every call (microseconds): tests and the e2e servers change settings through the environment. */
+let parsed: Config | undefined;
+
+/** Parsed once, at the first call (server.ts makes that call before serving, so a bad setting stops the start). */
 export function config(): Config {
-  return readConfig();
+  return (parsed ??= readConfig());
+}
+
+/**
+ * Tests only: the next config() parses the environment again. tests/setup/config.ts calls it whenever a test
+ * changes process.env, so a test can still set a variable for one case.
+ */
+export function resetConfig(): void {
+  parsed = undefined;
+}
+
+/**
+ * The embedded database's address is known only once it listens: for this process's config and for the
+ * children it starts (seed, job runner), which read the environment.
+ */
+export function setDatabaseUrl(url: string): void {
+  process.env.DATABASE_URL = url;
+  parsed = undefined;
 }
 
 export function isProduction(): boolean {

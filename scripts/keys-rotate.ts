@@ -5,13 +5,13 @@
  * CUSTODIA_MASTER_KEYS and sets CUSTODIA_ACTIVE_MASTER_KEY first; this script then only rewraps.
  */
 import { noRequest } from "@/lib/access/actor";
+import { config } from "@/lib/config";
 import { FileKeyProvider, keyProvider } from "@/lib/crypto/keys";
 import { disconnectPrisma } from "@/lib/db/client";
 import { withSystem } from "@/lib/db/transaction";
 import { rewrapDataKeys } from "@/lib/services/key-rotation";
 import { withDatabase } from "./with-database";
 
-const batchSize = Number(process.env.ROTATE_BATCH_SIZE ?? 200);
 
 await withDatabase(async () => {
   const provider = keyProvider();
@@ -25,7 +25,7 @@ await withDatabase(async () => {
     console.log(`resuming: ${behind} data keys are not yet under master key ${active}`);
   }
   const result = await rewrapDataKeys(provider, {
-    batchSize,
+    batchSize: config().keyRotationBatchSize,
     onBatch: (p) => console.log(`rewrapped ${p.rewrapped}, remaining ${p.remaining} (master key ${p.activeVersion})`),
   });
   console.log(`done: ${result.rewrapped} data keys rewrapped; every data key is under master key ${result.activeVersion}`);

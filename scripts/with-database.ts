@@ -1,4 +1,4 @@
-import { config } from "@/lib/config";
+import { config, setDatabaseUrl } from "@/lib/config";
 import { EmbeddedDatabaseInUse, startEmbeddedPostgres } from "@/lib/db/embedded";
 import { prepareDatabase } from "@/lib/db/prepare";
 
@@ -15,10 +15,10 @@ export async function withDatabase(work: (url: string) => Promise<void>): Promis
     embedded = await startEmbeddedPostgres({ port: 0 });
   } catch (error) {
     if (!(error instanceof EmbeddedDatabaseInUse) || !error.url) throw error;
-    process.env.DATABASE_URL = error.url;
+    setDatabaseUrl(error.url);
     return work(error.url);
   }
-  process.env.DATABASE_URL = embedded.url;
+  setDatabaseUrl(embedded.url);
   try {
     await prepareDatabase(embedded.url, { log: console.log });
     await work(embedded.url);

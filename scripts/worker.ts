@@ -5,6 +5,7 @@
  * themselves work through the runtime connection as the signed system context.
  */
 import { once } from "node:events";
+import { config } from "@/lib/config";
 import { disconnectPrisma } from "@/lib/db/client";
 import { prepareDatabase } from "@/lib/db/prepare";
 import { startJobRunner } from "@/lib/jobs/runner";
@@ -19,7 +20,7 @@ const serverGone = !process.send
   : process.connected ? once(process, "disconnect") : Promise.resolve();
 
 await withDatabase(async (url) => {
-  const ownerUrl = process.env.MIGRATION_DATABASE_URL ?? url;
+  const ownerUrl = config().migrationDatabaseUrl ?? url;
   // Idempotent (an advisory lock, then nothing to apply): a worker started before any portal still finds
   // the tables and the context key its jobs need.
   await prepareDatabase(ownerUrl);

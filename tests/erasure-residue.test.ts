@@ -20,7 +20,7 @@ import { myRecord } from "@/lib/services/my-record";
 import { listMyPatients, searchPatients } from "@/lib/services/patient-search";
 import { decideRequest, extendRequest } from "@/lib/services/request-decisions";
 import { adminQuery, freshEmptyDatabase, sqlDump, withAdminClient } from "./helpers/db";
-import { actorOf, confirmedErasure, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
+import { actorOf, confirmedErasure, identity, makeCareTeam, makeStaff, makeUser, type TestUser } from "./helpers/fixtures";
 
 vi.hoisted(() => {
   process.env.CUSTODIA_ERASURE_LEDGER = `${process.env.TMPDIR ?? "/tmp"}/custodia-residue-ledger-${process.pid}-${Date.now()}.jsonl`;
@@ -34,9 +34,7 @@ let auditor: TestUser;
 let clinician: TestUser;
 
 beforeAll(async () => {
-  admin = await makeUser("admin");
-  auditor = await makeUser("auditor");
-  clinician = await makeUser("clinician");
+  ({ admin, auditor, clinician } = await makeStaff());
 });
 
 async function patientInCare(mrn: string): Promise<TestUser> {

@@ -11,7 +11,7 @@ import { scheduledTasks, type ScheduledTask } from "@/lib/jobs/tasks";
 import { submitRequest } from "@/lib/services/data-requests";
 import { recentJobRuns } from "@/lib/services/job-history";
 import { adminQuery, isEmbedded, testDatabaseUrl, withAdminClient } from "./helpers/db";
-import { actorOf, confirmedErasure, identity, makeUser, type TestUser } from "./helpers/fixtures";
+import { actorOf, confirmedErasure, identity, makeStaff, makeUser, type TestUser } from "./helpers/fixtures";
 import { asRuntimeConnection } from "./helpers/runtime-role";
 
 vi.hoisted(() => {
@@ -78,9 +78,7 @@ let auditor: TestUser;
 let clinician: TestUser;
 
 beforeAll(async () => {
-  admin = await makeUser("admin");
-  auditor = await makeUser("auditor");
-  clinician = await makeUser("clinician");
+  ({ admin, auditor, clinician } = await makeStaff());
 });
 
 describe("the job runner", () => {

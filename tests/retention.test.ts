@@ -14,7 +14,7 @@ import { processDueErasures } from "@/lib/services/erasure";
 import { applyRetention, retentionDryRun, retentionOverview, setRetentionPeriod } from "@/lib/services/retention";
 import { adminQuery } from "./helpers/db";
 import { asRuntimeRole } from "./helpers/runtime-role";
-import { actorOf, confirmedErasure, identity, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
+import { actorOf, confirmedErasure, identity, makeCareTeam, makeStaff, makeUser, type TestUser } from "./helpers/fixtures";
 
 const DAY = 86_400_000;
 const inDays = (days: number) => new Date(Date.now() + days * DAY);
@@ -24,9 +24,7 @@ let auditor: TestUser;
 let clinician: TestUser;
 
 beforeAll(async () => {
-  admin = await makeUser("admin");
-  auditor = await makeUser("auditor");
-  clinician = await makeUser("clinician");
+  ({ admin, auditor, clinician } = await makeStaff());
 });
 
 async function periods(): Promise<Record<string, number>> {

@@ -1,10 +1,8 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { roleHome } from "@/lib/access/roles";
-import { requireActor } from "@/lib/auth/require-actor";
-import { formError } from "@/lib/http/errors";
+import { actionClient, parsedByService } from "@/lib/http/action";
 import { computeAffectedPatients } from "@/lib/services/incident-patients";
 import { completeTask } from "@/lib/services/incident-tasks";
 import { assessRisk, closeIncident, openIncident, setIncidentTimes, setStateCounts } from "@/lib/services/incidents";
@@ -12,51 +10,41 @@ import type { FormState } from "@/lib/validation/form-state";
 
 /**
  * The incident register's forms, shared by the auditor's and the administrator's pages (both keep the
- * register): the session is checked here, the permission and the input by the service (zod field messages
- * come back through formError).
+ * register): no area decides it, the permission does; the services parse their own input (also used by the
+ * job runner and tests), and their field messages come back through the same error table.
  */
-async function run(form: FormData, service: (actor: Awaited<ReturnType<typeof requireActor>>, input: Record<string, unknown>) => Promise<unknown>, done: string): Promise<FormState> {
-  const actor = await requireActor();
-  try {
-    await service(actor, Object.fromEntries(form));
-  } catch (error) {
-    return formError(error);
-  }
-  revalidatePath(`${roleHome[actor.role]}/incidents`, "layout");
-  return { ok: true, message: done };
-}
+const register = actionClient(undefined, "incidents.manage");
+const revalidate = (actor: { role: keyof typeof roleHome }) => `${roleHome[actor.role]}/incidents`;
 
 export async function openIncidentAction(_: FormState, form: FormData): Promise<FormState> {
-  const actor = await requireActor();
-  let id: string;
-  try {
-    id = await openIncident(actor, { ...Object.fromEntries(form), alertIds: form.getAll("alertId") });
-  } catch (error) {
-    return formError(error);
-  }
-  redirect(`${roleHome[actor.role]}/incidents/${id}`);
+  return register.form(form, {
+    schema: parsedByService,
+    read: (f) => ({ ...Object.fromEntries(f), alertIds: f.getAll("alertId") }),
+    run: (actor, input) => openIncident(actor, input),
+    done: (id, _input, actor) => redirect(`${roleHome[actor.role]}/incidents/${id}`),
+  });
 }
 
 export async function incidentTimesAction(_: FormState, form: FormData): Promise<FormState> {
-  return run(form, setIncidentTimes, "Times corrected. The deadlines below follow them.");
+  return register.form(form, { schema: parsedByService, run: (a, i) => setIncidentTimes(a, i), revalidate, done: "Times corrected. The deadlines below follow them." });
 }
 
 export async function assessRiskAction(_: FormState, form: FormData): Promise<FormState> {
-  return run(form, assessRisk, "Risk assessment recorded. The notification deadlines below follow it.");
+  return register.form(form, { schema: parsedByService, run: (a, i) => assessRisk(a, i), revalidate, done: "Risk assessment recorded. The notification deadlines below follow it." });
 }
 
 export async function affectedPatientsAction(_: FormState, form: FormData): Promise<FormState> {
-  return run(form, computeAffectedPatients, "Affected patients recomputed from the audit log.");
+  return register.form(form, { schema: parsedByService, run: computeAffectedPatients, revalidate, done: "Affected patients recomputed from the audit log." });
 }
 
 export async function stateCountsAction(_: FormState, form: FormData): Promise<FormState> {
-  return run(form, setStateCounts, "Residents per state recorded.");
+  return register.form(form, { schema: parsedByService, run: setStateCounts, revalidate, done: "Residents per state recorded." });
 }
 
 export async function completeTaskAction(_: FormState, form: FormData): Promise<FormState> {
-  return run(form, completeTask, "Notification recorded as sent.");
+  return register.form(form, { schema: parsedByService, run: (a, i) => completeTask(a, i), revalidate, done: "Notification recorded as sent." });
 }
 
 export async function closeIncidentAction(_: FormState, form: FormData): Promise<FormState> {
-  return run(form, closeIncident, "Incident closed.");
+  return register.form(form, { schema: parsedByService, run: (a, i) => closeIncident(a, i), revalidate, done: "Incident closed." });
 }

@@ -21,23 +21,9 @@ export interface Checkpoint {
   keyId: string;
 }
 
-function positiveFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
-  return value;
-}
-
-/** Read on every sealing pass, like config(): tests and operators change the cadence through the environment. */
-export function checkpointCadence(): { every: number; minutes: number } {
-  return { every: positiveFromEnv("AUDIT_CHECKPOINT_EVERY", 1000), minutes: positiveFromEnv("AUDIT_CHECKPOINT_MINUTES", 60) };
-}
-
 /** One file per database: a file shared by two databases contradicts both. */
 export function checkpointFile(): string {
-  const dir = process.env.CUSTODIA_CHECKPOINT_DIR || join(config().dataDir, "checkpoints");
-  return join(dir, "audit-checkpoints.jsonl");
+  return join(config().checkpointDir, "audit-checkpoints.jsonl");
 }
 
 /** The exact bytes signed: plain text, so an outside auditor can check a checkpoint with any Ed25519 tool. */

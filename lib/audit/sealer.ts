@@ -1,8 +1,9 @@
 import { noRequest } from "@/lib/access/actor";
+import { config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem, type Tx } from "@/lib/db/transaction";
 import { log } from "@/lib/ops/log";
-import { checkpointCadence, publishCheckpoints, signCheckpoint, storeCheckpoint, type Checkpoint } from "./checkpoint";
+import { publishCheckpoints, signCheckpoint, storeCheckpoint, type Checkpoint } from "./checkpoint";
 import { GENESIS_HASH, sealHash } from "./hashes";
 import { EVENT_COLUMNS, type StoredEvent } from "./log-reader";
 import { writerMacValid } from "./row-hash";
@@ -55,7 +56,7 @@ export async function sealPass(): Promise<SealPass> {
     if (pending.length === 0) return { sealed: 0, checkpoints: [], head: null };
     const key = keyProvider().secret("auditHmac");
     const at = await position(tx);
-    const { every, minutes } = checkpointCadence();
+    const { every, minutes } = config().checkpointCadence;
     const ids: string[] = [];
     const chainSeqs: string[] = [];
     const prevHashes: string[] = [];

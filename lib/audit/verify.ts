@@ -1,6 +1,7 @@
 import "server-only";
 import type { KeyObject } from "node:crypto";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
+import { config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { recordSystemEvents } from "@/lib/db/transaction";
 import type { JsonValue } from "./canonical";
@@ -94,7 +95,7 @@ interface SegmentOutcome {
  * Must not be called inside a transaction: it reads on its own connections, then records the outcome.
  */
 export async function verifyAuditLog(options: VerifyOptions = {}): Promise<VerifyResult> {
-  const url = options.databaseUrl ?? process.env.DATABASE_URL;
+  const url = options.databaseUrl ?? config().databaseUrl;
   if (!url) throw new Error("verifyAuditLog: no database (DATABASE_URL is not set)");
   // Read before the log's end is fixed: each line was written after its events committed, so none may lie beyond it.
   const file = options.checkpointFile ?? checkpointFile();

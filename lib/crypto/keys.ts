@@ -20,5 +20,6 @@ export function keyProvider(): KeyProvider {
 
 /** A provider for the current configuration, not kept: for set-up code that must not fix the process's keys. */
 export function newKeyProvider(): KeyProvider {
+  // Key material comes from the environment here and never through config(): settings may be logged, keys never.
   return config().env === "production" ? new EnvKeyProvider(process.env) : new FileKeyProvider(config().keyDir);
 }

@@ -9,10 +9,10 @@ const holder = globalThis as unknown as { custodiaPrisma?: PrismaClient; custodi
 
 export function prisma(): PrismaClient {
   if (!holder.custodiaPrisma) {
-    const url = process.env.DATABASE_URL;
+    const cfg = config();
+    const url = cfg.databaseUrl;
     if (!url) throw new Error("DATABASE_URL is not set: start the portal through server.ts or set it explicitly");
     // node-postgres reads sslmode/sslrootcert from the URL itself; production accepts only verify-full.
-    const cfg = config();
     assertDatabaseTransport(url, cfg);
     // Our own pool, handed to the adapter, so the metrics can see how many queries wait for a connection.
     const pool = new pg.Pool({ connectionString: url, max: cfg.databasePoolSize });

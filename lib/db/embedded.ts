@@ -127,7 +127,7 @@ function lockDataDir(dataDir: string): { record(url: string): void; release(): v
 export async function startEmbeddedPostgres(options: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
   const dataDir = options.dataDir ?? join(config().dataDir, "pglite");
   const host = options.host ?? "127.0.0.1";
-  const port = options.port ?? Number(process.env.CUSTODIA_EMBEDDED_PORT ?? 54329);
+  const port = options.port ?? config().embeddedPort;
   let lock: ReturnType<typeof lockDataDir> | undefined;
   if (dataDir !== "memory") {
     mkdirSync(dirname(resolve(dataDir)), { recursive: true });

@@ -1,6 +1,6 @@
 import "server-only";
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname } from "node:path";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { config } from "@/lib/config";
 import { withSystem } from "@/lib/db/transaction";
@@ -21,7 +21,7 @@ export interface LedgerEntry {
 }
 
 export function ledgerFile(): string {
-  return process.env.CUSTODIA_ERASURE_LEDGER ?? join(config().dataDir, "erasure-ledger.jsonl");
+  return config().erasureLedgerFile;
 }
 
 export function readLedgerFile(): LedgerEntry[] {

@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
-import { issueToken, linkFor, redeemToken } from "@/lib/auth/account-tokens";
+import { issueToken, linkFor, redeemToken, type RedeemRefusal } from "@/lib/auth/account-tokens";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { lockSubject } from "@/lib/db/locks";
 import { openSystem } from "@/lib/crypto/secret";
@@ -133,6 +133,19 @@ export async function withdrawInvitation(actor: Actor, raw: unknown): Promise<vo
  * an administrator disabled after inviting it stays disabled: disabling withdraws the invitation.
  */
 export function activateAccount(raw: unknown, request: RequestMeta) {
+  return redeemActivation("staff", raw, request);
+}
+
+/**
+ * Spends an activation link, staff or patient: the password is set, the account enabled, any session it had
+ * void. Each kind of link opens only its own activation (a patient's also asks for the birth date: `prove`).
+ */
+export function redeemActivation(
+  kind: "staff" | "patient",
+  raw: unknown,
+  request: RequestMeta,
+  prove?: (ctx: ActorContext, user: User, token: { id: string; failedProofs: number }) => Promise<RedeemRefusal | null>,
+) {
   return redeemToken(
     "activation",
     raw,
@@ -140,12 +153,12 @@ export function activateAccount(raw: unknown, request: RequestMeta) {
     async ({ tx }, user, passwordHash) => {
       await tx.user.update({ where: { id: user.id }, data: { passwordHash, disabledAt: null, sessionVersion: { increment: 1 } } });
     },
-    // A patient's link opens only the patient activation, which also asks for the birth date.
-    (user, issuedAt) => (user.role === "patient" ? "wrong-account-kind" : withdrawnSince(user, issuedAt)),
+    (user, issuedAt) => ((user.role === "patient") !== (kind === "patient") ? "wrong-account-kind" : withdrawnSince(user, issuedAt)),
+    prove,
   );
 }
 
 /** An account an administrator disabled after the link was issued: disabling withdraws the invitation. */
-export function withdrawnSince(user: User, issuedAt: Date): "withdrawn" | null {
+function withdrawnSince(user: User, issuedAt: Date): "withdrawn" | null {
   return user.disabledAt && user.disabledAt > issuedAt ? "withdrawn" : null;
 }

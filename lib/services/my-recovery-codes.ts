@@ -3,9 +3,9 @@ import type { Actor } from "@/lib/access/actor";
 import { Conflict, InvalidInput } from "@/lib/access/errors";
 import { verifyActorTotp } from "@/lib/auth/mfa";
 import { hashRecoveryCode, newRecoveryCodes } from "@/lib/auth/recovery-codes";
-import { secondFactorKeys, throttledCheck } from "@/lib/auth/throttle";
-import { withSystem } from "@/lib/db/transaction";
+import { secondFactorKeys } from "@/lib/auth/throttle";
 import { enrollCodeSchema } from "@/lib/validation/auth";
+import { checkOwnProof, ownAccount, withOwnAccount } from "./own-account";
 
 export const NOT_ENROLLED = "Turn on two-step verification first: recovery codes stand in for its codes.";
 const wrongCode = "That code is not correct. Enter the 6-digit code your authenticator app shows now.";
@@ -19,30 +19,26 @@ const locked = "Too many wrong codes. Try again in 15 minutes.";
  */
 export async function regenerateRecoveryCodes(actor: Actor, raw: unknown): Promise<string[]> {
   const { code } = enrollCodeSchema.parse(raw);
-  const result = await withSystem(
-    actor.request,
-    async (ctx) => {
-      const { tx, audit } = ctx;
-      const who = { actorId: actor.userId, actorRole: actor.role, resourceType: "user", resourceId: actor.userId };
-      const user = await tx.user.findUniqueOrThrow({ where: { id: actor.userId } });
-      if (!user.mfaEnrolledAt) return { ok: false, problem: NOT_ENROLLED, conflict: true } as const;
-      const checked = await throttledCheck(ctx, secondFactorKeys(user.id, actor.request.ip), { actorId: user.id, actorRole: user.role, step: "mfa" }, async () =>
-        (await verifyActorTotp(tx, user.id, code)) ? true : null,
-      );
-      if (checked.outcome !== "ok") {
-        // Returned, not thrown: the denial and the throttle's count must commit.
-        audit({ ...who, action: "auth.recovery_codes", outcome: "denied", details: { reason: checked.outcome === "refused" ? checked.reason : "wrong-code" } });
-        const isLocked = checked.outcome === "refused" || checked.locked;
-        return { ok: false, problem: isLocked ? locked : wrongCode, conflict: false } as const;
-      }
-      const codes = newRecoveryCodes();
-      await tx.recoveryCode.deleteMany({ where: { userId: user.id } });
-      await tx.recoveryCode.createMany({ data: codes.map((c) => ({ userId: user.id, codeHash: hashRecoveryCode(user.id, c) })) });
-      audit({ ...who, action: "auth.recovery_codes", details: { issued: codes.length } });
-      return { ok: true, codes } as const;
-    },
-    actor.userId,
-  );
+  const result = await withOwnAccount(actor, async (ctx, user) => {
+    const { tx, audit } = ctx;
+    if (!user.mfaEnrolledAt) return { ok: false, problem: NOT_ENROLLED, conflict: true } as const;
+    const checked = await checkOwnProof(ctx, actor, user, {
+      action: "auth.recovery_codes",
+      step: "mfa",
+      keys: secondFactorKeys(user.id, actor.request.ip),
+      wrong: "wrong-code",
+      proof: () => verifyActorTotp(tx, user.id, code),
+    });
+    if (checked.outcome !== "ok") {
+      const isLocked = checked.outcome === "refused" || checked.locked;
+      return { ok: false, problem: isLocked ? locked : wrongCode, conflict: false } as const;
+    }
+    const codes = newRecoveryCodes();
+    await tx.recoveryCode.deleteMany({ where: { userId: user.id } });
+    await tx.recoveryCode.createMany({ data: codes.map((c) => ({ userId: user.id, codeHash: hashRecoveryCode(user.id, c) })) });
+    audit({ ...ownAccount(actor), action: "auth.recovery_codes", details: { issued: codes.length } });
+    return { ok: true, codes } as const;
+  });
   if (result.ok) return result.codes;
   if (result.conflict) throw new Conflict(result.problem);
   throw new InvalidInput(result.problem, { code: [result.problem] });

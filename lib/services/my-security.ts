@@ -3,11 +3,12 @@ import type { Actor } from "@/lib/access/actor";
 import { InvalidInput } from "@/lib/access/errors";
 import { verifyPassword, hashPassword } from "@/lib/auth/password";
 import { passwordProblem } from "@/lib/auth/password-policy";
-import { signInKeys, throttledCheck } from "@/lib/auth/throttle";
+import { signInKeys } from "@/lib/auth/throttle";
 import { config } from "@/lib/config";
 import { openSystem } from "@/lib/crypto/secret";
 import { withActor, withSystem } from "@/lib/db/transaction";
 import { changePasswordSchema } from "@/lib/validation/staff";
+import { checkOwnProof, ownAccount, withOwnAccount } from "./own-account";
 
 export interface ActiveSession {
   id: string;
@@ -71,33 +72,29 @@ const wrongPassword = "The current password is not correct.";
  */
 export async function changePassword(actor: Actor, raw: unknown): Promise<{ otherSessionsEnded: number }> {
   const input = changePasswordSchema.parse(raw);
-  const result = await withSystem(
-    actor.request,
-    async (ctx) => {
-      const { tx, audit } = ctx;
-      const who = { actorId: actor.userId, actorRole: actor.role, resourceType: "user", resourceId: actor.userId };
-      const user = await tx.user.findUniqueOrThrow({ where: { id: actor.userId } });
-      const checked = await throttledCheck(ctx, signInKeys(user.emailBidx, actor.request.ip), { actorId: user.id, actorRole: user.role, step: "password" }, async () =>
-        (await verifyPassword(user.passwordHash, input.currentPassword)) ? true : null,
-      );
-      if (checked.outcome !== "ok") {
-        // Returned, not thrown: the denial and the throttle's count must commit.
-        audit({ ...who, action: "auth.password_change", outcome: "denied", details: { reason: checked.outcome === "refused" ? checked.reason : "wrong-password" } });
-        return { ok: false, field: "currentPassword", problem: checked.outcome === "refused" ? "Too many wrong passwords. Try again in 15 minutes." : wrongPassword } as const;
-      }
-      const email = openSystem(user.emailEnc, { table: "app_user", column: "email_enc", rowId: user.id });
-      const problem = passwordProblem(input.newPassword, { email });
-      if (problem) return { ok: false, field: "newPassword", problem } as const;
-      await tx.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(input.newPassword) } });
-      const ended = await tx.authSession.updateMany({
-        where: { userId: user.id, revokedAt: null, ...(actor.sessionId ? { id: { not: actor.sessionId } } : {}) },
-        data: { revokedAt: new Date(), revokedReason: "password-change" },
-      });
-      audit({ ...who, action: "auth.password_change", details: { otherSessionsEnded: ended.count } });
-      return { ok: true, otherSessionsEnded: ended.count } as const;
-    },
-    actor.userId,
-  );
+  const result = await withOwnAccount(actor, async (ctx, user) => {
+    const { tx, audit } = ctx;
+    const checked = await checkOwnProof(ctx, actor, user, {
+      action: "auth.password_change",
+      step: "password",
+      keys: signInKeys(user.emailBidx, actor.request.ip),
+      wrong: "wrong-password",
+      proof: () => verifyPassword(user.passwordHash, input.currentPassword),
+    });
+    if (checked.outcome !== "ok") {
+      return { ok: false, field: "currentPassword", problem: checked.outcome === "refused" ? "Too many wrong passwords. Try again in 15 minutes." : wrongPassword } as const;
+    }
+    const email = openSystem(user.emailEnc, { table: "app_user", column: "email_enc", rowId: user.id });
+    const problem = passwordProblem(input.newPassword, { email });
+    if (problem) return { ok: false, field: "newPassword", problem } as const;
+    await tx.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(input.newPassword) } });
+    const ended = await tx.authSession.updateMany({
+      where: { userId: user.id, revokedAt: null, ...(actor.sessionId ? { id: { not: actor.sessionId } } : {}) },
+      data: { revokedAt: new Date(), revokedReason: "password-change" },
+    });
+    audit({ ...ownAccount(actor), action: "auth.password_change", details: { otherSessionsEnded: ended.count } });
+    return { ok: true, otherSessionsEnded: ended.count } as const;
+  });
   if (!result.ok) {
     throw new InvalidInput(result.problem, { [result.field]: [result.problem] });
   }

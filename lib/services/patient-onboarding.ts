@@ -3,7 +3,7 @@ import { randomBytes, randomInt, timingSafeEqual } from "node:crypto";
 import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { authorize, recordDenial } from "@/lib/access/authorize";
 import { Conflict, InvalidInput, NotFound } from "@/lib/access/errors";
-import { issueToken, redeemToken, type RedeemRefusal } from "@/lib/auth/account-tokens";
+import { issueToken, type RedeemRefusal } from "@/lib/auth/account-tokens";
 import { activationKeys, throttledCheck } from "@/lib/auth/throttle";
 import { config } from "@/lib/config";
 import { blindIndex } from "@/lib/crypto/blind-index";
@@ -13,7 +13,7 @@ import { withActor, withSystem, type ActorContext } from "@/lib/db/transaction";
 import type { Delivery } from "@/lib/mail/send";
 import { patientActivationSchema, registerPatientSchema } from "@/lib/validation/patient-registration";
 import { assignPatientToTeam } from "./care-teams";
-import { withdrawnSince } from "./invitations";
+import { redeemActivation } from "./invitations";
 import { sendPatientInvitation } from "./patient-invitations";
 import { patientCipher } from "./patient-keys";
 import { registerPatient } from "./patients";
@@ -173,14 +173,5 @@ export function activatePatientAccount(raw: unknown, request: RequestMeta) {
     ctx.audit({ ...who, action: "user.activate", outcome: "denied", details: { reason: "wrong-birth-date", failedProofs, linkSpent: spent } });
     return { ok: false, field: "birthDate", message: spent ? ACTIVATION_SPENT : result.locked ? ACTIVATION_LOCKED : WRONG_BIRTH_DATE };
   };
-  return redeemToken(
-    "activation",
-    raw,
-    request,
-    async ({ tx }, user, passwordHash) => {
-      await tx.user.update({ where: { id: user.id }, data: { passwordHash, disabledAt: null, sessionVersion: { increment: 1 } } });
-    },
-    (user, issuedAt) => (user.role !== "patient" ? "wrong-account-kind" : withdrawnSince(user, issuedAt)),
-    prove,
-  );
+  return redeemActivation("patient", raw, request, prove);
 }

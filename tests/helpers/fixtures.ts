@@ -64,6 +64,11 @@ export async function makeUser(
   });
 }
 
+/** One of each staff role, for files whose cases share them: `({ admin, auditor, clinician } = await makeStaff())`. */
+export async function makeStaff(): Promise<{ admin: TestUser; auditor: TestUser; clinician: TestUser }> {
+  return { admin: await makeUser("admin"), auditor: await makeUser("auditor"), clinician: await makeUser("clinician") };
+}
+
 export function actorOf(user: TestUser, sessionId: string | null = null): Actor {
   return { userId: user.id, role: user.role, patientId: user.patientId, sessionId, request: request() };
 }

@@ -1,43 +1,26 @@
 "use server";
 
-import { revalidatePath } from "next/cache";
-import { requireActor } from "@/lib/auth/require-actor";
-import { formError } from "@/lib/http/errors";
+import { actionClient } from "@/lib/http/action";
 import { deliveryNotice } from "@/lib/mail/delivery-notice";
 import { inviteStaff, resendInvitation, withdrawInvitation } from "@/lib/services/invitations";
 import { changeRole, resetMfa, setAccountStatus } from "@/lib/services/staff-accounts";
 import { invitationTargetSchema, inviteStaffSchema } from "@/lib/validation/account-links";
 import type { FormState } from "@/lib/validation/form-state";
 import { accountStatusSchema, changeRoleSchema, mfaResetSchema } from "@/lib/validation/staff";
-import type { z } from "zod";
 
-/** Each action: the admin area gate, the form's own schema (undeclared fields dropped), then the service. */
-async function run<S extends z.ZodType>(schema: S, form: FormData, service: (input: z.output<S>) => Promise<void>, done: string): Promise<FormState> {
-  await requireActor("admin");
-  const input = schema.safeParse(Object.fromEntries(form));
-  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors as FormState["errors"] };
-  try {
-    await service(input.data);
-  } catch (error) {
-    return formError(error);
-  }
-  revalidatePath("/admin/staff");
-  return { ok: true, message: done };
-}
+const admin = actionClient("admin");
+const revalidate = "/admin/staff";
 
 export async function changeRoleAction(_: FormState, form: FormData): Promise<FormState> {
-  const actor = await requireActor("admin");
-  return run(changeRoleSchema, form, (input) => changeRole(actor, input), "Role changed. Their open sessions have ended.");
+  return admin.form(form, { schema: changeRoleSchema, run: changeRole, revalidate, done: "Role changed. Their open sessions have ended." });
 }
 
 export async function accountStatusAction(_: FormState, form: FormData): Promise<FormState> {
-  const actor = await requireActor("admin");
-  return run(accountStatusSchema, form, (input) => setAccountStatus(actor, input), "Account status changed. Their open sessions have ended.");
+  return admin.form(form, { schema: accountStatusSchema, run: setAccountStatus, revalidate, done: "Account status changed. Their open sessions have ended." });
 }
 
 export async function resetMfaAction(_: FormState, form: FormData): Promise<FormState> {
-  const actor = await requireActor("admin");
-  return run(mfaResetSchema, form, (input) => resetMfa(actor, input), "Two-step verification reset. They will set it up again at their next sign-in.");
+  return admin.form(form, { schema: mfaResetSchema, run: resetMfa, revalidate, done: "Two-step verification reset. They will set it up again at their next sign-in." });
 }
 
 export interface InviteState extends FormState {
@@ -46,32 +29,13 @@ export interface InviteState extends FormState {
 }
 
 export async function inviteStaffAction(_: InviteState, form: FormData): Promise<InviteState> {
-  const actor = await requireActor("admin");
-  const input = inviteStaffSchema.safeParse(Object.fromEntries(form));
-  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
-  try {
-    const { delivery, link } = await inviteStaff(actor, input.data);
-    revalidatePath("/admin/staff");
-    return deliveryNotice(delivery, link, input.data.email);
-  } catch (error) {
-    return formError(error);
-  }
+  return admin.form(form, { schema: inviteStaffSchema, run: inviteStaff, revalidate, done: ({ delivery, link }, input) => deliveryNotice(delivery, link, input.email) });
 }
 
 export async function resendInvitationAction(_: InviteState, form: FormData): Promise<InviteState> {
-  const actor = await requireActor("admin");
-  const input = invitationTargetSchema.safeParse(Object.fromEntries(form));
-  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
-  try {
-    const { delivery, link } = await resendInvitation(actor, input.data);
-    revalidatePath("/admin/staff");
-    return deliveryNotice(delivery, link, "them");
-  } catch (error) {
-    return formError(error);
-  }
+  return admin.form(form, { schema: invitationTargetSchema, run: resendInvitation, revalidate, done: ({ delivery, link }) => deliveryNotice(delivery, link, "them") });
 }
 
 export async function withdrawInvitationAction(_: FormState, form: FormData): Promise<FormState> {
-  const actor = await requireActor("admin");
-  return run(invitationTargetSchema, form, (input) => withdrawInvitation(actor, input), "Invitation withdrawn: the link no longer works.");
+  return admin.form(form, { schema: invitationTargetSchema, run: withdrawInvitation, revalidate, done: "Invitation withdrawn: the link no longer works." });
 }
