@@ -21,7 +21,9 @@ async function events(actorId: string | null, action: string) {
 
 const envBackup = { ...process.env };
 afterEach(() => {
-  process.env = { ...envBackup };
+  // Restored key by key: process.env stays the object tests/setup/config.ts watches, so config() re-reads.
+  for (const key of Object.keys(process.env)) if (!(key in envBackup)) delete process.env[key];
+  Object.assign(process.env, envBackup);
 });
 
 describe("password sign-in", () => {
