@@ -6,7 +6,7 @@ import { Conflict, NotFound } from "@/lib/access/errors";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem } from "@/lib/crypto/secret";
-import { withActor, withSystem } from "@/lib/db/transaction";
+import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { assignMrnSchema, assignOwnSchema, careTeamSchema, membershipSchema, newCareTeamSchema, renameCareTeamSchema } from "@/lib/validation/care-teams";
 
 export interface CareTeamView {
@@ -125,6 +125,12 @@ export async function removeClinician(actor: Actor, raw: unknown): Promise<void>
   });
 }
 
+/** The team (NotFound if there is none) and the patient an MRN names, matched by blind index; null for no such MRN. */
+async function patientInTeamScope(tx: Tx, teamId: string, mrn: string): Promise<{ patientId: string } | null> {
+  if (!(await tx.careTeam.findUnique({ where: { id: teamId } }))) throw new NotFound("care team");
+  return tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", mrn) }, select: { patientId: true } });
+}
+
 /**
  * An administrator puts a patient into a care team by MRN without reading PHI: the MRN is matched through its
  * blind index by the system on the administrator's behalf, and the answer names the patient by pseudonym only.
@@ -137,8 +143,7 @@ export async function assignPatientByMrn(actor: Actor, raw: unknown): Promise<{ 
     async (ctx) => {
       const { tx, audit } = ctx;
       const by = { actorId: actor.userId, actorRole: actor.role };
-      if (!(await tx.careTeam.findUnique({ where: { id: teamId } }))) throw new NotFound("care team");
-      const identity = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", mrn) }, select: { patientId: true } });
+      const identity = await patientInTeamScope(tx, teamId, mrn);
       if (!identity) throw new Conflict("No patient has this MRN. Check it, or ask a clinician to register the patient.");
       const added = await tx.careTeamPatient.createMany({ data: { teamId, patientId: identity.patientId }, skipDuplicates: true });
       if (added.count === 0) throw new Conflict("This patient is already in the team.");
@@ -163,8 +168,7 @@ export async function removePatientByMrn(actor: Actor, raw: unknown): Promise<{ 
     actor.request,
     async (ctx) => {
       const { tx, audit } = ctx;
-      if (!(await tx.careTeam.findUnique({ where: { id: teamId } }))) throw new NotFound("care team");
-      const identity = await tx.patientIdentity.findUnique({ where: { mrnBidx: blindIndex("mrn", mrn) }, select: { patientId: true } });
+      const identity = await patientInTeamScope(tx, teamId, mrn);
       const removed = identity ? await tx.careTeamPatient.deleteMany({ where: { teamId, patientId: identity.patientId } }) : { count: 0 };
       if (!identity || removed.count === 0) throw new Conflict("No patient with this MRN is in the team. Check the MRN.");
       audit({ actorId: actor.userId, actorRole: actor.role, action: "care_team.remove_patient", resourceType: "care_team", resourceId: teamId, patientId: identity.patientId });
