@@ -177,13 +177,16 @@ describe("administrators remove patients, rename and delete teams", () => {
 });
 
 describe("clinicians assign patients to their own teams", () => {
-  it("adds a patient they already see to another of their teams", async () => {
+  it("adds a patient they already see to another of their teams, with the same privilege alert as an administrator's assignment", async () => {
     const clinician = await makeUser("clinician");
     const patient = await makeUser("patient");
     await makeCareTeam([clinician.id], [patient.patientId!]);
     const second = await makeCareTeam([clinician.id], []);
     await assignPatientToOwnTeam(actorOf(clinician), { teamId: second, patientId: patient.patientId! });
     expect(await adminQuery("SELECT 1 FROM care_team_patient WHERE team_id = $1 AND patient_id = $2", [second, patient.patientId])).toHaveLength(1);
+    expect(await adminQuery("SELECT kind, severity, actor_id::text, details FROM alert WHERE details->>'teamId' = $1", [second])).toEqual([
+      { kind: "privilege_change", severity: "high", actor_id: clinician.id, details: { change: "care-team-patient-added", teamId: second, patientPseudonym: pseudonym(patient.patientId!) } },
+    ]);
   });
 
   it("cannot pull in a patient outside their teams, nor assign into a team not theirs: not found, logged, nothing written", async () => {

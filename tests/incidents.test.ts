@@ -242,7 +242,20 @@ describe("closing", () => {
     await expect(asRuntimeRole("UPDATE incident SET title = 'Nothing happened here' WHERE id = $1", [closed], asAdmin)).rejects.toThrow(refused);
     await expect(asRuntimeRole("INSERT INTO incident_patient (incident_id, patient_pseudonym) VALUES ($1, $2)", [closed, pseudonym(patient.patientId!)], asAdmin)).rejects.toThrow(refused);
     await expect(asRuntimeRole("DELETE FROM incident_task WHERE incident_id = $1", [closed], asAdmin)).rejects.toThrow(/permission denied/);
+    const [closedTask] = await adminQuery<{ id: string }>("SELECT id::text FROM incident_task WHERE incident_id = $1 LIMIT 1", [closed]);
+    await expect(asRuntimeRole("UPDATE incident_task SET incident_id = $2, kind = 'media' WHERE id = $1", [closedTask!.id, open], asAdmin))
+      .rejects.toThrow(/cannot move to another incident/);
     expect(await adminQuery("SELECT * FROM incident WHERE id = $1", [closed])).toEqual(frozen);
+
+    // Someone else's assessment cannot be rewritten under their name, nor an incident closed by nobody.
+    const assessed = await openIncident(actorOf(auditor), byHand(2, "Email sent to the wrong patient"));
+    await assessRisk(actorOf(auditor), assessment(assessed, "breach", "high"));
+    await expect(asRuntimeRole("UPDATE incident SET risk_conclusion = 'low_probability', gdpr_risk = 'unlikely' WHERE id = $1", [assessed], asAdmin))
+      .rejects.toThrow(/assessment is recorded by the acting user/);
+    await expect(asRuntimeRole("UPDATE incident SET assessed_by = NULL WHERE id = $1", [assessed], asAdmin)).rejects.toThrow(/assessment is recorded by the acting user/);
+    await adminQuery("UPDATE incident_task SET status = 'not_required' WHERE incident_id = $1", [assessed]);
+    await expect(asRuntimeRole("UPDATE incident SET status = 'closed', closed_at = now(), root_cause_enc = 'x' WHERE id = $1", [assessed], asAdmin))
+      .rejects.toThrow(/closed by the acting user/);
     // What the service wrote is bound to who acted.
     expect(await adminQuery("SELECT opened_by::text, assessed_by::text, closed_by::text FROM incident WHERE id = $1", [closed]))
       .toEqual([{ opened_by: auditor.id, assessed_by: auditor.id, closed_by: admin.id }]);

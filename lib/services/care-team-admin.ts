@@ -200,10 +200,12 @@ export async function assignPatientToOwnTeam(actor: Actor, raw: unknown): Promis
   }
   await withSystem(
     actor.request,
-    async ({ tx, audit }) => {
-      const added = await tx.careTeamPatient.createMany({ data: { teamId, patientId }, skipDuplicates: true });
+    async (ctx) => {
+      const added = await ctx.tx.careTeamPatient.createMany({ data: { teamId, patientId }, skipDuplicates: true });
       if (added.count === 0) throw new Conflict("This patient is already in the team.");
-      audit({ actorId: actor.userId, actorRole: actor.role, action: "care_team.assign_patient", resourceType: "care_team", resourceId: teamId, patientId });
+      ctx.audit({ actorId: actor.userId, actorRole: actor.role, action: "care_team.assign_patient", resourceType: "care_team", resourceId: teamId, patientId });
+      // Every clinician of that team now sees the patient: the same grant as an administrator's assignment.
+      await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-patient-added", teamId, patientPseudonym: pseudonym(patientId) });
     },
     actor.userId,
   );

@@ -72,7 +72,9 @@ async function changePatientInvitation<T>(actor: Actor, raw: unknown, action: st
 export async function resendPatientInvitation(actor: Actor, raw: unknown): Promise<PatientInvitationSent> {
   const { user, token } = await changePatientInvitation(actor, raw, "patient.invite_resend", async ({ tx }, user) => {
     // Stamped like a new invitation, so the new link is not taken for one withdrawn by a later disabling.
-    await tx.$executeRaw`UPDATE app_user SET disabled_at = now() WHERE id = ${user.id}::uuid`;
+    // Only while still not activated: an activation that committed meanwhile (it locks the link, not this) wins.
+    const stamped = await tx.$executeRaw`UPDATE app_user SET disabled_at = now() WHERE id = ${user.id}::uuid AND disabled_at IS NOT NULL`;
+    if (stamped === 0) throw new NotFound("invitation");
     return { user, token: await issueToken(tx, user.id, "activation", actor.userId) };
   });
   const at = (column: string) => ({ table: "app_user", column, rowId: user.id });

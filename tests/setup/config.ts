@@ -1,3 +1,4 @@
+import { vi } from "vitest";
 import { resetConfig } from "@/lib/config";
 
 /**
@@ -17,3 +18,17 @@ process.env = new Proxy(env, {
     return done;
   },
 });
+
+// vi.stubEnv writes to the environment object vitest captured before this file ran, past the proxy above.
+const stubEnv = vi.stubEnv.bind(vi);
+vi.stubEnv = ((name: string, value: string | boolean | undefined) => {
+  const utils = stubEnv(name, value as string);
+  resetConfig();
+  return utils;
+}) as typeof vi.stubEnv;
+const unstubAllEnvs = vi.unstubAllEnvs.bind(vi);
+vi.unstubAllEnvs = (() => {
+  const utils = unstubAllEnvs();
+  resetConfig();
+  return utils;
+}) as typeof vi.unstubAllEnvs;
