@@ -8,7 +8,8 @@ import { OpenIncidentForm } from "./incident-forms";
 export function NewIncident({ alerts, selected, timeZone, breadcrumbs }: { alerts: AlertView[]; selected: string[]; timeZone: string; breadcrumbs: ReactNode }) {
   const choices = alerts.map((a) => ({
     id: a.id,
-    label: `${alertKindLabel[a.kind] ?? a.kind} · ${a.createdAt.replace("T", " ").slice(0, 16)} UTC · account ${a.actorId?.slice(0, 8) ?? "unknown"}${a.patientPseudonym ? ` · ${a.patientPseudonym}` : ""}`,
+    // In the register's time zone, like the times typed into the form below.
+    label: `${alertKindLabel[a.kind] ?? a.kind} · ${toLocalInput(new Date(a.createdAt), timeZone).replace("T", " ")} ${timeZone} · account ${a.actorId?.slice(0, 8) ?? "unknown"}${a.patientPseudonym ? ` · ${a.patientPseudonym}` : ""}`,
   }));
   return (
     <div className="space-y-6">
