@@ -53,7 +53,7 @@ test("a failed sign-in burst becomes an alert: the auditor sees its severity, it
   expect(received.filter((r) => r.id === alert!.id)).toEqual([expect.objectContaining({ rule: "failed-sign-ins-account" })]);
 
   await signIn(page, "auditor1@custodia.test");
-  await page.getByRole("link", { name: "Alerts", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts", exact: true }).click();
   const row = page.getByRole("row").filter({ hasText: "Failed sign-ins" }).filter({ hasText: alert!.actor_id.slice(0, 8) });
   await expect(row).toContainText("medium");
   await expect(row).toContainText("webhook: delivered");

@@ -16,7 +16,7 @@ test("an auditor filters by patient and action, opens an event, and exports CSV"
   await clinician.close();
 
   await signIn(page, "auditor1@custodia.test");
-  await page.getByRole("link", { name: "Events", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Events", exact: true }).click();
   await page.getByLabel("Patient (MRN or pseudonym)").fill(mrn);
   await page.getByLabel("Action").fill("chart.read");
   const since = await lastAuditSeq();
@@ -62,7 +62,7 @@ test("a break-glass use reaches the auditor as an alert to acknowledge and a use
   await clinician.close();
 
   await signIn(page, "auditor2@custodia.test");
-  await page.getByRole("link", { name: "Alerts", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts", exact: true }).click();
   await expect(page.getByRole("heading", { name: "Alerts", level: 1 })).toBeVisible();
   const open = page.getByRole("row").filter({ hasText: "Break-glass use" }).filter({ has: page.getByRole("button", { name: /Acknowledge/ }) });
   await expect(open.first()).toBeVisible();
@@ -85,7 +85,7 @@ test("an auditor finds staff by name; a wrong filter keeps what was typed and sa
   await clinician.close();
 
   await signIn(page, "auditor1@custodia.test");
-  await page.getByRole("link", { name: "Events", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Events", exact: true }).click();
   await page.getByLabel("From", { exact: true }).fill("2026-05-02");
   await page.getByLabel("To", { exact: true }).fill("2026-05-01");
   await page.getByRole("button", { name: "Apply filters" }).click();

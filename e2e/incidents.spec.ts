@@ -27,7 +27,7 @@ test("a failed-login burst becomes an alert, the auditor opens an incident from 
   const [alert] = await query<{ id: string }>("SELECT id::text FROM alert WHERE kind = 'lockout' ORDER BY created_at DESC LIMIT 1");
 
   await signIn(page, "auditor1@custodia.test");
-  await page.getByRole("link", { name: "Alerts", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Alerts", exact: true }).click();
   const openFromAlert = page.locator(`a[href="/auditor/incidents/new?alert=${alert!.id}"]`);
   await expect(openFromAlert).toBeVisible();
   await openFromAlert.click();
@@ -63,7 +63,7 @@ test("a failed-login burst becomes an alert, the auditor opens an incident from 
   expect(await seriousViolations(page)).toEqual([]);
   await fitsPhone(page);
 
-  await page.getByRole("link", { name: "Incidents", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Incidents", exact: true }).click();
   const row = page.getByRole("row", { name: /Password guessing on a patient account/ });
   await expect(row).toContainText(/Supervisory authority: 7[01] h \d+ min left/);
   await fitsPhone(page);
@@ -86,7 +86,7 @@ test("an admin opens an incident by hand, finds the patients a clinician reached
   );
 
   await signIn(page, "admin@custodia.test");
-  await page.getByRole("link", { name: "Incidents", exact: true }).click();
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Incidents", exact: true }).click();
   await page.getByRole("link", { name: "Open an incident" }).click();
   await expect(page.getByRole("checkbox")).toHaveCount(0);
   await page.getByLabel("Title").fill("Chart opened by a shared login");
