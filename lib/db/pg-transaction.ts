@@ -3,7 +3,7 @@ import type { Actor } from "@/lib/access/actor";
 import { auditInsert, type AuditInput } from "@/lib/audit/append";
 import { pgPool } from "./client";
 import { beginWithContextSql } from "./context";
-import type { DbPrincipal } from "./transaction";
+import { principalOf } from "./transaction";
 
 /** What a hot-path read sees: one pooled connection inside the actor's transaction, and the audit queue. */
 export interface PgActorContext {
@@ -21,7 +21,7 @@ export interface PgActorContext {
  * Same role switch, same signed context, same RLS, same audit row in the same transaction.
  */
 export async function withActorPg<T>(actor: Actor, work: (ctx: PgActorContext) => Promise<T>): Promise<T> {
-  const principal: DbPrincipal = { role: actor.role, userId: actor.userId, patientId: actor.patientId, request: actor.request };
+  const principal = principalOf(actor);
   const rollbackWork: (() => Promise<void>)[] = [];
   const queued: AuditInput[] = [];
   const client = await pgPool().connect();

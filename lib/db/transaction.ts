@@ -101,9 +101,14 @@ export async function recordEvents(principal: DbPrincipal, events: AuditInput[])
   await pgPool().query("SELECT audit_record($1::text[], $2::jsonb)", [setContextParams(principal), JSON.stringify(auditRows(principal, events))]);
 }
 
+/** Who a signed-in actor is to the database: the context withActor, withActorPg and recordActorEvents set. */
+export function principalOf(actor: Actor): DbPrincipal {
+  return { role: actor.role, userId: actor.userId, patientId: actor.patientId, request: actor.request };
+}
+
 /** recordEvents for an actor's own events. */
 export function recordActorEvents(actor: Actor, events: AuditInput[]): Promise<void> {
-  return recordEvents({ role: actor.role, userId: actor.userId, patientId: actor.patientId, request: actor.request }, events);
+  return recordEvents(principalOf(actor), events);
 }
 
 /** recordEvents as the system (sign-in, scheduled jobs, scripts), optionally on behalf of a user. */
@@ -112,11 +117,7 @@ export function recordSystemEvents(request: RequestMeta, events: AuditInput[], o
 }
 
 export function withActor<T>(actor: Actor, work: (ctx: ActorContext) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
-  return withPrincipal(
-    { role: actor.role, userId: actor.userId, patientId: actor.patientId, request: actor.request },
-    work,
-    options,
-  );
+  return withPrincipal(principalOf(actor), work, options);
 }
 
 export function withSystem<T>(
