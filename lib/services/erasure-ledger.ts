@@ -1,5 +1,5 @@
 import "server-only";
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { config } from "@/lib/config";
@@ -24,12 +24,15 @@ export function ledgerFile(): string {
   return config().erasureLedgerFile;
 }
 
-export function readLedgerFile(): LedgerEntry[] {
+/** The file's text, empty when there is none yet. */
+function ledgerText(): string {
   // A configured path outside the app bundle; turbopackIgnore keeps the build from tracing the whole project.
-  if (!existsSync(/*turbopackIgnore: true*/ ledgerFile())) return [];
-  const lines = readFileSync(/*turbopackIgnore: true*/ ledgerFile(), "utf8").split("\n").filter(Boolean);
+  return existsSync(/*turbopackIgnore: true*/ ledgerFile()) ? readFileSync(/*turbopackIgnore: true*/ ledgerFile(), "utf8") : "";
+}
+
+function parseLedger(text: string): LedgerEntry[] {
   // A line torn by a crash mid-append is skipped: its entry is still in the database, and the next sync appends it again.
-  return lines.flatMap((line) => {
+  return text.split("\n").filter(Boolean).flatMap((line) => {
     try {
       return [JSON.parse(line) as LedgerEntry];
     } catch {
@@ -37,6 +40,10 @@ export function readLedgerFile(): LedgerEntry[] {
       return [];
     }
   });
+}
+
+export function readLedgerFile(): LedgerEntry[] {
+  return parseLedger(ledgerText());
 }
 
 export async function databaseLedger(request: RequestMeta = noRequest): Promise<LedgerEntry[]> {
@@ -66,14 +73,15 @@ export async function mergedLedger(request: RequestMeta = noRequest): Promise<Ma
  * entries it added.
  */
 export async function syncLedgerFile(request: RequestMeta = noRequest): Promise<number> {
-  const known = new Set(readLedgerFile().map((e) => e.patientPseudonym));
+  const before = ledgerText();
+  const known = new Set(parseLedger(before).map((e) => e.patientPseudonym));
   const database = await databaseLedger(request);
   const missing = database.filter((e) => !known.has(e.patientPseudonym));
   if (missing.length === 0) return 0;
   const path = /*turbopackIgnore: true*/ ledgerFile();
   mkdirSync(dirname(path), { recursive: true });
   // After a torn append the file may not end with a newline: start on a line of our own.
-  const torn = existsSync(path) && statSync(path).size > 0 && !readFileSync(path, "utf8").endsWith("\n");
+  const torn = before !== "" && !before.endsWith("\n");
   const fd = openSync(path, "a", 0o600);
   try {
     writeSync(fd, (torn ? "\n" : "") + missing.map((e) => `${JSON.stringify(e)}\n`).join(""));
