@@ -3,7 +3,7 @@ import type { Actor } from "@/lib/access/actor";
 import { auditInsert, type AuditInput } from "@/lib/audit/append";
 import { pgPool } from "./client";
 import { beginWithContextSql } from "./context";
-import { principalOf } from "./transaction";
+import { principalOf, TRANSACTION_TIMEOUT_MS } from "./transaction";
 
 /** What a hot-path read sees: one pooled connection inside the actor's transaction, and the audit queue. */
 export interface PgActorContext {
@@ -20,19 +20,32 @@ export interface PgActorContext {
  * travel together, the caller's statement is one more, then the audit INSERT and COMMIT: four round trips.
  * Same role switch, same signed context, same RLS, same audit row in the same transaction.
  */
-export async function withActorPg<T>(actor: Actor, work: (ctx: PgActorContext) => Promise<T>): Promise<T> {
+export async function withActorPg<T>(
+  actor: Actor,
+  work: (ctx: PgActorContext) => Promise<T>,
+  { timeoutMs = TRANSACTION_TIMEOUT_MS }: { timeoutMs?: number } = {},
+): Promise<T> {
   const principal = principalOf(actor);
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new Error("withActorPg: timeoutMs must be a positive whole number");
+  const deadline = Date.now() + timeoutMs;
   const rollbackWork: (() => Promise<void>)[] = [];
   const queued: AuditInput[] = [];
   const client = await pgPool().connect();
   let result: T;
   try {
-    await client.query(beginWithContextSql(principal));
+    // The same bound as withActor's (Prisma's transaction timeout), with no round trip of its own: no
+    // statement runs longer than the whole allowance, none starts after the deadline, and a transaction past
+    // its deadline is rolled back rather than committed.
+    await client.query(`${beginWithContextSql(principal)}; SET LOCAL statement_timeout = ${timeoutMs}`);
     result = await work({
-      query: async (sql, params) => (await client.query(sql, params)).rows,
+      query: async (sql, params) => {
+        beforeDeadline(deadline);
+        return (await client.query(sql, params)).rows;
+      },
       audit: (event) => queued.push(event),
       onRollback: (item) => rollbackWork.push(item),
     });
+    beforeDeadline(deadline);
     const insert = auditInsert(principal, queued);
     if (insert) await client.query(insert.sql, insert.params);
     await client.query("COMMIT");
@@ -45,4 +58,8 @@ export async function withActorPg<T>(actor: Actor, work: (ctx: PgActorContext) =
   }
   client.release();
   return result;
+}
+
+function beforeDeadline(deadline: number): void {
+  if (Date.now() >= deadline) throw new Error("withActorPg: transaction timed out");
 }

@@ -28,7 +28,8 @@ export interface DbPrincipal {
   request: RequestMeta;
 }
 
-const TRANSACTION_TIMEOUT_MS = 30_000;
+/** How long a transaction may stay open unless a long read asks for more; both transaction paths use it. */
+export const TRANSACTION_TIMEOUT_MS = 30_000;
 
 export interface TransactionOptions {
   /** One consistent read-only snapshot (REPEATABLE READ, READ ONLY): long reads such as an export; no audit inside. */
