@@ -3,10 +3,10 @@ import type pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { revokeSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
-import { setContextParams } from "@/lib/db/context";
+import { CONTEXT_VALIDITY_SECONDS, SET_CONTEXT_SQL, setContextParams } from "@/lib/db/context";
 import { adminQuery, isEmbedded } from "./helpers/db";
 import { actorOf, makeCareTeam, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
-import { asRuntimeConnection, asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
+import { asRuntimeConnection, asRuntimeLogin, asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
 import { getChart } from "@/lib/services/chart";
 import { submitRequest } from "@/lib/services/data-requests";
 
@@ -77,6 +77,40 @@ describe("claiming another identity", () => {
       });
       await expect(seen, sql).rejects.toThrow(notSigned);
     }
+  });
+
+  it("a genuine context signed earlier is refused once it has expired, and its expiry cannot be moved", async () => {
+    const signedEarlier = setContextParams({ role: "clinician", userId: clinician.id, patientId: null }, Math.floor(Date.now() / 1000) - CONTEXT_VALIDITY_SECONDS - 5);
+    const replay = asRuntimeConnection(null, async (client) => {
+      await client.query(SET_CONTEXT_SQL, signedEarlier);
+      return count(client, "SELECT * FROM patient WHERE id = $1", [mine.patientId]);
+    });
+    await expect(replay).rejects.toThrow(/actor context has expired/);
+    // The same MAC with a later expiry written in front of it: the MAC covers the expiry.
+    const [expires, mac] = signedEarlier[4]!.split(".");
+    const moved = [...signedEarlier.slice(0, 4), `${Number(expires) + 3600}.${mac}`];
+    const extended = asRuntimeConnection(null, async (client) => {
+      await client.query(SET_CONTEXT_SQL, moved);
+      return count(client, "SELECT * FROM patient WHERE id = $1", [mine.patientId]);
+    });
+    await expect(extended).rejects.toThrow(notSigned);
+  });
+
+  it.skipIf(isEmbedded())("another session of the same login never sees a context's signature in pg_stat_activity", async () => {
+    const { withActorPg } = await import("@/lib/db/pg-transaction");
+    const { withActor } = await import("@/lib/db/transaction");
+    const seenQueries: string[] = [];
+    // Watched while each of the app's transaction paths sits just after setting its context.
+    const watch = async () => {
+      const rows = await asRuntimeLogin<{ query: string }>(
+        "SELECT query FROM pg_stat_activity WHERE usename = session_user AND datname = current_database() AND pid <> pg_backend_pid()",
+      );
+      seenQueries.push(...rows.map((r) => r.query));
+    };
+    await withActorPg(actorOf(clinician), watch);
+    await withActor(actorOf(clinician), watch);
+    expect(seenQueries.some((q) => q.includes("app.context_mac")), "the context statement was visible").toBe(true);
+    for (const query of seenQueries) expect(query).not.toMatch(/[0-9a-f]{64}/);
   });
 
   it("changing the context in the middle of a query is refused or changes nothing that query may see", async () => {

@@ -15,7 +15,9 @@ export interface DbContext {
   patientId: string | null;
 }
 
+// The key derivation keeps its first label (the installed key stays valid); the MAC's input names its format.
 const LABEL = "custodia-db-context/v1";
+const MAC_LABEL = "custodia-db-context/v2";
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const derived = new WeakMap<KeyProvider, Buffer>();
@@ -30,43 +32,52 @@ function contextKey(provider: KeyProvider = keyProvider()): Buffer {
   return key;
 }
 
+/**
+ * How long a signed context may start transactions. The MAC covers its expiry, so a context seen anywhere it
+ * should not be (a log, a captured query) cannot be replayed later; the database compares it with the start
+ * of the transaction (now()), so a transaction begun in time may run to its own timeout. The margin covers
+ * clock skew between app and database.
+ */
+export const CONTEXT_VALIDITY_SECONDS = 60;
+
+/**
+ * Wall-clock seconds from the process's monotonic clock: a test that fakes Date (to place an event in time)
+ * must not make the database think the context it signs has expired.
+ */
+function wallClockSeconds(): number {
+  return Math.floor((performance.timeOrigin + performance.now()) / 1000);
+}
+
 /** The values set on the transaction, in the order the MAC covers them; '|' cannot occur in any of them. */
-function contextSettings(context: DbContext): { role: string; actorId: string; patientId: string; patientPsn: string; mac: string } {
+function contextSettings(context: DbContext, nowSeconds: number): { role: string; actorId: string; patientId: string; patientPsn: string; mac: string } {
   if (!/^[a-z]+$/.test(context.role)) throw new Error("context role must be a plain role name");
   for (const id of [context.userId, context.patientId]) if (id !== null && !uuid.test(id)) throw new Error("context ids must be uuids");
   const actorId = context.userId ?? "";
   const patientId = context.patientId ?? "";
   const patientPsn = context.patientId ? pseudonym(context.patientId) : "";
-  const mac = createHmac("sha256", contextKey())
-    .update([LABEL, context.role, actorId, patientId, patientPsn].join("|"))
+  const expires = String(nowSeconds + CONTEXT_VALIDITY_SECONDS);
+  const digest = createHmac("sha256", contextKey())
+    .update([MAC_LABEL, context.role, actorId, patientId, patientPsn, expires].join("|"))
     .digest("hex");
-  return { role: context.role, actorId, patientId, patientPsn, mac };
+  // The expiry travels inside app.context_mac ("<expires>.<hex>"), so every place that sets a context
+  // (SET_CONTEXT_SQL, audit_record's five values) carries it unchanged.
+  return { role: context.role, actorId, patientId, patientPsn, mac: `${expires}.${digest}` };
 }
 
 /**
  * One statement that switches to the unprivileged role and sets the signed context, both transaction-local:
- * the only way any connection of ours (Prisma's pool, the audit verifier's reader) states who it acts for.
+ * the only way any connection of ours (Prisma's pool, the raw-pg read path, the audit verifier's reader)
+ * states who it acts for. Always with bound parameters: a statement's text is visible to other sessions of
+ * the same login in pg_stat_activity, its parameters are not.
  */
 export const SET_CONTEXT_SQL = `SELECT set_config('role', 'custodia_app', true), set_config('app.actor_role', $1, true),
   set_config('app.actor_id', $2, true), set_config('app.patient_id', $3, true), set_config('app.patient_psn', $4, true),
   set_config('app.context_mac', $5, true)`;
 
-export function setContextParams(context: DbContext): string[] {
-  const c = contextSettings(context);
+/** `nowSeconds` only for tests that need a context signed at another time (an expired one). */
+export function setContextParams(context: DbContext, nowSeconds: number = wallClockSeconds()): string[] {
+  const c = contextSettings(context, nowSeconds);
   return [c.role, c.actorId, c.patientId, c.patientPsn, c.mac];
-}
-
-const plainValue = /^[A-Za-z0-9_-]*$/;
-
-/**
- * BEGIN and the context in one round trip, for the raw-pg hot path (pg-transaction.ts). The simple query
- * protocol that carries two statements takes no parameters, so the values are inlined: each is a role name,
- * a uuid, a pseudonym or a hex MAC, and is checked again here to hold no character that could end a literal.
- */
-export function beginWithContextSql(context: DbContext): string {
-  const values = setContextParams(context);
-  if (!values.every((v) => plainValue.test(v))) throw new Error("context values must be plain tokens");
-  return `BEGIN; ${SET_CONTEXT_SQL.replace(/\$(\d)/g, (_, n: string) => `'${values[Number(n) - 1]}'`)}`;
 }
 
 /** HMAC pads, so the database computes the MAC with sha256() alone (no pgcrypto needed). */

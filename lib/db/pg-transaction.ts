@@ -2,7 +2,7 @@ import type pg from "pg";
 import type { Actor } from "@/lib/access/actor";
 import { auditInsert, type AuditInput } from "@/lib/audit/append";
 import { pgPool } from "./client";
-import { beginWithContextSql } from "./context";
+import { SET_CONTEXT_SQL, setContextParams } from "./context";
 import { principalOf, TRANSACTION_TIMEOUT_MS } from "./transaction";
 
 /** What a hot-path read sees: one pooled connection inside the actor's transaction, and the audit queue. */
@@ -16,8 +16,9 @@ export interface PgActorContext {
 
 /**
  * withActor's guarantees on raw node-postgres, for reads on the request path (issue 9): Prisma's interactive
- * transaction costs a round trip per statement plus its own engine time. Here BEGIN and the signed context
- * travel together, the caller's statement is one more, then the audit INSERT and COMMIT: four round trips.
+ * transaction costs a round trip per statement plus its own engine time. Here: BEGIN (with the statement
+ * bound), the signed context (bound parameters), the caller's statement, the audit INSERT and COMMIT: five
+ * round trips.
  * Same role switch, same signed context, same RLS, same audit row in the same transaction.
  */
 export async function withActorPg<T>(
@@ -33,10 +34,12 @@ export async function withActorPg<T>(
   const client = await pgPool().connect();
   let result: T;
   try {
-    // The same bound as withActor's (Prisma's transaction timeout), with no round trip of its own: no
-    // statement runs longer than the whole allowance, none starts after the deadline, and a transaction past
-    // its deadline is rolled back rather than committed.
-    await client.query(`${beginWithContextSql(principal)}; SET LOCAL statement_timeout = ${timeoutMs}`);
+    // The same bound as withActor's (Prisma's transaction timeout), in the BEGIN message: no statement runs
+    // longer than the whole allowance, none starts after the deadline, and a transaction past its deadline is
+    // rolled back rather than committed. The context follows as its own statement with bound parameters:
+    // inlined into that message, the MAC was readable by any session of the same login in pg_stat_activity.
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}`);
+    await client.query(SET_CONTEXT_SQL, setContextParams(principal));
     result = await work({
       query: async (sql, params) => {
         beforeDeadline(deadline);

@@ -47,3 +47,15 @@ export async function asRuntimeConnection<T>(context: SqlContext | null, work: (
 export async function asRuntimeRole<T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], context: SqlContext | null = null): Promise<T[]> {
   return asRuntimeConnection(context, async (client) => (await client.query<T>(sql, params)).rows);
 }
+
+/** One statement as the runtime login itself, before any role switch: what the credentials alone give. */
+export async function asRuntimeLogin<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  const client = new pg.Client({ connectionString: runtimeUrl() });
+  client.on("error", () => undefined);
+  await client.connect();
+  try {
+    return (await client.query<T>(sql, params)).rows;
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,35 @@
+-- The signed actor context expires (review H1). app.context_mac is now "<expires>.<hex MAC>", where the MAC
+-- (label custodia-db-context/v2) covers the four context values and the expiry, unix seconds. A context is
+-- accepted only by a transaction that started (now()) before its expiry, so a MAC seen where it should not
+-- be cannot be replayed later; lib/db/context.ts signs contexts for CONTEXT_VALIDITY_SECONDS. An expired
+-- context, like a forged one, is an error rather than an empty answer: a replay is refused loudly.
+CREATE OR REPLACE FUNCTION app_context_valid() RETURNS boolean
+  LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  given text := coalesce(current_setting('app.context_mac', true), '');
+  expires text;
+  expected text;
+BEGIN
+  IF given = '' THEN
+    RETURN false;
+  END IF;
+  IF given !~ '^[0-9]{1,12}\.[0-9a-f]{64}$' THEN
+    RAISE EXCEPTION 'actor context is not signed by this application' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  expires := split_part(given, '.', 1);
+  SELECT encode(sha256(k.outer_pad || sha256(k.inner_pad || convert_to(
+           'custodia-db-context/v2|' || coalesce(current_setting('app.actor_role', true), '')
+           || '|' || coalesce(current_setting('app.actor_id', true), '')
+           || '|' || coalesce(current_setting('app.patient_id', true), '')
+           || '|' || coalesce(current_setting('app.patient_psn', true), '')
+           || '|' || expires, 'UTF8'))), 'hex')
+    INTO expected FROM app_context_key k WHERE k.id = 1;
+  -- Both sides hashed again before comparing: the comparison time says nothing about the expected MAC.
+  IF expected IS NULL OR sha256(convert_to(split_part(given, '.', 2), 'UTF8')) <> sha256(convert_to(expected, 'UTF8')) THEN
+    RAISE EXCEPTION 'actor context is not signed by this application' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  IF expires::bigint < extract(epoch FROM now()) THEN
+    RAISE EXCEPTION 'actor context has expired' USING ERRCODE = 'insufficient_privilege';
+  END IF;
+  RETURN true;
+END $$;
