@@ -431,6 +431,7 @@ export const dataMap: DataMap = dataMapSchema.parse({
       assessed_by: id,
       affected_criteria: plain("security-log"),
       affected_count: operational,
+      affected_changed_at: operational,
       state_counts: operational,
       root_cause_enc: sealed("security-log"),
       closed_at: time,

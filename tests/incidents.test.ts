@@ -318,4 +318,21 @@ describe("who may", () => {
     await expect(notificationLetters(actorOf(admin), { incidentId: id })).rejects.toThrow(/recorded by someone else/);
     expect(await incidentEvents(id, "incident.letter")).toHaveLength(0);
   });
+
+  it("prints no letters for patients added to the list after the breach assessment, by the service or over raw SQL, until it is assessed again", async () => {
+    const id = await openIncident(actorOf(auditor), { ...byHand(1, "Account shared"), alertIds: [lockoutAlertId] });
+    await assessRisk(actorOf(auditor), assessment(id, "breach", "risk"));
+    // After the auditor's assessment, the admin widens the list to another account's year of activity.
+    await computeAffectedPatients(actorOf(admin), { incidentId: id, actorId: clinician.id, from: new Date(Date.now() - 300 * 24 * HOUR).toISOString(), to: new Date().toISOString() });
+    await expect(notificationLetters(actorOf(admin), { incidentId: id })).rejects.toThrow(/changed after the risk assessment/);
+    expect(await incidentEvents(id, "incident.letter")).toHaveLength(0);
+
+    // Assessed again by the auditor: letters print for the list as it now stands.
+    await assessRisk(actorOf(auditor), assessment(id, "breach", "risk"));
+    expect((await notificationLetters(actorOf(admin), { incidentId: id })).letters).toHaveLength(3);
+
+    // Over raw SQL under an admin context, a pseudonym slipped into the list stamps the incident all the same.
+    await asRuntimeRole("INSERT INTO incident_patient (incident_id, patient_pseudonym) VALUES ($1, $2)", [id, pseudonym(patient.patientId!)], { role: "admin", actorId: admin.id });
+    await expect(notificationLetters(actorOf(admin), { incidentId: id })).rejects.toThrow(/changed after the risk assessment/);
+  });
 });

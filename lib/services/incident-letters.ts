@@ -61,6 +61,10 @@ export async function notificationLetters(actor: Actor, raw: unknown): Promise<L
       if (incident.assessedBy === actor.userId) {
         throw new Conflict("Letters need a breach assessment recorded by someone else: ask an auditor or another administrator to record it.");
       }
+      // The assessment covers the patients listed when it was made, not patients added since.
+      if (incident.affectedChangedAt && incident.assessedAt && incident.affectedChangedAt > incident.assessedAt) {
+        throw new Conflict("The list of affected patients changed after the risk assessment: someone other than you must record the assessment again before letters are printed.");
+      }
       const wanted = new Set(incident.patients.map((p) => p.patientPseudonym));
       // The log holds pseudonyms only; the keyed pseudonym of each patient id is recomputed to find them.
       const ids = (await tx.patient.findMany({ select: { id: true } })).map((p) => p.id).filter((id) => wanted.has(pseudonym(id)));
