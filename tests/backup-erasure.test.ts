@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { noRequest } from "@/lib/access/actor";
 import { createBackup } from "@/lib/backup/create";
@@ -15,7 +16,10 @@ import { decryptField } from "@/lib/crypto/field";
 import { keyProvider } from "@/lib/crypto/keys";
 import { withDatabase } from "@/lib/db/urls";
 import { addRecord } from "@/lib/services/chart";
+import { openSystem } from "@/lib/crypto/secret";
+import { breakGlass } from "@/lib/services/break-glass";
 import { submitRequest } from "@/lib/services/data-requests";
+import { decideRequest, extendRequest } from "@/lib/services/request-decisions";
 import { processDueErasures, replayErasureLedger } from "@/lib/services/erasure";
 import { readLedgerFile } from "@/lib/services/erasure-ledger";
 import { pseudonym } from "@/lib/crypto/pseudonym";
@@ -32,6 +36,14 @@ const backupDir = vi.hoisted(() => {
 });
 
 const GIVEN = "Qerasedgiven";
+// Text about the erased patient outside their identity and records (README: "Erasure and old backups").
+const TEXT = {
+  displayName: "Qerasedaccountname",
+  requestReason: "Qerasedrequestreason",
+  extendedReason: "Qerasedextendedreason",
+  decisionReason: "Qeraseddecisionreason",
+  breakGlassReason: "Qerasedbreakglassreason",
+};
 
 interface KeyRow {
   patientId: string;
@@ -50,6 +62,22 @@ async function keysLeftInBackups(): Promise<KeyRow[]> {
     rows.push(...Buffer.concat(parts).toString("utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as KeyRow));
   }
   return rows;
+}
+
+/** The decrypted dump as pg_restore writes it out: every row it holds, as SQL text (the dump itself is compressed). */
+async function dumpAsText(manifest: Manifest): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), "custodia-dump-"));
+  try {
+    const plain = join(dir, "dump");
+    await pipeline(createReadStream(join(backupDir, manifest.file)), new DecryptStream(keyProvider().secret("backup"), manifest.id), createWriteStream(plain));
+    const raw = readFileSync(plain);
+    const script = spawnSync("pg_restore", ["--file=-", plain], { encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    expect(script.status).toBe(0);
+    expect(script.stdout).toContain("COPY public.app_user");
+    return `${raw.toString("latin1")}\n${script.stdout}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** What pg_restore lists in the decrypted dump: the table of contents, data entries included. */
@@ -99,11 +127,19 @@ describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/dec
   let after: Manifest;
   let oldWrapped: string;
   let target: EmptyDatabase;
+  let erasedMrn: string;
 
   beforeAll(async () => {
     const clinician = await makeUser("clinician");
-    erased = await makeUser("patient", { patient: identity({ givenName: GIVEN, familyName: "Erased" }) });
-    kept = await makeUser("patient", { patient: identity({ givenName: "Qkeptgiven", familyName: "Kept" }) });
+    const outsider = await makeUser("clinician");
+    const admin = await makeUser("admin");
+    erasedMrn = identity().mrn!;
+    erased = await makeUser("patient", { patient: identity({ givenName: GIVEN, familyName: "Erased", mrn: erasedMrn }), displayName: TEXT.displayName });
+    kept = await makeUser("patient", { patient: identity({ givenName: "Qkeptgiven", familyName: "Kept" }), displayName: "Qkeptaccountname" });
+    const asked = await submitRequest(actorOf(erased), { kind: "restriction", reason: TEXT.requestReason });
+    await extendRequest(actorOf(admin), { requestId: asked, reason: TEXT.extendedReason });
+    await decideRequest(actorOf(admin), { requestId: asked, decision: "reject", reason: TEXT.decisionReason });
+    await breakGlass(actorOf(outsider), { mrn: erasedMrn, reason: TEXT.breakGlassReason, code: await generate({ secret: outsider.totpSecret! }) });
     await makeCareTeam([clinician.id], [erased.patientId!, kept.patientId!]);
     for (const p of [erased, kept]) {
       await addRecord(actorOf(clinician), { patientId: p.patientId!, content: { kind: "note", date: "2026-05-05", title: "Visit", text: `${GIVEN} note` } });
@@ -122,6 +158,64 @@ describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/dec
     await target?.drop();
     rmSync(backupDir, { recursive: true, force: true });
   });
+
+  it("after the window, the old dump yields none of the erased patient's e-mail, account name, request text or break-glass reason", async () => {
+    const plain = await dumpAsText(before);
+    // The same dump holds the kept patient's account name as ciphertext only, and the erased one's in no form at all.
+    for (const secret of [erased.email, ...Object.values(TEXT), "Qkeptaccountname", kept.email]) expect(plain).not.toContain(secret);
+
+    const scratch = await freshEmptyDatabase();
+    try {
+      await restoreBackup({ id: before.id, into: scratch.url });
+      const rows = async <T,>(sql: string, params: unknown[] = []) => withAdminClient(async (c) => (await c.query(sql, params)).rows as T[], scratch.url);
+      let everything = "";
+      for (const table of ["app_user", "data_request", "break_glass_grant", "data_request_event", "alert", "audit_event"]) {
+        everything += (await rows<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM ${table} t`)).map((r) => r.row).join("\n");
+      }
+      for (const secret of [erased.email, ...Object.values(TEXT)]) expect(everything).not.toContain(secret);
+
+      // Every sealed value about the erased patient that came back, tried with every key that remains: the system
+      // key and each wrapped data key for them (the restored key store's, the key backups still in the folder).
+      const sealed = [
+        ...(await rows<{ id: string; column: string; ct: string }>(
+          `SELECT id::text, 'email_enc' AS column, email_enc AS ct FROM app_user WHERE patient_id = $1
+           UNION ALL SELECT id::text, 'display_name_enc', display_name_enc FROM app_user WHERE patient_id = $1`,
+          [erased.patientId],
+        )).map((r) => ({ ...r, table: "app_user" })),
+        ...(await rows<{ id: string; column: string; ct: string }>(
+          `SELECT id::text, 'details_enc' AS column, details_enc AS ct FROM data_request WHERE patient_id = $1
+           UNION ALL SELECT id::text, 'decision_reason_enc', decision_reason_enc FROM data_request WHERE patient_id = $1
+           UNION ALL SELECT id::text, 'extended_reason_enc', extended_reason_enc FROM data_request WHERE patient_id = $1`,
+          [erased.patientId],
+        )).map((r) => ({ ...r, table: "data_request" })),
+        ...(await rows<{ id: string; column: string; ct: string }>("SELECT id::text, 'reason_enc' AS column, reason_enc AS ct FROM break_glass_grant WHERE patient_id = $1", [erased.patientId]))
+          .map((r) => ({ ...r, table: "break_glass_grant" })),
+      ];
+      expect(sealed.map((s) => `${s.table}.${s.column}`).sort()).toEqual([
+        "app_user.display_name_enc", "app_user.email_enc", "break_glass_grant.reason_enc",
+        "data_request.decision_reason_enc", "data_request.details_enc", "data_request.extended_reason_enc",
+      ]);
+      const restoredKeys = await rows<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient_key WHERE patient_id = $1", [erased.patientId]);
+      const candidates = [...restoredKeys.map((k) => k.dek_wrapped), ...(await keysLeftInBackups()).filter((r) => r.patientId === erased.patientId).map((r) => r.dekWrapped)];
+      expect(candidates.length).toBeGreaterThan(0);
+      for (const s of sealed) {
+        expect(() => openSystem(s.ct, { table: s.table, column: s.column, rowId: s.id })).toThrow();
+        for (const wrapped of candidates) expect(opens(erased.patientId!, wrapped, s.ct, s.table, s.column, s.id)).toBe(false);
+        // Only the destroyed key opened it.
+        expect(opens(erased.patientId!, oldWrapped, s.ct, s.table, s.column, s.id)).toBe(true);
+      }
+
+      // The kept patient's account name in the same dump still opens with the key left for them.
+      const [keptUser] = await rows<{ id: string; display_name_enc: string; dek_wrapped: string }>(
+        "SELECT u.id::text, u.display_name_enc, k.dek_wrapped FROM app_user u JOIN patient_key k ON k.patient_id = u.patient_id WHERE u.patient_id = $1",
+        [kept.patientId],
+      );
+      clearDataKeyCache();
+      expect(decryptField(unwrapDataKey(kept.patientId!, keptUser!.dek_wrapped), keptUser!.display_name_enc, { table: "app_user", column: "display_name_enc", rowId: keptUser!.id })).toBe("Qkeptaccountname");
+    } finally {
+      await scratch.drop();
+    }
+  }, 120_000);
 
   it("keeps the data keys out of the dump, and the old key backup only for the window", async () => {
     const contents = await dumpContents(before);

@@ -223,8 +223,14 @@ describe("erasure asks the account owner to prove it is them", () => {
   it("with the right password records the request, audits the re-authentication, and never stores the password", async () => {
     const p = await patientWithRecords("Rightpw", 0);
     const id = await submitRequest(actorOf(p), { ...confirmedErasure, reason: "Moving abroad" });
-    const [row] = await adminQuery<{ details_enc: string }>("SELECT details_enc FROM data_request WHERE id = $1", [id]);
-    expect(JSON.parse(openSystem(row!.details_enc, detailsAt(id)))).toEqual({ kind: "erasure", reason: "Moving abroad" });
+    const [row] = await adminQuery<{ details_enc: string; dek_wrapped: string }>(
+      "SELECT r.details_enc, k.dek_wrapped FROM data_request r JOIN patient_key k ON k.patient_id = r.patient_id WHERE r.id = $1",
+      [id],
+    );
+    // Under the patient's data key, not the system key: their erasure shreds it, old dumps included.
+    expect(() => openSystem(row!.details_enc, detailsAt(id))).toThrow();
+    const dek = unwrapDataKey(p.patientId!, row!.dek_wrapped);
+    expect(JSON.parse(decryptField(dek, row!.details_enc, detailsAt(id)))).toEqual({ kind: "erasure", reason: "Moving abroad" });
     expect(await reauthEvents(p.id)).toEqual([{ outcome: "allowed", details: { purpose: "request.erasure", factors: ["password"] } }]);
     await cancelRequest(actorOf(p), { requestId: id });
   });

@@ -4,7 +4,7 @@ import type { RequestMeta } from "@/lib/access/actor";
 import { hashPassword } from "@/lib/auth/password";
 import { passwordProblem } from "@/lib/auth/password-policy";
 import { publicOrigins } from "@/lib/config";
-import { openSystem } from "@/lib/crypto/secret";
+import { openAccountText } from "@/lib/services/patient-text";
 import { withSystem, type ActorContext, type Tx } from "@/lib/db/transaction";
 import type { User } from "@/lib/db/generated/client";
 import { setPasswordSchema } from "@/lib/validation/account-links";
@@ -86,7 +86,7 @@ export async function redeemToken(
     if (withdrawn) return refuse(withdrawn, row.userId);
     const unproven = await prove(ctx, row.user, { id: row.id, failedProofs: row.failedProofs });
     if (unproven) return unproven;
-    const email = openSystem(row.user.emailEnc, { table: "app_user", column: "email_enc", rowId: row.userId });
+    const email = await openAccountText(tx, row.user, "email_enc", row.user.emailEnc);
     const problem = passwordProblem(input.newPassword, { email });
     if (problem) return { ok: false, field: "newPassword", message: problem };
     const spent = await tx.accountToken.updateMany({

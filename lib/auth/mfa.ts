@@ -2,6 +2,7 @@ import "server-only";
 import QRCode from "qrcode";
 import type { RequestMeta } from "@/lib/access/actor";
 import { openSystem, sealSystem } from "@/lib/crypto/secret";
+import { openAccountText } from "@/lib/services/patient-text";
 import { withSystem, type Tx } from "@/lib/db/transaction";
 import { hashRecoveryCode, newRecoveryCodes } from "./recovery-codes";
 import { secondFactorKeys, throttledCheck } from "./throttle";
@@ -106,7 +107,7 @@ export async function beginEnrollment(sessionId: string, request: RequestMeta): 
         data: { mfaPendingSecretEnc: sealSystem(secret, at(user.id, "mfa_pending_secret_enc")) },
       });
     }
-    const label = openSystem(user.emailEnc, at(user.id, "email_enc"));
+    const label = await openAccountText(tx, user, "email_enc", user.emailEnc);
     return { secret, qrDataUrl: await QRCode.toDataURL(totpUri(secret, label)) };
   });
 }

@@ -1,7 +1,7 @@
 import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { roleSchema, type Role } from "@/lib/access/roles";
-import { openSystem } from "@/lib/crypto/secret";
+import { openAccountText } from "@/lib/services/patient-text";
 import { withActor } from "@/lib/db/transaction";
 
 export interface SessionSummary {
@@ -29,7 +29,7 @@ export async function accountSummary(actor: Actor): Promise<AccountSummary> {
       take: 5,
     });
     return {
-      displayName: openSystem(user.displayNameEnc, { table: "app_user", column: "display_name_enc", rowId: user.id }),
+      displayName: await openAccountText(tx, user, "display_name_enc", user.displayNameEnc),
       role: roleSchema.parse(user.role),
       mfaEnrolled: user.mfaEnrolledAt !== null,
       recentSessions: sessions.map((s) => ({

@@ -7,6 +7,7 @@ import { openSystem, sealSystem } from "@/lib/crypto/secret";
 import type { BreakGlassGrant } from "@/lib/db/generated/client";
 import { withActor, type Tx } from "@/lib/db/transaction";
 import { breakGlassReviewSchema } from "@/lib/validation/audit";
+import { ciphersForStaff, openAbout } from "./patient-text";
 import { staffNamesById } from "./staff-names";
 
 export interface BreakGlassUse {
@@ -43,7 +44,8 @@ export async function listBreakGlassUses(actor: Actor): Promise<BreakGlassUse[]>
         clinicianId: g.clinicianId,
         clinicianName: null as string | null,
         patientPseudonym: pseudonym(g.patientId),
-        reason: g.reasonEnc === null ? null : openSystem(g.reasonEnc, { table: "break_glass_grant", column: "reason_enc", rowId: g.id }),
+        patientId: g.patientId,
+        reasonEnc: g.reasonEnc,
         createdAt: g.createdAt.toISOString(),
         expiresAt: g.expiresAt.toISOString(),
         activity: activity.get(g.id) ?? [],
@@ -59,7 +61,13 @@ export async function listBreakGlassUses(actor: Actor): Promise<BreakGlassUse[]>
     });
   });
   const names = uses.length === 0 ? new Map<string, string>() : await staffNamesById(actor.request, uses.map((u) => u.clinicianId));
-  return uses.map((u) => ({ ...u, clinicianName: names.get(u.clinicianId) ?? null }));
+  // Reasons are under each patient's data key, which the auditor's own context may not read (patient-text.ts).
+  const ciphers = await ciphersForStaff(actor.request, uses.filter((u) => u.reasonEnc !== null).map((u) => u.patientId));
+  return uses.map(({ patientId, reasonEnc, ...u }) => ({
+    ...u,
+    reason: reasonEnc === null ? null : openAbout(ciphers.get(patientId), "break_glass_grant", "reason_enc", u.grantId, reasonEnc),
+    clinicianName: names.get(u.clinicianId) ?? null,
+  }));
 }
 
 /**

@@ -8,10 +8,11 @@ import { secondFactorKeys, throttledCheck } from "@/lib/auth/throttle";
 import { config } from "@/lib/config";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
-import { sealSystem } from "@/lib/crypto/secret";
 import { withSystem } from "@/lib/db/transaction";
 import { canonicalMrn } from "@/lib/validation/mrn";
 import { breakGlassSchema, type BreakGlassInput } from "@/lib/validation/patient";
+import { patientCipher } from "./patient-keys";
+import { sealAbout } from "./patient-text";
 
 /**
  * Emergency access to one patient outside the care team (HIPAA 164.312(a)(2)(ii)): a written reason,
@@ -47,7 +48,8 @@ export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ 
     const { patientId } = target;
     const id = randomUUID();
     const expiresAt = new Date(Date.now() + config().breakGlassMinutes * 60_000);
-    const reasonEnc = sealSystem(input.reason, { table: "break_glass_grant", column: "reason_enc", rowId: id });
+    // The reason names why this patient was opened: under their data key, so their erasure shreds it everywhere.
+    const reasonEnc = sealAbout(await patientCipher(tx, patientId), "break_glass_grant", "reason_enc", id, input.reason);
     await tx.breakGlassGrant.create({ data: { id, clinicianId: actor.userId, patientId, reasonEnc, expiresAt } });
     await tx.alert.create({
       data: { kind: "break_glass", severity: "high", actorId: actor.userId, patientPseudonym: pseudonym(patientId), details: { grantId: id, expiresAt: expiresAt.toISOString() } },

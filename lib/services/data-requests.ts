@@ -4,12 +4,13 @@ import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { config } from "@/lib/config";
 import { pseudonym } from "@/lib/crypto/pseudonym";
-import { openSystem, sealSystem } from "@/lib/crypto/secret";
 import { lockSubject } from "@/lib/db/locks";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { rectifiableLabels } from "@/lib/validation/rectification";
 import { newRequestSchema, requestIdSchema, storedRequestSchema, type NewRequest } from "@/lib/validation/requests";
 import { reauthenticate } from "@/lib/auth/reauthenticate";
+import { patientCipher, type PatientCipher } from "./patient-keys";
+import { openAbout, sealAbout } from "./patient-text";
 import { applyRectification } from "./rectification";
 
 export type RequestKind = NewRequest["kind"];
@@ -69,7 +70,10 @@ function ownPatient(actor: Actor): string {
   return actor.patientId;
 }
 
-function createRequest(tx: Tx, id: string, patientId: string, input: NewRequest, status: string, now: Date) {
+/** What the patient wrote is sealed under their data key (lib/services/patient-text.ts): erasure shreds it. */
+async function createRequest(tx: Tx, id: string, patientId: string, input: NewRequest, status: string, now: Date) {
+  const cipher = await patientCipher(tx, patientId);
+  if (!cipher) throw new NotFound("patient record");
   return tx.dataRequest.create({
     data: {
       id,
@@ -77,7 +81,7 @@ function createRequest(tx: Tx, id: string, patientId: string, input: NewRequest,
       patientPseudonym: pseudonym(patientId),
       kind: input.kind,
       status,
-      detailsEnc: sealSystem(JSON.stringify(input), detailsAt(id)),
+      detailsEnc: sealAbout(cipher, "data_request", "details_enc", id, JSON.stringify(input)),
       ...deadlines(now),
       executeAfter: input.kind === "erasure" ? new Date(now.getTime() + config().erasureGraceSeconds * 1000) : null,
       createdAt: now,
@@ -166,7 +170,9 @@ export function viewOf(
   events: { status: string; note: string; actorRole: string; createdAt: Date }[];
   },
   audience: "patient" | "staff",
+  cipher: PatientCipher | null | undefined,
 ): RequestView {
+  const open = (column: string, ct: string) => openAbout(cipher, "data_request", column, r.id, ct);
   return {
     id: r.id,
     kind: r.kind as RequestKind,
@@ -175,9 +181,9 @@ export function viewOf(
     gdprDueAt: r.gdprDueAt.toISOString(),
     hipaaDueAt: r.hipaaDueAt.toISOString(),
     executeAfter: r.executeAfter?.toISOString() ?? null,
-    decisionReason: r.decisionReasonEnc ? openSystem(r.decisionReasonEnc, reasonAt(r.id, "decision_reason_enc")) : null,
-    extendedReason: r.extendedReasonEnc ? openSystem(r.extendedReasonEnc, reasonAt(r.id, "extended_reason_enc")) : null,
-    summary: r.detailsEnc === null ? ERASED_DETAILS : summarize(storedRequestSchema.parse(JSON.parse(openSystem(r.detailsEnc, detailsAt(r.id)))), audience),
+    decisionReason: r.decisionReasonEnc ? open("decision_reason_enc", r.decisionReasonEnc) : null,
+    extendedReason: r.extendedReasonEnc ? open("extended_reason_enc", r.extendedReasonEnc) : null,
+    summary: r.detailsEnc === null ? ERASED_DETAILS : summarize(storedRequestSchema.parse(JSON.parse(open("details_enc", r.detailsEnc))), audience),
     history: r.events.map((e) => ({ status: e.status, note: e.note, by: e.actorRole, at: e.createdAt.toISOString() })),
   };
 }
@@ -195,5 +201,6 @@ export async function requestViews(tx: Tx, patientId: string): Promise<RequestVi
     include: { events: { orderBy: { createdAt: "asc" } } },
     orderBy: { createdAt: "desc" },
   });
-  return rows.map((r) => viewOf(r, "patient"));
+  const cipher = rows.length === 0 ? null : await patientCipher(tx, patientId);
+  return rows.map((r) => viewOf(r, "patient", cipher));
 }

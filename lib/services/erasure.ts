@@ -71,7 +71,8 @@ export async function erasePatient(ctx: ActorContext, patientId: string, request
   await tx.$executeRaw`DELETE FROM consent_event WHERE patient_id = ${patientId}::uuid`;
   await tx.user.deleteMany({ where: { patientId } });
   await tx.careTeamPatient.deleteMany({ where: { patientId } });
-  // Their content (e.g. a proposed new address) is under the system key, out of the data key's reach.
+  // Their content (e.g. a proposed new address) is under the data key being replaced; rows older than
+  // `npm run reseal:patient-text` are still under the system key, so the rows go too.
   await tx.dataRequest.deleteMany({ where: { patientId, id: { not: requestId } } });
   await clearResidue(ctx, patientId, requestId);
   await tx.$executeRaw`DELETE FROM record_access WHERE patient_id = ${patientId}::uuid`;
@@ -111,12 +112,12 @@ export async function erasePatient(ctx: ActorContext, patientId: string, request
 }
 
 /**
- * Free text about the patient sealed with the system key survives crypto-shredding: the erasure request's own
- * reason (and the admin's decision or extension reason), a clinician's break-glass reason, an auditor's review
- * comment. Cleared here rather than sealed under the patient's data key because: auditors and admins read them
- * in contexts that may not unwrap patient keys; ciphertexts written before this rule are cleared the same way
- * (the migration did it for patients erased earlier); and a restore from backup brings them back only for the
- * ledger replay to clear again, exactly like the identity. What accountability needs stays: ids, dates,
+ * Free text about the patient outside their identity: the erasure request's own reason (and the admin's
+ * decision or extension reason), a clinician's break-glass reason, an auditor's review comment. The first three
+ * are under the patient's data key (lib/services/patient-text.ts, decision 0013), so replacing the key already
+ * makes them unreadable; they are cleared as well because the review comment is under the system key (only an
+ * auditor may write it, and that context cannot read patient keys), rows older than `npm run reseal:patient-text`
+ * are too, and a restore from backup brings them back only for the ledger replay to clear again. What accountability needs stays: ids, dates,
  * status, decision, clinician, reviewer, and the pseudonym. The request is detached from the patient row.
  */
 async function clearResidue({ tx }: ActorContext, patientId: string, requestId: string): Promise<void> {

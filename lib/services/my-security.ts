@@ -5,7 +5,7 @@ import { verifyPassword, hashPassword } from "@/lib/auth/password";
 import { passwordProblem } from "@/lib/auth/password-policy";
 import { signInKeys } from "@/lib/auth/throttle";
 import { config } from "@/lib/config";
-import { openSystem } from "@/lib/crypto/secret";
+import { openAccountText } from "@/lib/services/patient-text";
 import { withActor, withSystem } from "@/lib/db/transaction";
 import { changePasswordSchema } from "@/lib/validation/staff";
 import { checkOwnProof, ownAccount, withOwnAccount } from "./own-account";
@@ -84,7 +84,7 @@ export async function changePassword(actor: Actor, raw: unknown): Promise<{ othe
     if (checked.outcome !== "ok") {
       return { ok: false, field: "currentPassword", problem: checked.outcome === "refused" ? "Too many wrong passwords. Try again in 15 minutes." : wrongPassword } as const;
     }
-    const email = openSystem(user.emailEnc, { table: "app_user", column: "email_enc", rowId: user.id });
+    const email = await openAccountText(tx, user, "email_enc", user.emailEnc);
     const problem = passwordProblem(input.newPassword, { email });
     if (problem) return { ok: false, field: "newPassword", problem } as const;
     await tx.user.update({ where: { id: user.id }, data: { passwordHash: await hashPassword(input.newPassword) } });

@@ -3,7 +3,7 @@ import type { Actor } from "@/lib/access/actor";
 import { authorize, recordDenial } from "@/lib/access/authorize";
 import { NotFound } from "@/lib/access/errors";
 import { issueToken, linkFor } from "@/lib/auth/account-tokens";
-import { openSystem } from "@/lib/crypto/secret";
+import { openAccountText } from "./patient-text";
 import { lockSubject } from "@/lib/db/locks";
 import type { User } from "@/lib/db/generated/client";
 import { withActor, withSystem, type ActorContext } from "@/lib/db/transaction";
@@ -70,15 +70,15 @@ async function changePatientInvitation<T>(actor: Actor, raw: unknown, action: st
 
 /** A new link, and the old one stops working (issueToken spends it), whatever its failed birth dates. */
 export async function resendPatientInvitation(actor: Actor, raw: unknown): Promise<PatientInvitationSent> {
-  const { user, token } = await changePatientInvitation(actor, raw, "patient.invite_resend", async ({ tx }, user) => {
+  const { email, name, token } = await changePatientInvitation(actor, raw, "patient.invite_resend", async ({ tx }, user) => {
     // Stamped like a new invitation, so the new link is not taken for one withdrawn by a later disabling.
     // Only while still not activated: an activation that committed meanwhile (it locks the link, not this) wins.
     const stamped = await tx.$executeRaw`UPDATE app_user SET disabled_at = now() WHERE id = ${user.id}::uuid AND disabled_at IS NOT NULL`;
     if (stamped === 0) throw new NotFound("invitation");
-    return { user, token: await issueToken(tx, user.id, "activation", actor.userId) };
+    const token = await issueToken(tx, user.id, "activation", actor.userId);
+    return { email: await openAccountText(tx, user, "email_enc", user.emailEnc), name: await openAccountText(tx, user, "display_name_enc", user.displayNameEnc), token };
   });
-  const at = (column: string) => ({ table: "app_user", column, rowId: user.id });
-  return sendPatientInvitation(openSystem(user.emailEnc, at("email_enc")), openSystem(user.displayNameEnc, at("display_name_enc")), token);
+  return sendPatientInvitation(email, name, token);
 }
 
 /** The link stops working; the account stays closed until a resend. */

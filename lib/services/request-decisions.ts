@@ -3,10 +3,11 @@ import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { purposeTexts } from "@/lib/consent/purposes";
-import { openSystem, sealSystem } from "@/lib/crypto/secret";
 import { withSystem, type ActorContext } from "@/lib/db/transaction";
 import { decisionSchema, extensionSchema, requestHistoryFilterSchema, storedRequestSchema, type NewRequest } from "@/lib/validation/requests";
-import { detailsAt, logRequestEvent, reasonAt, viewOf, type RequestView } from "./data-requests";
+import { logRequestEvent, viewOf, type RequestView } from "./data-requests";
+import { patientCipher, patientCiphers } from "./patient-keys";
+import { openAbout, sealAbout } from "./patient-text";
 
 export interface QueuedRequest extends RequestView {
   patientPseudonym: string;
@@ -30,11 +31,14 @@ export async function requestQueue(actor: Actor): Promise<QueuedRequest[]> {
         orderBy: { gdprDueAt: "asc" },
       });
       audit({ action: "request.queue_read", actorId: actor.userId, actorRole: actor.role, details: { returned: rows.length } });
-      return rows.map((r) => ({ ...viewOf(r, "staff"), patientPseudonym: r.patientPseudonym }));
+      const ciphers = await patientCiphers(tx, patientIdsOf(rows));
+      return rows.map((r) => ({ ...viewOf(r, "staff", r.patientId ? ciphers.get(r.patientId) : null), patientPseudonym: r.patientPseudonym }));
     },
     actor.userId,
   );
 }
+
+const patientIdsOf = (rows: { patientId: string | null }[]) => [...new Set(rows.flatMap((r) => (r.patientId ? [r.patientId] : [])))];
 
 export const HISTORY_LIMIT = 100;
 
@@ -57,7 +61,8 @@ export async function decidedRequests(actor: Actor, raw: unknown): Promise<Queue
         take: HISTORY_LIMIT,
       });
       audit({ action: "request.history_read", actorId: actor.userId, actorRole: actor.role, details: { ...filter, returned: rows.length } });
-      return rows.map((r) => ({ ...viewOf(r, "staff"), patientPseudonym: r.patientPseudonym }));
+      const ciphers = await patientCiphers(tx, patientIdsOf(rows));
+      return rows.map((r) => ({ ...viewOf(r, "staff", r.patientId ? ciphers.get(r.patientId) : null), patientPseudonym: r.patientPseudonym }));
     },
     actor.userId,
   );
@@ -90,7 +95,9 @@ export async function decideRequest(actor: Actor, raw: unknown): Promise<void> {
       const { tx, audit } = ctx;
       const request = await tx.dataRequest.findUnique({ where: { id: input.requestId } });
       if (!request || !open.includes(request.status) || !request.patientId || !request.detailsEnc) throw new NotFound("open request");
-      const details = storedRequestSchema.parse(JSON.parse(openSystem(request.detailsEnc, detailsAt(request.id))));
+      // The admin's reason is about this patient too: under the same data key as the request (patient-text.ts).
+      const cipher = await patientCipher(tx, request.patientId);
+      const details = storedRequestSchema.parse(JSON.parse(openAbout(cipher, "data_request", "details_enc", request.id, request.detailsEnc)));
       // The admin cannot see a rectification's new value, so approving one would be blind. The system applies
       // a valid value when the patient sends it (lib/services/data-requests.ts); one still open here predates
       // that check and can only be rejected, after which the patient can send it again.
@@ -106,7 +113,7 @@ export async function decideRequest(actor: Actor, raw: unknown): Promise<void> {
           status,
           decidedBy: actor.userId,
           decidedAt: new Date(),
-          decisionReasonEnc: sealSystem(input.reason, reasonAt(request.id, "decision_reason_enc")),
+          decisionReasonEnc: sealAbout(cipher, "data_request", "decision_reason_enc", request.id, input.reason),
         },
       });
       await logRequestEvent(tx, request.id, status, input.decision === "approve" ? "Approved" : "Rejected", actor.role);
@@ -134,6 +141,7 @@ export async function extendRequest(actor: Actor, raw: unknown): Promise<void> {
       const request = await tx.dataRequest.findUnique({ where: { id: input.requestId } });
       if (!request || !open.includes(request.status)) throw new NotFound("open request");
       if (request.extendedReasonEnc) throw new Conflict("This request has already been extended once.");
+      const cipher = request.patientId ? await patientCipher(tx, request.patientId) : null;
       const gdpr = new Date(request.gdprDueAt);
       gdpr.setUTCMonth(gdpr.getUTCMonth() + 2);
       await tx.dataRequest.update({
@@ -141,7 +149,7 @@ export async function extendRequest(actor: Actor, raw: unknown): Promise<void> {
         data: {
           gdprDueAt: gdpr,
           hipaaDueAt: new Date(request.hipaaDueAt.getTime() + 30 * 86_400_000),
-          extendedReasonEnc: sealSystem(input.reason, reasonAt(request.id, "extended_reason_enc")),
+          extendedReasonEnc: sealAbout(cipher, "data_request", "extended_reason_enc", request.id, input.reason),
         },
       });
       await logRequestEvent(tx, request.id, request.status, "Deadline extended", actor.role);

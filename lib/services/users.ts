@@ -6,6 +6,8 @@ import { passwordProblem } from "@/lib/auth/password-policy";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { sealSystem } from "@/lib/crypto/secret";
 import type { ActorContext } from "@/lib/db/transaction";
+import { patientCipher } from "./patient-keys";
+import { sealAbout } from "./patient-text";
 import { newUserSchema, type NewUserInput } from "@/lib/validation/user";
 
 /** Creates an account; the email is stored only as ciphertext plus a blind index used for sign-in. */
@@ -15,13 +17,16 @@ export async function createUser(ctx: ActorContext, raw: NewUserInput): Promise<
   if (problem) throw new InvalidInput(problem, { password: [problem] });
   const id = randomUUID();
   const at = (column: string) => ({ table: "app_user", column, rowId: id });
+  // A patient's e-mail and name are theirs: under their data key, so erasure shreds them in old dumps too.
+  const cipher = input.patientId ? await patientCipher(ctx.tx, input.patientId) : null;
+  if (input.patientId && !cipher) throw new Error("patient key not visible while creating the patient's account");
   await ctx.tx.user.create({
     data: {
       id,
       role: input.role,
       emailBidx: blindIndex("email", input.email),
-      emailEnc: sealSystem(input.email.trim().toLowerCase(), at("email_enc")),
-      displayNameEnc: sealSystem(input.displayName, at("display_name_enc")),
+      emailEnc: sealAbout(cipher, "app_user", "email_enc", id, input.email.trim().toLowerCase()),
+      displayNameEnc: sealAbout(cipher, "app_user", "display_name_enc", id, input.displayName),
       passwordHash: await hashPassword(input.password),
       patientId: input.patientId,
       isDemo: input.isDemo,
