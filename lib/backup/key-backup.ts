@@ -24,7 +24,7 @@ export interface KeyBackupFacts {
   sha256: { ciphertext: string; plaintext: string };
 }
 
-interface KeyRow {
+export interface KeyRow {
   patientId: string;
   dekWrapped: string;
   kekVersion: number;
@@ -86,7 +86,7 @@ export function keySourceFor(dir: string, manifest: Manifest, all: Manifest[]): 
 }
 
 /** Decrypted rows of a key backup, chunk by chunk; every chunk authenticated, then both sums checked. */
-async function* keyRows(dir: string, key: Buffer, source: Manifest): AsyncGenerator<KeyRow[]> {
+export async function* keyRows(dir: string, key: Buffer, source: Manifest): AsyncGenerator<KeyRow[]> {
   const facts = source.keys!;
   const decrypt = new DecryptStream(key, cipherId(source.id));
   const done = pipeline(createReadStream(join(dir, facts.file)), decrypt).catch((error: unknown) => {
