@@ -7,7 +7,6 @@ import { deliverAlerts } from "@/lib/alerts/delivery/outbox";
 import { runAlertRules } from "@/lib/alerts/run";
 import { createBackup } from "@/lib/backup/create";
 import { runDrill } from "@/lib/backup/drill";
-import { config } from "@/lib/config";
 import { processDueErasures } from "@/lib/services/erasure";
 import { syncLedgerFile } from "@/lib/services/erasure-ledger";
 import { raiseOverdueIncidentAlerts } from "@/lib/services/incident-tasks";
