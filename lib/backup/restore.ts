@@ -113,7 +113,9 @@ export async function restoreVerified(manifest: Manifest, key: Buffer, into: str
   const script = spawnPgTool("pg_restore", null, ["--exit-on-error", "--no-owner", "--file=-", ...(replace ? ["--clean", "--if-exists"] : [])]);
   const psql = spawnPgTool("psql", into, ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"]);
   let output = "";
-  psql.child.stdout!.setEncoding("utf8").on("data", (text: string) => (output += text).length > 8000 && (output = output.slice(-4000)));
+  psql.child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+    output = (output + text).slice(-4000);
+  });
   const sql = psql.child.stdin!;
   sql.on("error", () => undefined);
   const put = async (text: string) => {
