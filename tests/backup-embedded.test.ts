@@ -153,6 +153,16 @@ describe.runIf(isEmbedded())("backups of the embedded database", () => {
       const dek = unwrapDataKey(patient.patientId!, row!.dek_wrapped);
       expect(decryptField(dek, row!.given_name_enc, { table: "patient_identity", column: "given_name_enc", rowId: patient.patientId! })).toBe(MARKER);
       await expect(restoreBackup({ id: manifest.id, into: target.url })).rejects.toThrow(/already has tables/);
+      // --force on a database that is not the live one replaces its rows with the backup's.
+      await withAdminClient((c) => c.query("DELETE FROM care_team_patient"), target.url);
+      await restoreBackup({ id: manifest.id, into: target.url, force: true });
+      expect((await withAdminClient(readDatabaseFacts, target.url)).rowCounts.care_team_patient).toBe(manifest.rowCounts.care_team_patient);
     }, 120_000);
+
+    it("refuses the live embedded database without --force, and with --force but without its name typed", async () => {
+      const live = process.env.MIGRATION_DATABASE_URL!;
+      await expect(restoreBackup({ id: manifest.id, into: live })).rejects.toThrow(/is the live database; restoring over it needs --force/);
+      await expect(restoreBackup({ id: manifest.id, into: live, force: true, confirm: "yes" })).rejects.toThrow(/needs its name/);
+    });
   });
 });
