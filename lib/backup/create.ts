@@ -107,7 +107,9 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
       await pipeline(Readable.from(logicalDump(client, facts.migrations)), cipher, out);
     } else {
       // The data keys stay out of the dump: they go to the key backup below, kept for days, not years (0013).
-      const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--exclude-table-data=patient_key"]);
+      // No large objects (Custodia has none): pg_restore's script would wrap them in a COMMIT of its own, ending
+      // the restore's one transaction before the keys are in (restore.ts).
+      const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--exclude-table-data=patient_key", "--no-blobs"]);
       dump.child.stdin!.end();
       await Promise.all([pipeline(dump.child.stdout!, cipher, out), dump.finished]);
     }
