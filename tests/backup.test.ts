@@ -51,9 +51,8 @@ function run(script: string): Promise<{ code: number | null; output: string }> {
   });
 }
 
-// pg_dump cannot dump the embedded database: PGlite reports server version 18 to the installed pg_dump 15, which
-// refuses ("server version mismatch"), and pglite-socket serves all connections as one session, so the exported
-// snapshot a consistent dump needs cannot be shared. Backups need PostgreSQL (README, Backups).
+// The pg_dump path. pg_dump cannot dump the embedded database (PGlite reports server version 18 to the installed
+// pg_dump 15); its backups are the logical dump of docs/decisions/0019, tested in tests/backup-embedded.test.ts.
 describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
   let patient: TestUser;
   let manifest: Manifest;

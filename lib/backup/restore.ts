@@ -101,7 +101,7 @@ function copyLine(row: KeyRow): string {
  * leaves the target as it was, never restored without its keys. PostgreSQL: pg_restore writes the archive as a
  * script into psql, between a BEGIN we send first and a COMMIT sent only after the dump's checksums matched and
  * the keys were loaded; any failure kills psql before it, and the server rolls back. The embedded database:
- * logical.ts, in one transaction of its own. Returns how many keys it loaded.
+ * logical.ts, dump and keys in one transaction. Returns how many keys it loaded.
  */
 export async function restoreVerified(manifest: Manifest, key: Buffer, into: string, replace: boolean, keys: Manifest): Promise<number> {
   const dir = config().backupDir;
