@@ -7,6 +7,7 @@ import { createInterface } from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { restoreBackup } from "@/lib/backup/restore";
 import { disconnectPrisma } from "@/lib/db/client";
+import { withDatabase } from "./with-database";
 import { redactUrl } from "@/lib/db/urls";
 
 const { values, positionals } = parseArgs({
@@ -26,14 +27,19 @@ async function askName(url: string): Promise<string> {
 }
 
 try {
-  if (!id || !values.into) throw new Error("usage: npm run backup:restore -- <backup id> --into <postgresql url> [--force]");
-  const confirm = values.force ? await askName(values.into) : undefined;
-  const manifest = await restoreBackup({ id, into: values.into, force: values.force, confirm });
-  console.log(`restored backup ${manifest.id} (${manifest.createdAt}, schema ${manifest.migrationVersion}) into ${redactUrl(values.into)}`);
-  console.log("next: run `npm run erasure:replay` with DATABASE_URL set to that database before putting it to use");
+  // Without DATABASE_URL: the embedded database, opened here or reached through the running portal.
+  await withDatabase(async () => {
+    try {
+      if (!id || !values.into) throw new Error("usage: npm run backup:restore -- <backup id> --into <postgresql url> [--force]");
+      const confirm = values.force ? await askName(values.into) : undefined;
+      const manifest = await restoreBackup({ id, into: values.into, force: values.force, confirm });
+      console.log(`restored backup ${manifest.id} (${manifest.createdAt}, schema ${manifest.migrationVersion}) into ${redactUrl(values.into)}`);
+      console.log("next: run `npm run erasure:replay` with DATABASE_URL set to that database before putting it to use");
+    } finally {
+      await disconnectPrisma();
+    }
+  });
 } catch (error) {
   console.error(`restore refused: ${(error as Error).message}`);
   process.exitCode = 1;
-} finally {
-  await disconnectPrisma();
 }

@@ -119,7 +119,8 @@ function replayInto(databaseName: string): Promise<{ code: number | null; output
   });
 }
 
-// Backups need PostgreSQL (tests/backup.test.ts says why).
+// On PostgreSQL (replay names its target database on the server); on the embedded database, that the data keys
+// stay out of the dump is tested in tests/backup-embedded.test.ts.
 describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/decisions/0013)", () => {
   let erased: TestUser;
   let kept: TestUser;

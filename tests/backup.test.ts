@@ -8,7 +8,7 @@ import { BACKUP_LOCK_KEY, createBackup } from "@/lib/backup/create";
 import { runDrill } from "@/lib/backup/drill";
 import { readDatabaseFacts } from "@/lib/backup/facts";
 import { manifestPath, readManifest, type Manifest } from "@/lib/backup/manifest";
-import { restoreBackup } from "@/lib/backup/restore";
+import { keyFor, restoreBackup, restoreVerified } from "@/lib/backup/restore";
 import { backupKeyId, CHUNK } from "@/lib/backup/stream-cipher";
 import { clearDataKeyCache, unwrapDataKey } from "@/lib/crypto/envelope";
 import { decryptField } from "@/lib/crypto/field";
@@ -51,9 +51,8 @@ function run(script: string): Promise<{ code: number | null; output: string }> {
   });
 }
 
-// pg_dump cannot dump the embedded database: PGlite reports server version 18 to the installed pg_dump 15, which
-// refuses ("server version mismatch"), and pglite-socket serves all connections as one session, so the exported
-// snapshot a consistent dump needs cannot be shared. Backups need PostgreSQL (README, Backups).
+// The pg_dump path. pg_dump cannot dump the embedded database (PGlite reports server version 18 to the installed
+// pg_dump 15); its backups are the logical dump of docs/decisions/0019, tested in tests/backup-embedded.test.ts.
 describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
   let patient: TestUser;
   let manifest: Manifest;
@@ -180,6 +179,21 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       expect(denied.length).toBeGreaterThanOrEqual(4);
     });
 
+    it("a key backup that fails to decrypt leaves the target empty, and the message names the key backup", async () => {
+      const keys = join(backupDir, manifest.keys!.file);
+      const original = readFileSync(keys);
+      writeFileSync(keys, Buffer.from(original).fill(original[HEADER(`${manifest.id}.keys`) + 10]! ^ 0x01, HEADER(`${manifest.id}.keys`) + 10, HEADER(`${manifest.id}.keys`) + 11));
+      try {
+        // Refused up front, before the target is touched…
+        await refused(new RegExp(`${manifest.id}\\.keys`));
+        // …and, changed after that check, inside the restore's one transaction: what pg_restore loaded goes too.
+        await expect(restoreVerified(manifest, keyFor(manifest), target.url, false, manifest)).rejects.toThrow(new RegExp(`${manifest.id}\\.keys`));
+        expect(await tables(target.url)).toBe(0);
+      } finally {
+        writeFileSync(keys, original);
+      }
+    }, 120_000);
+
     it("restores into a fresh database: row counts match and the patient decrypts with the app's keys", async () => {
       await restoreBackup({ id: manifest.id, into: target.url });
       const facts = await withAdminClient(readDatabaseFacts, target.url);
@@ -233,7 +247,8 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const url = process.env.DATABASE_URL;
       vi.stubEnv("DATABASE_URL", undefined);
       try {
-        expect(await task("backup").run(request, new Date())).toEqual({ skipped: "backups need PostgreSQL" });
+        // No database configured at all fails the run with the reason (the embedded database is backed up too).
+        await expect(task("backup").run(request, new Date())).rejects.toThrow(/no database to back up/);
       } finally {
         vi.stubEnv("DATABASE_URL", url);
       }
@@ -362,7 +377,6 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
       const admin = await makeUser("admin");
       const clinician = await makeUser("clinician");
       const overview = await backupsOverview(actorOf(admin));
-      expect(overview.unavailable).toBeNull();
       expect(overview.backups.map((b) => b.id)).toContain(manifest.id);
       expect(overview.backups.find((b) => b.id === manifest.id)).toMatchObject({ size: manifest.size, keyId: manifest.keyId, keysKept: true, chainHead: expect.stringMatching(/^\d+ · [0-9a-f]{12}$/) });
       const report = await drillNow(actorOf(admin));
@@ -418,13 +432,13 @@ describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
   });
 });
 
-describe("backups without PostgreSQL", () => {
+describe("backups with no database configured", () => {
   it("are refused with the reason, before anything is written", async () => {
     vi.stubEnv("DATABASE_URL", undefined);
     vi.stubEnv("MIGRATION_DATABASE_URL", undefined);
     try {
-      await expect(createBackup()).rejects.toThrow(/backups need PostgreSQL: set DATABASE_URL.*embedded database \(PGlite\) cannot be dumped/);
-      await expect(runDrill()).rejects.toThrow(/backups need PostgreSQL/);
+      await expect(createBackup()).rejects.toThrow(/no database to back up: set DATABASE_URL/);
+      await expect(runDrill()).rejects.toThrow(/no database to back up/);
       expect(existsSync(backupDir) ? readdirSync(backupDir).filter((n) => n.endsWith(".partial")) : []).toEqual([]);
     } finally {
       vi.unstubAllEnvs();

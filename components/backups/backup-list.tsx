@@ -1,4 +1,3 @@
-import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { LocalTime } from "@/components/ui/local-time";
@@ -9,11 +8,10 @@ const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(bytes < 1_04
 
 /** Administrators' view of the backups: what is kept, the last restore drill, and the two buttons. */
 export function BackupList({ overview }: { overview: BackupsOverview }) {
-  const { unavailable, backups, lastDrill } = overview;
+  const { backups, lastDrill } = overview;
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Backups</h1>
-      {unavailable ? <Alert tone="error">{unavailable}</Alert> : null}
       <Card title="Last drill">
         {lastDrill ? (
           <p className="text-sm">

@@ -2,6 +2,7 @@ import "server-only";
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
+import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
@@ -12,7 +13,8 @@ import { withSystem } from "@/lib/db/transaction";
 import { log } from "@/lib/ops/log";
 import { syncLedgerFile } from "@/lib/services/erasure-ledger";
 import { readDatabaseFacts } from "./facts";
-import { FILE_SUFFIX, MANIFEST_SUFFIX, PARTIAL_SUFFIX, syncDir, writeManifest, type Manifest } from "./manifest";
+import { isEmbeddedServer, LOGICAL_FORMAT, logicalDump } from "./logical";
+import { FILE_SUFFIX, MANIFEST_SUFFIX, PG_DUMP_FORMAT, PARTIAL_SUFFIX, syncDir, writeManifest, type Manifest } from "./manifest";
 import { KEYS_SUFFIX, keysFile, writeKeyBackup } from "./key-backup";
 import { spawnPgTool } from "./pg-tools";
 import { backupTarget } from "./target";
@@ -29,14 +31,15 @@ export class BackupRefusedError extends Error {
   }
 }
 
-/** The owner connection of a PostgreSQL server; the embedded database cannot be dumped (see README, Backups). */
+/**
+ * The owner connection: of a PostgreSQL server (MIGRATION_DATABASE_URL), or of the embedded database, whose
+ * address the portal (or the CLI's scripts/with-database.ts) puts in DATABASE_URL once it listens.
+ */
 export function ownerUrl(): string {
   const cfg = config();
   if (!cfg.databaseUrl || !cfg.migrationDatabaseUrl) {
     throw new BackupRefusedError(
-      "backups need PostgreSQL: set DATABASE_URL (and MIGRATION_DATABASE_URL for the owner). The embedded database " +
-        "(PGlite) cannot be dumped with pg_dump: it reports a newer server version than the installed pg_dump accepts, " +
-        "and serves every connection as one session.",
+      "no database to back up: set DATABASE_URL (and MIGRATION_DATABASE_URL for the owner), or run this where the portal's embedded database is running",
     );
   }
   return cfg.migrationDatabaseUrl;
@@ -48,7 +51,8 @@ function newBackupId(now: Date): string {
 
 /**
  * `npm run backup`: seals the audit log, opens one snapshot as the owner, records the database's facts from
- * it, and streams `pg_dump --format=custom --snapshot` of that same snapshot through the chunked cipher into
+ * it, and streams `pg_dump --format=custom --snapshot` of that same snapshot (on the embedded database: the
+ * logical dump of logical.ts, read in that same transaction) through the chunked cipher into
  * `<BACKUP_DIR>/<id>.cbk.partial`. Only a complete, synced file is renamed and given a manifest; a killed
  * run leaves a .partial, removed by the next run. Then prunes by retention. Audited either way.
  */
@@ -93,14 +97,22 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
     const [{ won } = { won: false }] = (await client.query<{ won: boolean }>("SELECT pg_try_advisory_xact_lock($1) AS won", [BACKUP_LOCK_KEY.toString()])).rows;
     if (!won) throw new BackupRefusedError("another backup is running; this one was not started");
     removeLeftovers(dir);
-    const [{ snapshot } = { snapshot: "" }] = (await client.query<{ snapshot: string }>("SELECT pg_export_snapshot() AS snapshot")).rows;
+    const embedded = await isEmbeddedServer(client);
+    const snapshot = embedded ? "" : (await client.query<{ snapshot: string }>("SELECT pg_export_snapshot() AS snapshot")).rows[0]!.snapshot;
     const facts = await readDatabaseFacts(client);
-    // The data keys stay out of the dump: they go to the key backup below, kept for days, not years (0013).
-    const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--exclude-table-data=patient_key"]);
-    dump.child.stdin!.end();
     const cipher = new EncryptStream(key, id);
     const out = backupTarget.open(partial);
-    await Promise.all([pipeline(dump.child.stdout!, cipher, out), dump.finished]);
+    if (embedded) {
+      // pg_dump cannot read PGlite (decision 0019): the rows are read by this transaction itself, patient_key left out.
+      await pipeline(Readable.from(logicalDump(client, facts.migrations)), cipher, out);
+    } else {
+      // The data keys stay out of the dump: they go to the key backup below, kept for days, not years (0013).
+      // No large objects (Custodia has none): pg_restore's script would wrap them in a COMMIT of its own, ending
+      // the restore's one transaction before the keys are in (restore.ts).
+      const dump = spawnPgTool("pg_dump", owner, ["--format=custom", `--snapshot=${snapshot}`, "--no-password", "--exclude-table-data=patient_key", "--no-blobs"]);
+      dump.child.stdin!.end();
+      await Promise.all([pipeline(dump.child.stdout!, cipher, out), dump.finished]);
+    }
     const fd = openSync(partial, "r");
     try {
       fsyncSync(fd);
@@ -115,6 +127,7 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
     const manifest: Manifest = {
       format: "custodia-backup/v1",
       id,
+      dump: embedded ? LOGICAL_FORMAT : PG_DUMP_FORMAT,
       createdAt: now.toISOString(),
       file,
       size: sums.ciphertextBytes,

@@ -15,6 +15,8 @@ import { readDatabaseFacts, type DatabaseFacts } from "./facts";
 import { listManifests, readManifest, type Manifest } from "./manifest";
 import { keyFor, restoreVerified, verifyBackupFile } from "./restore";
 import { withConnection } from "@/lib/db/connection";
+import { startEmbeddedPostgres } from "@/lib/db/embedded";
+import { LOGICAL_FORMAT } from "./logical";
 
 export interface DrillCheck {
   name: string;
@@ -31,7 +33,8 @@ export interface DrillReport {
 const listed = (items: string[], max = 5) => items.slice(0, max).join(", ") + (items.length > max ? ` and ${items.length - max} more` : "");
 
 /**
- * `npm run backup:drill`: restores the newest backup (or `id`) into a scratch database it creates and drops,
+ * `npm run backup:drill`: restores the newest backup (or `id`) into a scratch database it creates and drops (for
+ * the embedded database's backups, a scratch embedded database in a temporary folder),
  * checks what a restore must give back, and records the outcome as the audit event backup.drill. A check that
  * cannot run (the restore itself failed) is reported failed with its reason, never skipped silently.
  */
@@ -45,8 +48,8 @@ export async function runDrill(options: { id?: string; request?: RequestMeta } =
     checks.push({ name, ok: problems.length === 0, detail: problems.length === 0 ? okDetail : listed(problems) });
 
   const scratch = `custodia_drill_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  const scratchUrl = withDatabase(owner, scratch);
-  let created = false;
+  let scratchUrl = withDatabase(owner, scratch);
+  let drop: (() => Promise<unknown>) | undefined;
   try {
     const key = keyFor(manifest);
     let keys: Manifest;
@@ -57,8 +60,19 @@ export async function runDrill(options: { id?: string; request?: RequestMeta } =
       check("checksums", [(error as Error).message], "");
       return report(manifest, checks, options.request);
     }
-    await withConnection(owner, (client) => client.query(`CREATE DATABASE ${quoteIdent(scratch)}`));
-    created = true;
+    if (manifest.dump === LOGICAL_FORMAT) {
+      // The embedded database's backup: restored into a scratch embedded database of its own, on disk, removed after.
+      const folder = mkdtempSync(join(tmpdir(), "custodia-drill-db-"));
+      const embedded = await startEmbeddedPostgres({ dataDir: join(folder, "pglite"), port: 0 }).catch((error: unknown) => {
+        rmSync(folder, { recursive: true, force: true });
+        throw error;
+      });
+      scratchUrl = embedded.url;
+      drop = () => embedded.stop().finally(() => rmSync(folder, { recursive: true, force: true }));
+    } else {
+      await withConnection(owner, (client) => client.query(`CREATE DATABASE ${quoteIdent(scratch)}`));
+      drop = () => withConnection(owner, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`));
+    }
     const loaded = await restoreVerified(manifest, key, scratchUrl, false, keys);
     const own = keys.id === manifest.id;
     check("data keys", own && loaded !== manifest.keys!.count ? [`${loaded} keys loaded, the key backup holds ${manifest.keys!.count}`] : [],
@@ -73,7 +87,7 @@ export async function runDrill(options: { id?: string; request?: RequestMeta } =
   } catch (error) {
     check("restore", [(error as Error).message], "");
   } finally {
-    if (created) await withConnection(owner, (client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(scratch)} WITH (FORCE)`)).catch(() => undefined);
+    await drop?.().catch(() => undefined);
   }
   return report(manifest, checks, options.request);
 }

@@ -24,7 +24,7 @@ export interface KeyBackupFacts {
   sha256: { ciphertext: string; plaintext: string };
 }
 
-interface KeyRow {
+export interface KeyRow {
   patientId: string;
   dekWrapped: string;
   kekVersion: number;
@@ -86,7 +86,7 @@ export function keySourceFor(dir: string, manifest: Manifest, all: Manifest[]): 
 }
 
 /** Decrypted rows of a key backup, chunk by chunk; every chunk authenticated, then both sums checked. */
-async function* keyRows(dir: string, key: Buffer, source: Manifest): AsyncGenerator<KeyRow[]> {
+export async function* keyRows(dir: string, key: Buffer, source: Manifest): AsyncGenerator<KeyRow[]> {
   const facts = source.keys!;
   const decrypt = new DecryptStream(key, cipherId(source.id));
   const done = pipeline(createReadStream(join(dir, facts.file)), decrypt).catch((error: unknown) => {
@@ -111,34 +111,4 @@ export async function verifyKeyBackup(dir: string, key: Buffer, source: Manifest
   let count = 0;
   for await (const rows of keyRows(dir, key, source)) count += rows.length;
   if (count !== source.keys!.count) throw new BackupIntegrityError(`key backup of ${source.id}: ${count} keys, the manifest says ${source.keys!.count}`);
-}
-
-/**
- * Loads the keys of the patients present in the restored database, in one transaction committed only after the
- * whole file authenticated. Keys of patients the restored dump does not hold (registered after it) are skipped.
- */
-export async function loadKeyBackup(dir: string, key: Buffer, source: Manifest, into: string): Promise<number> {
-  const client = new pg.Client({ connectionString: into });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    await client.query("BEGIN");
-    let loaded = 0;
-    for await (const rows of keyRows(dir, key, source)) {
-      const result = await client.query(
-        `INSERT INTO patient_key (patient_id, dek_wrapped, kek_version)
-         SELECT k.patient_id, k.dek_wrapped, k.kek_version FROM unnest($1::uuid[], $2::text[], $3::int[]) AS k(patient_id, dek_wrapped, kek_version)
-          WHERE EXISTS (SELECT 1 FROM patient p WHERE p.id = k.patient_id)`,
-        [rows.map((r) => r.patientId), rows.map((r) => r.dekWrapped), rows.map((r) => r.kekVersion)],
-      );
-      loaded += result.rowCount ?? 0;
-    }
-    await client.query("COMMIT");
-    return loaded;
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
 }

@@ -5,9 +5,13 @@ import { z } from "zod";
 /** One manifest per backup, beside its file: what was backed up, and what a restore must find again. */
 const checkpointSchema = z.object({ seq: z.string(), hash: z.string(), signedAt: z.string(), signature: z.string(), keyId: z.string() });
 
+export const PG_DUMP_FORMAT = "pg_dump/custom";
+
 export const manifestSchema = z.object({
   format: z.literal("custodia-backup/v1"),
   id: z.string().regex(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/),
+  /** What the encrypted file holds: pg_dump's custom format (PostgreSQL), or the embedded database's logical dump. */
+  dump: z.enum([PG_DUMP_FORMAT, "custodia-logical/v1"]).default(PG_DUMP_FORMAT),
   createdAt: z.iso.datetime(),
   file: z.string(),
   /** Bytes of the encrypted file. */

@@ -1,15 +1,20 @@
 import { spawn, type ChildProcess } from "node:child_process";
 
 /**
- * pg_dump and pg_restore as child processes. The password goes through PGPASSWORD, not the command line,
+ * pg_dump, pg_restore and psql as child processes (without a URL: pg_restore writing a script to stdout). The password goes through PGPASSWORD, not the command line,
  * where any local user could read it in the process list.
  */
-export function spawnPgTool(tool: "pg_dump" | "pg_restore", databaseUrl: string, args: string[]): { child: ChildProcess; finished: Promise<void> } {
-  const url = new URL(databaseUrl);
-  const password = decodeURIComponent(url.password);
-  url.password = "";
-  const env = { ...process.env, ...(password ? { PGPASSWORD: password } : {}) };
-  const child = spawn(tool, [...args, `--dbname=${url.toString()}`], { env, stdio: ["pipe", "pipe", "pipe"] });
+export function spawnPgTool(tool: "pg_dump" | "pg_restore" | "psql", databaseUrl: string | null, args: string[]): { child: ChildProcess; finished: Promise<void> } {
+  let env: NodeJS.ProcessEnv = process.env;
+  const connect: string[] = [];
+  if (databaseUrl) {
+    const url = new URL(databaseUrl);
+    const password = decodeURIComponent(url.password);
+    url.password = "";
+    env = { ...process.env, ...(password ? { PGPASSWORD: password } : {}) };
+    connect.push(`--dbname=${url.toString()}`);
+  }
+  const child = spawn(tool, [...args, ...connect], { env, stdio: ["pipe", "pipe", "pipe"] });
   let stderr = "";
   child.stderr!.setEncoding("utf8").on("data", (text: string) => {
     if (stderr.length < 8000) stderr += text;

@@ -1,7 +1,8 @@
 import "server-only";
 import { createReadStream } from "node:fs";
 import { join } from "node:path";
-import { Writable } from "node:stream";
+import { once } from "node:events";
+import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { noRequest, type RequestMeta } from "@/lib/access/actor";
 import { config } from "@/lib/config";
@@ -9,7 +10,8 @@ import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem } from "@/lib/db/transaction";
 import { redactUrl } from "@/lib/db/urls";
 import { ownerUrl } from "./create";
-import { keySourceFor, loadKeyBackup, verifyKeyBackup } from "./key-backup";
+import { keyRows, keySourceFor, verifyKeyBackup, type KeyRow } from "./key-backup";
+import { LOGICAL_FORMAT, restoreLogical } from "./logical";
 import { listManifests, readManifest, type Manifest } from "./manifest";
 import { sameDatabase, spawnPgTool } from "./pg-tools";
 import { BackupIntegrityError, backupKeyId, DecryptStream, type StreamDigests } from "./stream-cipher";
@@ -77,20 +79,70 @@ async function tableCount(url: string): Promise<number> {
   return rows[0]!.n;
 }
 
+/** The decrypted dump, chunk by chunk, every chunk authenticated; `digests()` once it has ended. */
+function decrypted(manifest: Manifest, key: Buffer): { stream: AsyncIterable<Buffer>; digests(): StreamDigests } {
+  const decrypt = new DecryptStream(key, manifest.id);
+  pipeline(createReadStream(join(config().backupDir, manifest.file)), decrypt).catch((error: unknown) => decrypt.destroy(error as Error));
+  return { stream: decrypt as AsyncIterable<Buffer>, digests: () => decrypt.digests() };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+/** A key row as a line of COPY's text format; anything that could end a field or the data is refused. */
+function copyLine(row: KeyRow): string {
+  if (!UUID.test(row.patientId) || !/^[A-Za-z0-9_\-.:=+/]+$/.test(row.dekWrapped) || !Number.isInteger(row.kekVersion)) {
+    throw new BackupIntegrityError(`key backup: a row for ${JSON.stringify(row.patientId).slice(0, 60)} is not a data key`);
+  }
+  return `${row.patientId}\t${row.dekWrapped}\t${row.kekVersion}\n`;
+}
+
 /**
- * Streams the verified backup into pg_restore, as one transaction: a failure (or a file changed since it was
- * verified: its chunks are authenticated again on the way) leaves the target as it was. Then loads the data
- * keys from `keys` (verifyBackupFile's choice), in a transaction of its own. Returns how many keys it loaded.
+ * Restores the verified backup and the data keys of `keys` (verifyBackupFile's choice) in ONE transaction, so a
+ * failure anywhere (the dump, a file changed since it was verified, a key backup that does not authenticate)
+ * leaves the target as it was, never restored without its keys. PostgreSQL: pg_restore writes the archive as a
+ * script into psql, between a BEGIN we send first and a COMMIT sent only after the dump's checksums matched and
+ * the keys were loaded; any failure kills psql before it, and the server rolls back. The embedded database:
+ * logical.ts, dump and keys in one transaction. Returns how many keys it loaded.
  */
 export async function restoreVerified(manifest: Manifest, key: Buffer, into: string, replace: boolean, keys: Manifest): Promise<number> {
-  const decrypt = new DecryptStream(key, manifest.id);
-  const restore = spawnPgTool("pg_restore", into, [
-    "--exit-on-error", "--single-transaction", "--no-owner", "--no-password", ...(replace ? ["--clean", "--if-exists"] : []),
-  ]);
-  restore.child.stdout!.resume();
-  await Promise.all([pipeline(createReadStream(join(config().backupDir, manifest.file)), decrypt, restore.child.stdin!), restore.finished]);
-  compare(manifest, decrypt.digests());
-  return loadKeyBackup(config().backupDir, keyFor(keys), keys, into);
+  const dir = config().backupDir;
+  const dump = decrypted(manifest, key);
+  const keyRowsOf = () => keyRows(dir, keyFor(keys), keys);
+  if (manifest.dump === LOGICAL_FORMAT) {
+    return withConnection(into, (client) => restoreLogical(client, dump.stream, keyRowsOf(), replace, () => compare(manifest, dump.digests())));
+  }
+  const script = spawnPgTool("pg_restore", null, ["--exit-on-error", "--no-owner", "--file=-", ...(replace ? ["--clean", "--if-exists"] : [])]);
+  const psql = spawnPgTool("psql", into, ["--no-psqlrc", "--quiet", "--set=ON_ERROR_STOP=1"]);
+  let output = "";
+  psql.child.stdout!.setEncoding("utf8").on("data", (text: string) => {
+    output = (output + text).slice(-4000);
+  });
+  const sql = psql.child.stdin!;
+  sql.on("error", () => undefined);
+  const put = async (text: string) => {
+    if (!sql.write(text)) await Promise.race([once(sql, "drain"), psql.finished]);
+  };
+  try {
+    await put("BEGIN;\n");
+    await Promise.all([pipeline(Readable.from(dump.stream), script.child.stdin!), pipeline(script.child.stdout!, sql, { end: false }), script.finished]);
+    compare(manifest, dump.digests());
+    // pg_restore's script empties search_path: names are qualified.
+    await put("CREATE TEMPORARY TABLE restore_keys (patient_id uuid, dek_wrapped text, kek_version int) ON COMMIT DROP;\nCOPY pg_temp.restore_keys FROM stdin;\n");
+    for await (const rows of keyRowsOf()) await put(rows.map(copyLine).join(""));
+    await put("\\.\n");
+    await put(`INSERT INTO public.patient_key (patient_id, dek_wrapped, kek_version)
+  SELECT k.patient_id, k.dek_wrapped, k.kek_version FROM pg_temp.restore_keys k WHERE EXISTS (SELECT 1 FROM public.patient p WHERE p.id = k.patient_id);
+SELECT 'restored-keys:' || count(*) FROM public.patient_key;
+COMMIT;\n`);
+    sql.end();
+    await psql.finished;
+    return Number(/restored-keys:(\d+)/.exec(output)?.[1] ?? 0);
+  } catch (error) {
+    // Before COMMIT: the connection closes with the transaction open, and the server rolls all of it back.
+    psql.child.kill("SIGKILL");
+    script.child.kill("SIGKILL");
+    await psql.finished.catch(() => undefined);
+    throw error;
+  }
 }
 
 /**

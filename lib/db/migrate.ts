@@ -52,7 +52,7 @@ function matchesChecksum(sql: string, recorded: string): boolean {
   return [sql, sql.replaceAll("\r\n", "\n"), sql.replaceAll("\n", "\r\n")].some((text) => sha256(text) === recorded);
 }
 
-const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
+export const CREATE_MIGRATIONS_TABLE = `CREATE TABLE IF NOT EXISTS _prisma_migrations (
   id varchar(36) PRIMARY KEY NOT NULL,
   checksum varchar(64) NOT NULL,
   finished_at timestamptz,
@@ -103,7 +103,7 @@ export async function migrate(databaseUrl: string, options: MigrateOptions = {})
       options.log?.("waiting for another migrator to finish");
       await client.query(`SELECT pg_advisory_lock(${LOCK_KEY})`);
     }
-    await client.query(CREATE_TABLE);
+    await client.query(CREATE_MIGRATIONS_TABLE);
     const recorded = await client.query<Recorded>(
       "SELECT migration_name, checksum, finished_at IS NOT NULL AS finished FROM _prisma_migrations WHERE rolled_back_at IS NULL",
     );
@@ -139,15 +139,20 @@ async function applyOne(client: pg.Client, m: Migration): Promise<boolean> {
     }
     // One multi-statement simple query: DO $$ … $$ blocks, functions and policies run exactly as written.
     await client.query(m.sql);
-    await client.query(
-      `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
-       VALUES ($1, $2, $3, now(), clock_timestamp(), 1)`,
-      [randomUUID(), m.checksum, m.name],
-    );
+    await recordMigration(client, m);
     await client.query("COMMIT");
     return true;
   } catch (error) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw new MigrationError(describeFailure(m, error), { cause: error });
   }
+}
+
+/** The bookkeeping row of a migration just applied in the caller's open transaction (also a restore's, backup/logical.ts). */
+export async function recordMigration(client: pg.Client, m: Migration): Promise<void> {
+  await client.query(
+    `INSERT INTO _prisma_migrations (id, checksum, migration_name, started_at, finished_at, applied_steps_count)
+     VALUES ($1, $2, $3, now(), clock_timestamp(), 1)`,
+    [randomUUID(), m.checksum, m.name],
+  );
 }

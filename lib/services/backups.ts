@@ -27,8 +27,6 @@ export interface DrillView {
 }
 
 export interface BackupsOverview {
-  /** Null when backups can run here; otherwise why not (the embedded database). */
-  unavailable: string | null;
   backups: BackupView[];
   lastDrill: DrillView | null;
 }
@@ -52,7 +50,6 @@ export async function backupsOverview(actor: Actor): Promise<BackupsOverview> {
   );
   const details = (last?.details ?? {}) as { ok?: boolean; failed?: string[] };
   return {
-    unavailable: config().databaseUrl ? null : "Backups need PostgreSQL: this portal runs on the embedded database, which pg_dump cannot read.",
     backups,
     lastDrill: last ? { at: last.occurredAt.toISOString(), backupId: last.resourceId, ok: details.ok === true, failed: details.failed ?? [] } : null,
   };
