@@ -204,7 +204,7 @@ export const dataMap: DataMap = dataMapSchema.parse({
     legalBasis: "care",
     retention: "While the team exists",
     recipients: ["Administrators", "clinicians (own teams)"],
-    columns: { id, name: operational, created_at: time },
+    columns: { id, name: operational, created_at: time, clinic_hours: operational, clinic_days: operational, clinic_time_zone: operational },
   },
   care_team_member: {
     description: "Which clinicians belong to which care team",
