@@ -49,6 +49,8 @@ async function bulkLoad(url: string, n: number, patients: string[], sealed: bool
         occurredAt: new Date(start + i * 1000).toISOString(), actorId: randomUUID(), actorRole: "clinician",
         action: actions[i % actions.length]!, resourceType: "patient", resourceId: null, patientPseudonym: patients[i % patients.length]!,
         outcome: i % 17 === 0 ? "denied" : "allowed", ip: "10.0.0.1", userAgent: "bench", requestId: null, details: { i },
+        // Format v2 (raw address under the MAC): the stored rows carry no salt or digests.
+        netSalt: null, ipDigest: null, userAgentDigest: null,
       };
       const mac = writerMac(key, content);
       const link = sealed ? [String(++chainSeq), prev, sealHash(key, prev, String(chainSeq), mac, true)] : [null, null, null];

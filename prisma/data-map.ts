@@ -52,7 +52,7 @@ export const dataMapSchema = z.record(z.string().regex(/^[a-z_][a-z0-9_]*$/), ta
 export type DataMap = z.infer<typeof dataMapSchema>;
 
 const RECORDS = "10 years after the last encounter (RETENTION_YEARS), then purged by the daily job; on erasure, at once unless under a legal retention duty";
-const AUDIT = "Never deleted: the hash chain must stay verifiable; carries pseudonyms, not PHI";
+const AUDIT = "Never deleted: the hash chain must stay verifiable; carries pseudonyms, not PHI. Network address and user agent of events written since migration 0037 are removed after the audit_addresses retention period (keyed, salted digests stay)";
 const ACCOUNT = "While the account exists; deleted with it (a patient's on erasure)";
 const SESSION = "Until the session expires or is revoked (SESSION_MAX_SECONDS at most), then kept until the account is deleted";
 const plain = (category: DataCategory) => ({ category, encrypted: false });
@@ -151,6 +151,9 @@ export const dataMap: DataMap = dataMapSchema.parse({
       request_id: operational,
       details: plain("security-log"),
       writer_mac: operational,
+      net_salt: operational,
+      ip_digest: id,
+      user_agent_digest: id,
       chain_seq: operational,
       prev_hash: operational,
       hash: operational,
@@ -201,7 +204,7 @@ export const dataMap: DataMap = dataMapSchema.parse({
     legalBasis: "care",
     retention: "While the team exists",
     recipients: ["Administrators", "clinicians (own teams)"],
-    columns: { id, name: operational, created_at: time },
+    columns: { id, name: operational, created_at: time, clinic_hours: operational, clinic_days: operational, clinic_time_zone: operational },
   },
   care_team_member: {
     description: "Which clinicians belong to which care team",

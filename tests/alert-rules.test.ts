@@ -10,6 +10,8 @@ import { getChart } from "@/lib/services/chart";
 import { myRecord } from "@/lib/services/my-record";
 import { acknowledgeAlert } from "@/lib/services/alerts";
 import { changeRole } from "@/lib/services/staff-accounts";
+import { setTeamClinicHours } from "@/lib/services/care-team-admin";
+import { AccessDenied } from "@/lib/access/errors";
 import { adminQuery, withAdminClient } from "./helpers/db";
 import { asRuntimeConnection, asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
 import { actorOf, makeCareTeam, makeUser, PASSWORD, request, type TestUser } from "./helpers/fixtures";
@@ -161,6 +163,58 @@ describe("after-hours PHI access", () => {
     const alerts = (await alertsOf("after-hours-access", clinician.id)).sort((a, b) => String(a.details.localDate).localeCompare(String(b.details.localDate)));
     expect(alerts.map((a) => [a.details.localDate, a.evidence])).toEqual([["2026-03-06", [fridayEarly]], ["2026-03-09", [mondayLate]]]);
     expect(alerts[0]).toMatchObject({ kind: "after_hours_access", severity: "medium", details: { timeZone: "America/New_York", clinicHours: "08:00-18:00" } });
+  });
+
+  it("a care team's own hours and time zone decide for its clinicians, others follow the global hours; set by an admin, audited", async () => {
+    process.env.CLINIC_HOURS = "07:00-10:00";
+    process.env.CLINIC_DAYS = "Mon-Sun";
+    process.env.CLINIC_TIME_ZONE = "UTC";
+    const admin = await makeUser("admin");
+    const [onTeamHours, onGlobalHours] = [await makeUser("clinician"), await makeUser("clinician")];
+    const patient = await makeUser("patient");
+    const team = await makeCareTeam([onTeamHours.id], [patient.patientId!]);
+    await makeCareTeam([onGlobalHours.id], [patient.patientId!]);
+    await setTeamClinicHours(actorOf(admin), { teamId: team, hours: "12:00-18:00", days: "Mon-Sun", timeZone: "Europe/Paris" });
+    const [changed] = await adminQuery("SELECT actor_id, details FROM audit_event WHERE action = 'care_team.clinic_hours' AND resource_id = $1", [team]);
+    expect(changed).toEqual({ actor_id: admin.id, details: { before: { global: true }, after: { hours: "12:00-18:00", days: "Mon-Sun", timeZone: "Europe/Paris" } } });
+
+    const readAt = async (iso: string) => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(new Date(iso));
+      for (const clinician of [onTeamHours, onGlobalHours]) await getChart(actorOf(clinician), patient.patientId!);
+      vi.useRealTimers();
+    };
+    // Wednesday 11 March 2026, 09:00 UTC = 10:00 in Paris: before the team opens (12:00), inside the global 07:00-10:00 UTC.
+    await readAt("2026-03-11T09:00:00.000Z");
+    await runAlertRules(new Date("2026-03-11T09:05:00.000Z"));
+    // Thursday 12 March, 13:00 UTC = 14:00 in Paris: the team is open, the global hours are over.
+    await readAt("2026-03-12T13:00:00.000Z");
+    await runAlertRules(new Date("2026-03-12T13:05:00.000Z"));
+    expect((await alertsOf("after-hours-access", onTeamHours.id)).map((a) => a.details)).toEqual([
+      expect.objectContaining({ localDate: "2026-03-11", timeZone: "Europe/Paris", clinicHours: "12:00-18:00", hoursOf: "care team" }),
+    ]);
+    expect((await alertsOf("after-hours-access", onGlobalHours.id)).map((a) => a.details)).toEqual([
+      expect.objectContaining({ localDate: "2026-03-12", timeZone: "UTC", clinicHours: "07:00-10:00", hoursOf: "global" }),
+    ]);
+  });
+
+  it("team hours are refused unless all three make sense, and only administrators may set them (the refusal logged)", async () => {
+    const admin = await makeUser("admin");
+    const clinician = await makeUser("clinician");
+    const team = await makeCareTeam([clinician.id], []);
+    for (const bad of [
+      { hours: "18:00-12:00", days: "Mon-Fri", timeZone: "UTC" },
+      { hours: "08:00-18:00", days: "Fri-Mon", timeZone: "UTC" },
+      { hours: "08:00-18:00", days: "Mon-Fri", timeZone: "Mars/Olympus_Mons" },
+      { hours: "08:00-18:00", days: "", timeZone: "" },
+    ]) {
+      await expect(setTeamClinicHours(actorOf(admin), { teamId: team, ...bad })).rejects.toThrow();
+    }
+    await expect(setTeamClinicHours(actorOf(clinician), { teamId: team, hours: "08:00-18:00", days: "Mon-Fri", timeZone: "UTC" })).rejects.toBeInstanceOf(AccessDenied);
+    expect(await adminQuery("SELECT 1 FROM audit_event WHERE actor_id = $1 AND action = 'access.denied' AND details->>'permission' = 'careTeams.manage'", [clinician.id])).toHaveLength(1);
+    expect(await adminQuery("SELECT clinic_hours, clinic_days, clinic_time_zone FROM care_team WHERE id = $1", [team])).toEqual([{ clinic_hours: null, clinic_days: null, clinic_time_zone: null }]);
+    // Half a schedule cannot be written around the form either.
+    await expect(adminQuery("UPDATE care_team SET clinic_hours = '08:00-18:00' WHERE id = $1", [team])).rejects.toThrow(/care_team_clinic_hours_together/);
   });
 
   it("a weekend read is after hours; the patient reading their own record is not watched", async () => {

@@ -125,8 +125,10 @@ describe("the runtime role against the sealer's guarantees", () => {
     const updated = await asRuntimeRole("UPDATE audit_event SET chain_seq = 999999, prev_hash = 'x', hash = 'x' WHERE seq = $1 RETURNING seq", [target!.seq], { role: "auditor", actorId: "00000000-0000-4000-8000-000000000001" });
     expect(updated).toEqual([]);
     await sealAll();
-    // Sealed once: even the system context cannot chain it again, nor change its content while sealing.
-    await expect(asRuntimeRole("UPDATE audit_event SET hash = 'x' WHERE seq = $1", [target!.seq], { role: "system" })).resolves.toEqual([]);
+    // Sealed once: even the system context cannot chain it again, nor change its content while sealing. (Since
+    // migration 0037 the system may see a sealed row for the update that removes an old address, so the
+    // trigger, not row-level security, is what refuses this one.)
+    await expect(asRuntimeRole("UPDATE audit_event SET hash = 'x' WHERE seq = $1", [target!.seq], { role: "system" })).rejects.toThrow(/append-only/);
     await expect(adminQuery("UPDATE audit_event SET hash = 'x' WHERE seq = $1", [target!.seq])).rejects.toThrow(/append-only/);
     expect(await verifyAuditLog({ record: false })).toMatchObject({ ok: true });
   });

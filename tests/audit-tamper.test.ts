@@ -74,7 +74,7 @@ async function verifyTampered(from: number, to: number, ...tamper: Statement[]):
 }
 
 // The content with its writer MAC and chain link: everything but the event id and its chain position.
-const CONTENT = "occurred_at, actor_id, actor_role, action, resource_type, resource_id, patient_pseudonym, outcome, ip, user_agent, request_id, details, writer_mac, prev_hash, hash";
+const CONTENT = "occurred_at, actor_id, actor_role, action, resource_type, resource_id, patient_pseudonym, outcome, ip, user_agent, request_id, details, writer_mac, net_salt, ip_digest, user_agent_digest, prev_hash, hash";
 const copyRow = (from: number, to: number): Statement => [
   `UPDATE audit_event t SET (${CONTENT}) = (SELECT ${CONTENT} FROM audit_event s WHERE s.chain_seq = $1) WHERE t.chain_seq = $2`,
   [from, to],
@@ -188,6 +188,9 @@ describe("tamper detection, by the database superuser with the triggers off", ()
     request_id: "request_id = coalesce(request_id, '') || 'x'",
     details: `details = details || '{"tampered": true}'`,
     writer_mac: "writer_mac = md5(writer_mac)",
+    net_salt: "net_salt = coalesce(net_salt, '') || 'x'",
+    ip_digest: "ip_digest = md5(coalesce(ip_digest, '')) || md5(coalesce(ip_digest, ''))",
+    user_agent_digest: "user_agent_digest = md5(coalesce(user_agent_digest, '')) || md5(coalesce(user_agent_digest, ''))",
     prev_hash: "prev_hash = md5(prev_hash) || md5(hash)",
     hash: "hash = md5(hash) || md5(prev_hash)",
   };

@@ -10,7 +10,7 @@ import { completeTask, raiseOverdueIncidentAlerts } from "@/lib/services/inciden
 import { assessRisk, closeIncident, getIncident, listIncidents, openIncident, setIncidentTimes, setStateCounts } from "@/lib/services/incidents";
 import { adminQuery } from "./helpers/db";
 import { actorOf, identity, makeCareTeam, makeUser, request, type TestUser } from "./helpers/fixtures";
-import { asRuntimeRole } from "./helpers/runtime-role";
+import { asRuntimeConnection, asRuntimeRole } from "./helpers/runtime-role";
 
 const HOUR = 3_600_000;
 let auditor: TestUser, admin: TestUser, clinician: TestUser, patient: TestUser;
@@ -146,12 +146,60 @@ describe("risk assessment and clocks", () => {
   });
 
   it("the pseudonym function refuses any context other than an admin's or an auditor's, even over raw SQL", async () => {
-    const call = "SELECT * FROM incident_affected_pseudonyms($1::uuid, now() - interval '1 day', now())";
-    await expect(asRuntimeRole(call, [clinician.id], { role: "clinician", actorId: clinician.id })).rejects.toThrow(/only the incident register/);
-    await expect(asRuntimeRole(call, [clinician.id], null)).rejects.toThrow(/only the incident register/);
-    expect(await asRuntimeRole(call, [clinician.id], { role: "auditor", actorId: auditor.id })).toHaveLength(3);
+    const id = await openIncident(actorOf(admin), byHand(1, "Raw SQL lookup"));
+    const call = "SELECT * FROM incident_affected_pseudonyms($1::uuid, $2::uuid, now() - interval '1 day', now())";
+    await expect(asRuntimeRole(call, [id, clinician.id], { role: "clinician", actorId: clinician.id })).rejects.toThrow(/only the incident register/);
+    await expect(asRuntimeRole(call, [id, clinician.id], null)).rejects.toThrow(/only the incident register/);
     // Nor may a clinician read the register's tables.
     expect(await asRuntimeRole("SELECT * FROM incident", [], { role: "clinician", actorId: clinician.id })).toHaveLength(0);
+  });
+
+  it("every lookup of affected patients appends its own audit event in the same transaction, naming who asked, the incident and whom", async () => {
+    const id = await openIncident(actorOf(admin), byHand(1, "Lookup audited"));
+    const from = new Date(Date.now() - 24 * HOUR).toISOString();
+    const to = new Date().toISOString();
+    expect(await computeAffectedPatients(actorOf(admin), { incidentId: id, actorId: clinician.id, from, to })).toBe(3);
+    expect(await incidentEvents(id, "incident.affected.lookup")).toEqual([
+      { actor_id: admin.id, actor_role: "admin", patient_pseudonym: null, details: { subject: clinician.id, from, to } },
+    ]);
+
+    // A clinician is refused by the service, and the refusal is logged; no lookup happened.
+    const other = await makeUser("clinician");
+    await expect(computeAffectedPatients(actorOf(other), { incidentId: id, actorId: clinician.id, from, to })).rejects.toBeInstanceOf(AccessDenied);
+    expect(await denials(other.id, "incidents.manage")).toHaveLength(1);
+    expect(await incidentEvents(id, "incident.affected.lookup")).toHaveLength(1);
+  });
+
+  it("over raw SQL, a genuine auditor context gets no answer unless its transaction first logs that very lookup", async () => {
+    const id = await openIncident(actorOf(admin), byHand(1, "Raw SQL lookup, audited"));
+    const auditorContext = { role: "auditor", actorId: auditor.id };
+    const from = new Date(Date.now() - 24 * HOUR).toISOString();
+    const to = new Date().toISOString();
+    const call = "SELECT * FROM incident_affected_pseudonyms($1::uuid, $2::uuid, $3::timestamptz, $4::timestamptz)";
+    const logLine = (incident: string, subject: string, windowFrom: string): [string, unknown[]] => [
+      `INSERT INTO audit_event (occurred_at, actor_id, actor_role, action, resource_type, resource_id, outcome, details, writer_mac)
+       VALUES (now(), $1::uuid, 'auditor', 'incident.affected.lookup', 'incident', $2, 'allowed', $3::jsonb, 'raw-sql')`,
+      [auditor.id, incident, JSON.stringify({ subject, from: windowFrom, to })],
+    ];
+    await expect(asRuntimeRole(call, [id, clinician.id, from, to], auditorContext)).rejects.toThrow(/only after the lookup is in the audit log/);
+    // A log line naming another incident, another account or another window does not count.
+    const otherIncident = await openIncident(actorOf(admin), byHand(1, "Another incident"));
+    for (const [incident, subject, windowFrom] of [[otherIncident, clinician.id, from], [id, admin.id, from], [id, clinician.id, new Date(Date.now() - 48 * HOUR).toISOString()]]) {
+      await expect(asRuntimeConnection(auditorContext, async (client) => {
+        await client.query(...logLine(incident!, subject!, windowFrom!));
+        return client.query(call, [id, clinician.id, from, to]);
+      })).rejects.toThrow(/only after the lookup is in the audit log/);
+    }
+    // Nor does one committed by an earlier transaction.
+    await asRuntimeConnection(auditorContext, (client) => client.query(...logLine(id, clinician.id, from)));
+    await expect(asRuntimeRole(call, [id, clinician.id, from, to], auditorContext)).rejects.toThrow(/only after the lookup is in the audit log/);
+    // With its own log line it answers, and that line stays in the log (sealed as a forgery: no application key).
+    const rows = await asRuntimeConnection(auditorContext, async (client) => {
+      await client.query(...logLine(id, clinician.id, from));
+      return (await client.query(call, [id, clinician.id, from, to])).rows;
+    });
+    expect(rows).toHaveLength(3);
+    expect(await incidentEvents(id, "incident.affected.lookup")).toHaveLength(2);
   });
 });
 

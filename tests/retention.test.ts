@@ -106,10 +106,10 @@ describe("the retention job", () => {
     const { removed, failed } = await applyRetention(noRequest, later);
     expect(removed).toEqual(due);
     expect(failed).toEqual([]);
-    expect(await retentionDryRun(noRequest, later)).toEqual({ sessions: 0, throttle: 0, record_access: 0, data_requests: 0, erased_clinical_records: 0 });
+    expect(await retentionDryRun(noRequest, later)).toEqual({ sessions: 0, throttle: 0, record_access: 0, data_requests: 0, erased_clinical_records: 0, audit_addresses: 0 });
     expect(await adminQuery("SELECT 1 FROM auth_session WHERE user_id = $1", [someone.id])).toEqual([]);
     const applied = await adminQuery<{ actor_role: string; resource_id: string }>("SELECT actor_role, resource_id FROM audit_event WHERE action = 'retention.apply'");
-    expect(applied.map((e) => e.resource_id).sort()).toEqual(["data_requests", "record_access", "sessions", "throttle"]);
+    expect(applied.map((e) => e.resource_id).sort()).toEqual(["audit_addresses", "data_requests", "record_access", "sessions", "throttle"]);
     expect(new Set(applied.map((e) => e.actor_role))).toEqual(new Set(["system"]));
   });
 });

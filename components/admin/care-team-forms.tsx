@@ -9,6 +9,7 @@ import {
   removeClinicianAction,
   removePatientAction,
   renameCareTeamAction,
+  setClinicHoursAction,
 } from "@/app/admin/care-teams/actions";
 import { useFormAction } from "@/components/forms/use-form-action";
 import { Button } from "@/components/ui/button";
@@ -129,6 +130,30 @@ export function DeleteTeamForm({ teamId, teamName }: { teamId: string; teamName:
       <Button type="submit" variant="danger" disabled={pending}>
         Delete team
       </Button>
+    </form>
+  );
+}
+
+/** The team's own clinic hours for the after-hours alert; all three empty: the global hours. */
+export function ClinicHoursForm({ teamId, teamName, current }: { teamId: string; teamName: string; current: { hours: string; days: string; timeZone: string } | null }) {
+  const { state, pending, formRef, onSubmit } = useFormAction(setClinicHoursAction, initialFormState);
+  return (
+    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Clinic hours of ${teamName}`}>
+      <Answer state={state} />
+      <p className="text-sm text-slate-700">
+        {current
+          ? `Clinic hours: ${current.hours}, ${current.days}, ${current.timeZone}. Reading a record outside them raises an after-hours alert.`
+          : "Clinic hours: the global setting. Set all three to give this team its own; empty all three to go back."}
+      </p>
+      <input type="hidden" name="teamId" value={teamId} />
+      <div className="flex flex-wrap items-end gap-2">
+        <Field label="Hours (e.g. 08:00-18:00)" name="hours" id={`hours-${teamId}`} defaultValue={current?.hours ?? ""} autoComplete="off" error={state.errors?.hours?.[0]} />
+        <Field label="Days (e.g. Mon-Fri)" name="days" id={`days-${teamId}`} defaultValue={current?.days ?? ""} autoComplete="off" error={state.errors?.days?.[0]} />
+        <Field label="Time zone (e.g. Europe/Paris)" name="timeZone" id={`tz-${teamId}`} defaultValue={current?.timeZone ?? ""} autoComplete="off" error={state.errors?.timeZone?.[0]} />
+        <Button type="submit" variant="secondary" disabled={pending}>
+          Save hours
+        </Button>
+      </div>
     </form>
   );
 }

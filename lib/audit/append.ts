@@ -1,8 +1,9 @@
-import { keyProvider } from "@/lib/crypto/keys";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import type { ActorContext, DbPrincipal } from "@/lib/db/transaction";
 import type { JsonValue } from "./canonical";
-import { writerMac, type AuditOutcome, type EventContent } from "./hashes";
+import { randomBytes } from "node:crypto";
+import { keyProvider } from "@/lib/crypto/keys";
+import { addressDigest, writerMac, type AuditOutcome, type EventContent } from "./hashes";
 
 export type { AuditOutcome } from "./hashes";
 
@@ -21,7 +22,7 @@ export interface AuditInput {
 }
 
 const COLUMNS = ["occurred_at", "actor_id", "actor_role", "action", "resource_type", "resource_id", "patient_pseudonym",
-  "outcome", "ip", "user_agent", "request_id", "details", "writer_mac"] as const;
+  "outcome", "ip", "user_agent", "request_id", "details", "writer_mac", "net_salt", "ip_digest", "user_agent_digest"] as const;
 const CASTS: Partial<Record<(typeof COLUMNS)[number], string>> = { occurred_at: "timestamptz", actor_id: "uuid", details: "jsonb" };
 
 /** One event as stored by its writer: the content columns, with the writer MAC over them. */
@@ -31,7 +32,10 @@ export type AuditRow = Record<Exclude<(typeof COLUMNS)[number], "details">, stri
 export function auditRows(principal: DbPrincipal, events: AuditInput[]): AuditRow[] {
   const key = keyProvider().secret("auditHmac");
   const occurredAt = new Date().toISOString();
+  const { ip, userAgent } = principal.request;
   return events.map((event) => {
+    // Per event, not per transaction: redacted events of one request must not be linkable by their digests.
+    const netSalt = randomBytes(16).toString("base64url");
     const content: EventContent = {
       occurredAt,
       actorId: event.actorId !== undefined ? event.actorId : principal.userId,
@@ -41,16 +45,20 @@ export function auditRows(principal: DbPrincipal, events: AuditInput[]): AuditRo
       resourceId: event.resourceId ?? null,
       patientPseudonym: event.patientId ? pseudonym(event.patientId) : null,
       outcome: event.outcome ?? "allowed",
-      ip: principal.request.ip,
-      userAgent: principal.request.userAgent,
+      ip,
+      userAgent,
       requestId: principal.request.requestId,
       details: event.details ?? {},
+      netSalt,
+      ipDigest: addressDigest(key, netSalt, "ip", ip),
+      userAgentDigest: addressDigest(key, netSalt, "user_agent", userAgent),
     };
     return {
       occurred_at: content.occurredAt, actor_id: content.actorId, actor_role: content.actorRole, action: content.action,
       resource_type: content.resourceType, resource_id: content.resourceId, patient_pseudonym: content.patientPseudonym,
       outcome: content.outcome, ip: content.ip, user_agent: content.userAgent, request_id: content.requestId,
       details: content.details, writer_mac: writerMac(key, content),
+      net_salt: content.netSalt, ip_digest: content.ipDigest, user_agent_digest: content.userAgentDigest,
     };
   });
 }

@@ -17,27 +17,53 @@ export interface EventContent {
   userAgent: string | null;
   requestId: string | null;
   details: { [key: string]: JsonValue };
+  /**
+   * Format v3 (migration 0037): a random per-event salt and keyed digests of ip and user agent. The writer MAC
+   * covers the digests, not the raw values, so the raw values can be removed after their retention period and
+   * the row still verifies. Null salt: a v2 row, whose MAC covers the raw values (never redactable).
+   */
+  netSalt: string | null;
+  ipDigest: string | null;
+  userAgentDigest: string | null;
 }
 
 /** A format-v1 row (chained at insert, before migration 0012): the content plus its chain position. */
-export type LegacyRecord = EventContent & { seq: string };
+export type LegacyRecord = Omit<EventContent, "netSalt" | "ipDigest" | "userAgentDigest"> & { seq: string };
 
 export const GENESIS_HASH = "0".repeat(64);
 /** writer_mac of the rows chained at insert before the sealer existed. */
 export const LEGACY_WRITER_MAC = "v1";
 
 /**
+ * The keyed digest of an address or user agent (v3). Keyed, so a dump of the database cannot be searched for
+ * a known address (IPv4 has only 2^32 values); salted per event, so redacted rows cannot be linked by address.
+ */
+export function addressDigest(key: Buffer, salt: string, field: "ip" | "user_agent", value: string | null): string | null {
+  if (value === null) return null;
+  return createHmac("sha256", key).update(JSON.stringify(["custodia-audit-address/v3", field, salt, value])).digest("hex");
+}
+
+/**
  * Fixed field order, one JSON array: no key sorting on the hot path. Only `details` (jsonb hands its keys back
  * in its own order) goes through canonicalJson.
  */
 function serialize(c: EventContent): string {
+  if (c.netSalt !== null) {
+    return JSON.stringify([
+      "custodia-audit-event/v3", c.occurredAt, c.actorId, c.actorRole, c.action, c.resourceType, c.resourceId,
+      c.patientPseudonym, c.outcome, c.netSalt, c.ipDigest, c.userAgentDigest, c.requestId, canonicalJson(c.details),
+    ]);
+  }
   return JSON.stringify([
     "custodia-audit-event/v2", c.occurredAt, c.actorId, c.actorRole, c.action, c.resourceType, c.resourceId,
     c.patientPseudonym, c.outcome, c.ip, c.userAgent, c.requestId, canonicalJson(c.details),
   ]);
 }
 
-/** Computed by the writing transaction: proves the content came from the application, not from SQL alone. */
+/**
+ * Computed by the writing transaction: proves the content came from the application, not from SQL alone. A v3
+ * MAC does not cover the raw ip and user agent: row-hash.ts checks those against their digests separately.
+ */
 export function writerMac(key: Buffer, content: EventContent): string {
   return createHmac("sha256", key).update(serialize(content)).digest("hex");
 }

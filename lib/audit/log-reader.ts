@@ -22,6 +22,9 @@ export interface StoredEvent {
   request_id: string | null;
   details: EventContent["details"];
   writer_mac: string;
+  net_salt: string | null;
+  ip_digest: string | null;
+  user_agent_digest: string | null;
   prev_hash: string;
   hash: string;
 }
@@ -31,7 +34,7 @@ const utcMicros = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YY
 /** Ids as text (exact past 2^53); ORDER BY must then name the table's column (`audit_event.seq`), not the text alias. */
 export const EVENT_COLUMNS = `seq::text AS seq, chain_seq::text AS chain_seq, ${utcMicros("occurred_at")} AS occurred_at,
   actor_id::text AS actor_id, actor_role, action, resource_type, resource_id, patient_pseudonym, outcome, ip, user_agent,
-  request_id, details, writer_mac, prev_hash, hash`;
+  request_id, details, writer_mac, net_salt, ip_digest, user_agent_digest, prev_hash, hash`;
 
 export const CHECKPOINT_COLUMNS = `seq, hash, ${utcMicros("signed_at")} AS signed_at, signature, key_id`;
 
@@ -58,12 +61,21 @@ export function contentOf(row: Omit<StoredEvent, "seq" | "chain_seq" | "prev_has
     userAgent: row.user_agent,
     requestId: row.request_id,
     details: row.details,
+    netSalt: row.net_salt,
+    ipDigest: row.ip_digest,
+    userAgentDigest: row.user_agent_digest,
   };
 }
 
 /** A format-v1 row's record, placed at chain position `at`. */
 export function legacyRecordOf(row: StoredEvent, at = row.chain_seq): LegacyRecord {
-  return { seq: at, ...contentOf(row) };
+  // v1 records hashed exactly these fields: the v3 columns are not part of them (a v1 row has none).
+  const c = contentOf(row);
+  return {
+    seq: at, occurredAt: c.occurredAt, actorId: c.actorId, actorRole: c.actorRole, action: c.action, resourceType: c.resourceType,
+    resourceId: c.resourceId, patientPseudonym: c.patientPseudonym, outcome: c.outcome, ip: c.ip, userAgent: c.userAgent,
+    requestId: c.requestId, details: c.details,
+  };
 }
 
 export interface StoredCheckpoint {

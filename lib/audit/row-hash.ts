@@ -1,11 +1,22 @@
-import { legacyChainHash, LEGACY_WRITER_MAC, sealHash, writerMac } from "./hashes";
+import { addressDigest, legacyChainHash, LEGACY_WRITER_MAC, sealHash, writerMac } from "./hashes";
 import { contentOf, legacyRecordOf, type StoredEvent } from "./log-reader";
 
-/** Whether the row's content still matches the MAC its writer computed. */
+/**
+ * A v3 row's raw address or user agent against its digest: present and matching, or removed (NULL) after its
+ * retention period. A raw value where the writer had none (no digest) is an insertion, not a redaction.
+ */
+function rawMatches(key: Buffer, salt: string, field: "ip" | "user_agent", raw: string | null, digest: string | null): boolean {
+  if (raw === null) return true;
+  return digest !== null && addressDigest(key, salt, field, raw) === digest;
+}
+
+/** Whether the row's content still matches the MAC its writer computed (and, v3, the raw values their digests). */
 export function writerMacValid(key: Buffer, row: StoredEvent): boolean {
   if (row.writer_mac === LEGACY_WRITER_MAC) return false;
   try {
-    return writerMac(key, contentOf(row)) === row.writer_mac;
+    if (writerMac(key, contentOf(row)) !== row.writer_mac) return false;
+    return row.net_salt === null
+      || (rawMatches(key, row.net_salt, "ip", row.ip, row.ip_digest) && rawMatches(key, row.net_salt, "user_agent", row.user_agent, row.user_agent_digest));
   } catch {
     // Content our writers never produce (jsonb accepts 1e400, JSON.parse makes it Infinity): not theirs. Never
     // thrown on, or one such row would stop the sealer and the verifier for good.

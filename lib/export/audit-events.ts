@@ -4,7 +4,7 @@ import type { AuditEventView } from "@/lib/services/audit-log";
 
 const columns: (keyof AuditEventView)[] = [
   "seq", "occurredAt", "actorId", "actorRole", "action", "resourceType", "resourceId",
-  "patientPseudonym", "outcome", "ip", "userAgent", "requestId", "details", "chainSeq", "hash",
+  "patientPseudonym", "outcome", "ip", "userAgent", "addressRemovedAfterDays", "requestId", "details", "chainSeq", "hash",
 ];
 
 export const auditExportContentType = {

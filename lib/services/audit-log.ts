@@ -12,8 +12,17 @@ import { recordActorEvents, withActor, withSystem, type Tx } from "@/lib/db/tran
 import { auditFilterSchema, type AuditFilter } from "@/lib/validation/audit";
 import { staffIdsMatching, staffNamesById } from "./staff-names";
 
-/** An event as the auditor sees it: its id, its content, and its place in the chain once sealed (null before). */
-export type AuditEventView = EventContent & { seq: string; chainSeq: string | null; hash: string | null };
+/**
+ * An event as the auditor sees it: its id, its content, and its place in the chain once sealed (null before).
+ * The address digests stay inside: `addressRemovedAfterDays` says the address and user agent were removed by
+ * the retention job (the period in force now), so a blank is not mistaken for "none recorded".
+ */
+export type AuditEventView = Omit<EventContent, "netSalt" | "ipDigest" | "userAgentDigest"> & {
+  seq: string;
+  chainSeq: string | null;
+  hash: string | null;
+  addressRemovedAfterDays: number | null;
+};
 
 /** On screen, staff appear by name beside their role (staff identities are not PHI). */
 export type NamedAuditEvent = AuditEventView & { actorName: string | null };
@@ -88,6 +97,8 @@ interface Row {
   details: unknown;
   chain_seq: bigint | string | null;
   hash: string | null;
+  address_removed: boolean;
+  address_days: number | null;
 }
 
 function viewOf(r: Row): AuditEventView {
@@ -107,6 +118,7 @@ function viewOf(r: Row): AuditEventView {
     details: r.details as EventContent["details"],
     chainSeq: r.chain_seq?.toString() ?? null,
     hash: r.hash,
+    addressRemovedAfterDays: r.address_removed ? (r.address_days ?? 0) : null,
   };
 }
 
@@ -115,7 +127,9 @@ function selectSql(where: Prisma.Sql, before: bigint | undefined): Prisma.Sql {
   // Keyset pagination on the primary key: constant cost per page however deep, unlike OFFSET.
   const cursor = before ? Prisma.sql`AND seq < ${before.toString()}::bigint` : Prisma.empty;
   return Prisma.sql`SELECT seq, occurred_at, actor_id::text, actor_role, action, resource_type, resource_id,
-      patient_pseudonym, outcome, ip, user_agent, request_id, details, chain_seq, hash
+      patient_pseudonym, outcome, ip, user_agent, request_id, details, chain_seq, hash,
+      (ip IS NULL AND user_agent IS NULL AND (ip_digest IS NOT NULL OR user_agent_digest IS NOT NULL)) AS address_removed,
+      (SELECT days FROM retention_policy WHERE category = 'audit_addresses') AS address_days
     FROM audit_event WHERE ${where} ${cursor} ORDER BY seq DESC`;
 }
 

@@ -7,14 +7,25 @@ import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem } from "@/lib/crypto/secret";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
-import { assignMrnSchema, assignOwnSchema, careTeamSchema, membershipSchema, newCareTeamSchema, renameCareTeamSchema } from "@/lib/validation/care-teams";
+import { assignMrnSchema, assignOwnSchema, careTeamSchema, clinicHoursSchema, membershipSchema, newCareTeamSchema, renameCareTeamSchema } from "@/lib/validation/care-teams";
 
 export interface CareTeamView {
   id: string;
   name: string;
   members: { userId: string; displayName: string; active: boolean }[];
   patientCount: number;
+  /** The team's own clinic hours for the after-hours rule; null: the global setting. */
+  clinicHours: TeamClinicHours | null;
 }
+
+export interface TeamClinicHours {
+  hours: string;
+  days: string;
+  timeZone: string;
+}
+
+const hoursOf = (t: { clinicHours: string | null; clinicDays: string | null; clinicTimeZone: string | null }): TeamClinicHours | null =>
+  t.clinicHours && t.clinicDays && t.clinicTimeZone ? { hours: t.clinicHours, days: t.clinicDays, timeZone: t.clinicTimeZone } : null;
 
 export interface ClinicianChoice {
   id: string;
@@ -41,6 +52,7 @@ export async function listCareTeams(actor: Actor): Promise<{ teams: CareTeamView
           .map((m) => ({ userId: m.userId, displayName: nameOf(m.user), active: m.user.disabledAt === null && m.user.role === "clinician" }))
           .sort((a, b) => a.displayName.localeCompare(b.displayName)),
         patientCount: t._count.patients,
+        clinicHours: hoursOf(t),
       })),
       clinicians: clinicians.map((u) => ({ id: u.id, displayName: nameOf(u) })),
     };
@@ -68,6 +80,19 @@ export async function renameCareTeam(actor: Actor, raw: unknown): Promise<void> 
     if (await tx.careTeam.findUnique({ where: { name } })) throw new Conflict("A care team with this name already exists.");
     await tx.careTeam.update({ where: { id: teamId }, data: { name } });
     audit({ action: "care_team.rename", resourceType: "care_team", resourceId: teamId, details: { before: { name: team.name }, after: { name } } });
+  });
+}
+
+/** Sets a team's own clinic hours (or, all empty, returns it to the global setting); audited before and after. */
+export async function setTeamClinicHours(actor: Actor, raw: unknown): Promise<void> {
+  await authorize(actor, "careTeams.manage");
+  const { teamId, hours, days, timeZone } = clinicHoursSchema.parse(raw);
+  const after = hours === "" ? null : { hours, days, timeZone };
+  await withActor(actor, async ({ tx, audit }) => {
+    const team = await tx.careTeam.findUnique({ where: { id: teamId } });
+    if (!team) throw new NotFound("care team");
+    await tx.careTeam.update({ where: { id: teamId }, data: { clinicHours: after?.hours ?? null, clinicDays: after?.days ?? null, clinicTimeZone: after?.timeZone ?? null } });
+    audit({ action: "care_team.clinic_hours", resourceType: "care_team", resourceId: teamId, details: { before: { ...(hoursOf(team) ?? { global: true }) }, after: { ...(after ?? { global: true }) } } });
   });
 }
 

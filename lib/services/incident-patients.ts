@@ -2,7 +2,7 @@ import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { config } from "@/lib/config";
 import { HOUR_MS } from "@/lib/incidents/clocks";
-import type { Tx } from "@/lib/db/transaction";
+import type { ActorContext, Tx } from "@/lib/db/transaction";
 import { affectedCriteriaSchema } from "@/lib/validation/incidents";
 import { changeIncident } from "./incident-change";
 
@@ -36,14 +36,20 @@ export function criteriaFromAlerts(alerts: AlertRow[]): AffectedCriterion[] {
 
 /**
  * The distinct patient pseudonyms the audit log shows each actor reaching (allowed events) in each window,
- * plus any the alerts name themselves. Through incident_affected_pseudonyms() (0022_incidents): admins may
- * not read the log, and this answers pseudonyms only, never the events.
+ * plus any the alerts name themselves. Through incident_affected_pseudonyms() (0022, 0038): admins may
+ * not read the log, and this answers pseudonyms only, never the events. Each lookup is itself audited first
+ * (who asked, for which incident, about whom and when): the database answers only once that event is written
+ * in this transaction.
  */
-export async function affectedPseudonyms(tx: Tx, criteria: AffectedCriterion[], named: string[] = []): Promise<string[]> {
+export async function affectedPseudonyms(ctx: ActorContext, incidentId: string, criteria: AffectedCriterion[], named: string[] = []): Promise<string[]> {
   const found = new Set(named);
   for (const c of criteria) {
-    const rows = await tx.$queryRaw<{ patient_pseudonym: string }[]>`
-      SELECT patient_pseudonym FROM incident_affected_pseudonyms(${c.actorId}::uuid, ${c.from}, ${c.to})`;
+    await ctx.auditNow({
+      action: "incident.affected.lookup", resourceType: "incident", resourceId: incidentId,
+      details: { subject: c.actorId, from: c.from.toISOString(), to: c.to.toISOString() },
+    });
+    const rows = await ctx.tx.$queryRaw<{ patient_pseudonym: string }[]>`
+      SELECT patient_pseudonym FROM incident_affected_pseudonyms(${incidentId}::uuid, ${c.actorId}::uuid, ${c.from}, ${c.to})`;
     for (const r of rows) found.add(r.patient_pseudonym);
   }
   return [...found].sort();
@@ -62,10 +68,10 @@ export async function replaceAffected(tx: Tx, incidentId: string, pseudonyms: st
 export async function computeAffectedPatients(actor: Actor, raw: unknown): Promise<number> {
   const input = affectedCriteriaSchema(config().incidentTimeZone).parse(raw);
   let count = 0;
-  await changeIncident(actor, input.incidentId, "incident.affected", async ({ tx }, incident) => {
+  await changeIncident(actor, input.incidentId, "incident.affected", async (ctx, incident) => {
     const criteria = [{ actorId: input.actorId, from: input.from, to: input.to }];
-    const pseudonyms = await affectedPseudonyms(tx, criteria);
-    await replaceAffected(tx, incident.id, pseudonyms, criteria);
+    const pseudonyms = await affectedPseudonyms(ctx, incident.id, criteria);
+    await replaceAffected(ctx.tx, incident.id, pseudonyms, criteria);
     count = pseudonyms.length;
     return { before: { affectedCount: incident.affectedCount, criteria: incident.affectedCriteria }, after: { affectedCount: count, criteria } };
   });

@@ -164,7 +164,7 @@ export async function openIncident(actor: Actor, raw: unknown, now = new Date())
       await ctx.tx.incidentAlert.createMany({ data: alerts.map((a) => ({ incidentId: id, alertId: a.id })) });
       const criteria = criteriaFromAlerts(alerts);
       const named = alerts.map((a) => a.patientPseudonym).filter((p): p is string => p !== null);
-      await replaceAffected(ctx.tx, id, await affectedPseudonyms(ctx.tx, criteria, named), criteria);
+      await replaceAffected(ctx.tx, id, await affectedPseudonyms(ctx, id, criteria, named), criteria);
     }
     const incident = await ctx.tx.incident.findUniqueOrThrow({ where: { id } });
     const tasks = await syncTasks(ctx.tx, incident);

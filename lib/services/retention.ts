@@ -24,7 +24,7 @@ type Counts = Record<RetentionCategory, number>;
  * clinical records are different: their date was fixed at erasure (patient_restriction.retain_until, from the
  * period in force then) and each patient is purged in a transaction of its own (erasure.ts).
  */
-const rules: Record<Exclude<RetentionCategory, "erased_clinical_records">, { table: string; where: string }> = {
+const rules: Record<Exclude<RetentionCategory, "erased_clinical_records" | "audit_addresses">, { table: string; where: string }> = {
   sessions: { table: "auth_session", where: "(revoked_at IS NOT NULL AND revoked_at < p.cutoff) OR expires_at < p.cutoff" },
   throttle: { table: "login_throttle", where: "window_started_at < p.cutoff AND (locked_until IS NULL OR locked_until < p.now)" },
   record_access: { table: "record_access", where: "accessed_at < p.cutoff" },
@@ -34,6 +34,16 @@ const rules: Record<Exclude<RetentionCategory, "erased_clinical_records">, { tab
   },
 };
 const simple = Object.keys(rules) as (keyof typeof rules)[];
+
+/**
+ * Audit events whose address and user agent are removed (not the events: those are kept for good). Only
+ * sealed v3 rows (migration 0037) carry digests under their MAC, so only they can lose the raw values and
+ * still verify; the database refuses any other row, any other column, and any row younger than the period.
+ */
+// The cutoff is also taken from the database's clock, which the trigger checks against: an application clock
+// running ahead would otherwise pick a row the trigger refuses, and the whole day's update would fail.
+const ADDRESSES_DUE = `chain_seq IS NOT NULL AND net_salt IS NOT NULL AND (ip IS NOT NULL OR user_agent IS NOT NULL)
+  AND occurred_at < least(p.cutoff, now() - make_interval(days => $3::int))`;
 const PARAMS = "WITH p AS (SELECT $1::timestamptz AS cutoff, $2::timestamptz AS now)";
 
 const cutoff = (now: Date, days: number) => new Date(now.getTime() - days * 86_400_000);
@@ -59,6 +69,11 @@ async function countDue(tx: Tx, now: Date): Promise<Counts> {
     counts[category] = row?.n ?? 0;
   }
   counts.erased_clinical_records = await tx.patientRestriction.count({ where: { reason: "retention", retainUntil: { lte: now } } });
+  const [addresses] = await tx.$queryRawUnsafe<{ n: number }[]>(
+    `${PARAMS} SELECT count(*)::int AS n FROM audit_event, p WHERE ${ADDRESSES_DUE}`,
+    cutoff(now, policy.get("audit_addresses")!.days), now, policy.get("audit_addresses")!.days,
+  );
+  counts.audit_addresses = addresses?.n ?? 0;
   return counts;
 }
 
@@ -125,7 +140,23 @@ export async function applyRetention(request: RequestMeta, now = new Date()): Pr
       return n;
     });
   }
+  removed.audit_addresses = await redactAuditAddresses(request, now);
   const purge = await purgeExpiredRetention(request, now);
   removed.erased_clinical_records = purge.purged;
   return { removed, failed: purge.failed };
+}
+
+/**
+ * Removes the address and user agent of audit events older than the period, as the system, audited with the
+ * count. The chain still verifies: the events' MACs cover keyed digests of those values, which stay.
+ */
+export async function redactAuditAddresses(request: RequestMeta, now = new Date()): Promise<number> {
+  return withSystem(request, async ({ tx, audit }) => {
+    const days = await retentionDays(tx, "audit_addresses");
+    const n = await tx.$executeRawUnsafe(
+      `${PARAMS} UPDATE audit_event SET ip = NULL, user_agent = NULL FROM p WHERE ${ADDRESSES_DUE}`, cutoff(now, days), now, days,
+    );
+    audit({ action: "retention.apply", resourceType: "retention_policy", resourceId: "audit_addresses", details: { days, removed: n } });
+    return n;
+  });
 }

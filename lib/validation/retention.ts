@@ -13,6 +13,8 @@ export const retentionCategories = {
   record_access: { label: "Record-access counters of the bulk-access guard", min: 1, max: 365 },
   data_requests: { label: "Closed data-subject requests and their history", min: 2190, max: 36500 },
   erased_clinical_records: { label: "Clinical records kept after an erasure", min: 2190, max: 36500 },
+  // Floor: the address rules' windows and a first investigation need the addresses (migration 0037 agrees).
+  audit_addresses: { label: "Network addresses and browser names in the audit log", min: 7, max: 36500 },
 } as const;
 
 export type RetentionCategory = keyof typeof retentionCategories;

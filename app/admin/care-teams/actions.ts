@@ -1,8 +1,8 @@
 "use server";
 
 import { actionClient } from "@/lib/http/action";
-import { addClinician, assignPatientByMrn, createCareTeamAs, deleteCareTeam, removeClinician, removePatientByMrn, renameCareTeam } from "@/lib/services/care-team-admin";
-import { assignMrnSchema, careTeamSchema, membershipSchema, newCareTeamSchema, renameCareTeamSchema } from "@/lib/validation/care-teams";
+import { addClinician, assignPatientByMrn, createCareTeamAs, deleteCareTeam, removeClinician, removePatientByMrn, renameCareTeam, setTeamClinicHours } from "@/lib/services/care-team-admin";
+import { assignMrnSchema, careTeamSchema, clinicHoursSchema, membershipSchema, newCareTeamSchema, renameCareTeamSchema } from "@/lib/validation/care-teams";
 import type { FormState } from "@/lib/validation/form-state";
 
 const admin = actionClient("admin");
@@ -37,4 +37,11 @@ export async function renameCareTeamAction(_: FormState, form: FormData): Promis
 
 export async function deleteCareTeamAction(_: FormState, form: FormData): Promise<FormState> {
   return admin.form(form, { schema: careTeamSchema, run: deleteCareTeam, revalidate, done: "Care team deleted." });
+}
+
+export async function setClinicHoursAction(_: FormState, form: FormData): Promise<FormState> {
+  return admin.form(form, {
+    schema: clinicHoursSchema, run: setTeamClinicHours, revalidate,
+    done: "Clinic hours saved. The after-hours alert uses them for this team's clinicians from its next run.",
+  });
 }

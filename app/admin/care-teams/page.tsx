@@ -1,4 +1,4 @@
-import { AddClinicianForm, AssignPatientForm, NewCareTeamForm, RemoveClinicianForm, RemovePatientForm, RenameTeamForm, DeleteTeamForm } from "@/components/admin/care-team-forms";
+import { AddClinicianForm, AssignPatientForm, ClinicHoursForm, NewCareTeamForm, RemoveClinicianForm, RemovePatientForm, RenameTeamForm, DeleteTeamForm } from "@/components/admin/care-team-forms";
 import { Card } from "@/components/ui/card";
 import { DataTable } from "@/components/ui/data-table";
 import { requireActor } from "@/lib/auth/require-actor";
@@ -39,6 +39,7 @@ export default async function CareTeamsPage() {
             <AddClinicianForm teamId={team.id} teamName={team.name} choices={clinicians.filter((c) => !team.members.some((m) => m.userId === c.id))} />
             <AssignPatientForm teamId={team.id} teamName={team.name} />
             {team.patientCount > 0 ? <RemovePatientForm teamId={team.id} teamName={team.name} /> : null}
+            <ClinicHoursForm teamId={team.id} teamName={team.name} current={team.clinicHours} />
             <div className="flex flex-wrap items-end gap-4">
               <RenameTeamForm teamId={team.id} teamName={team.name} />
               <DeleteTeamForm teamId={team.id} teamName={team.name} />

@@ -9,6 +9,8 @@ import { auditEventBySeq } from "@/lib/services/audit-log";
 
 export const metadata = { title: "Audit event" };
 
+const removed = (days: number) => `removed after ${days} days (retention policy); the event still verifies`;
+
 export default async function AuditEventPage({ params }: PageProps<"/auditor/events/[seq]">) {
   const actor = await requireActor("auditor");
   const { seq } = await params;
@@ -22,8 +24,8 @@ export default async function AuditEventPage({ params }: PageProps<"/auditor/eve
     ["Resource", `${event.resourceType ?? "—"} ${event.resourceId ?? ""}`],
     ["Patient pseudonym", event.patientPseudonym ?? "—"],
     ["Outcome", event.outcome],
-    ["Client address", event.ip ?? "—"],
-    ["User agent", event.userAgent ?? "—"],
+    ["Client address", event.addressRemovedAfterDays !== null ? removed(event.addressRemovedAfterDays) : (event.ip ?? "—")],
+    ["User agent", event.addressRemovedAfterDays !== null ? removed(event.addressRemovedAfterDays) : (event.userAgent ?? "—")],
     ["Request id", event.requestId ?? "—"],
     ["Chain position", event.chainSeq ?? "not sealed yet (within seconds)"],
     ["Chain hash", event.hash ?? "—"],
