@@ -17,3 +17,9 @@ export function fieldRefusal(errors: Record<string, string[] | undefined> | unde
   if (named === 0) return { ok: false, message };
   return { ok: false, message: named === 1 ? "Please check the highlighted field." : "Please check the highlighted fields.", errors };
 }
+
+/** For a refusal shown where no field is (a filter read from the address): the fields' sentences, else the message. */
+export function refusalSentences(state: FormState): string {
+  const sentences = Object.values(state.errors ?? {}).flatMap((list) => list?.slice(0, 1) ?? []);
+  return sentences.length ? sentences.join(" ") : (state.message ?? "");
+}
