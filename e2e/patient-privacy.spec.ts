@@ -56,7 +56,7 @@ test("a patient with an authenticator app confirms erasure with its code: a wron
   await page.getByLabel("What would you like?").selectOption("erasure");
   const code = page.getByLabel("Code from your authenticator app");
   // Right password, wrong code (the current one plus one): refused at the code, nothing requested.
-  const wrong = String((Number(generate({ secret })) + 1) % 1_000_000).padStart(6, "0");
+  const wrong = String((Number(await generate({ secret })) + 1) % 1_000_000).padStart(6, "0");
   await page.getByLabel("I understand that my details and my record will be erased").check();
   await page.getByLabel("Your password").fill(DEMO_PASSWORD);
   await code.fill(wrong);
