@@ -1,5 +1,6 @@
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { signIn } from "./support/auth";
+import { timesOnPage } from "./support/text";
 
 // Issue 13, items 2–4: forms empty after success, keep input on error, speak plainly beside the field.
 
@@ -107,4 +108,24 @@ test("a clinician's entry form: future date, unlisted value and range refused in
   await expect(entry.getByText("Show more")).toBeVisible();
   await entry.getByText("Show more").click();
   await expect(entry.getByText("Show less")).toBeVisible();
+});
+
+test("a refusal only the server can make is said once, under its field, and focus goes there (patient registration, MRN taken)", async ({ page }) => {
+  await signIn(page, "clinician1@custodia.test");
+  await page.goto("/clinician/patients/new");
+  const form = page.getByRole("form", { name: "Register a patient" });
+  await form.getByLabel("Given name").fill("Tomas");
+  await form.getByLabel("Family name").fill("Twice");
+  await form.getByLabel("Date of birth").fill("1981-02-03");
+  // Patient 03's MRN: well-formed, so only the server can tell it is taken.
+  const mrn = form.getByLabel("MRN (optional)");
+  await mrn.fill("MRN-123757");
+  await form.getByLabel("E-mail").fill(`mrn.taken.${Date.now()}@custodia.test`);
+  await form.getByRole("button", { name: "Register and invite" }).click();
+  const sentence = "A patient with this MRN is already registered. Search for them instead.";
+  await expect.poll(() => messageFor(page, mrn).catch(() => "")).toBe(sentence);
+  expect(await timesOnPage(page, "A patient with this MRN is already registered")).toBe(1);
+  await expect(form.getByText("Please check the highlighted field.")).toBeVisible();
+  await expect(mrn).toBeFocused();
+  await expect(mrn).toHaveValue("MRN-123757");
 });

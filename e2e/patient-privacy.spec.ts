@@ -1,8 +1,10 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { strFromU8, unzipSync } from "fflate";
+import { generate } from "otplib";
 import { DEMO_PASSWORD } from "../lib/demo/accounts";
-import { signIn } from "./support/auth";
+import { freshTotp, signIn } from "./support/auth";
+import { timesOnPage } from "./support/text";
 
 const mrnOf = (n: number) => `MRN-${String(100_000 + n * 7919).slice(-6)}`;
 
@@ -29,11 +31,55 @@ test("erasure asks for the ticked confirmation and the password again: a wrong p
   await eraseWith(page, { confirm: true, password: "not my password" });
   await expect(page.locator("#field-password-error")).toHaveText("That password is not correct. Nothing has been changed.");
   await expect(page.getByLabel("Your password")).toBeFocused();
+  // Issue 13 item 3: the server's sentence is under the field only; the form's answer points there.
+  expect(await timesOnPage(page, "That password is not correct.")).toBe(1);
+  await expect(page.getByText("Please check the highlighted field.")).toBeVisible();
   await page.reload();
   await expect(page.getByRole("listitem", { name: "erasure request" })).toHaveCount(0);
   // Still signed in, record still there: nothing was changed.
   await page.getByRole("link", { name: "My record", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+});
+
+// patient30 is used by no other spec: it turns on TOTP here, so erasure asks for its code too.
+test("a patient with an authenticator app confirms erasure with its code: a wrong code is refused and nothing is requested", async ({ page }) => {
+  test.setTimeout(150_000);
+  await signIn(page, "patient30@custodia.test");
+  await page.goto("/patient/security");
+  const secret = (await page.getByTestId("totp-secret").innerText()).trim();
+  await page.getByLabel("Code from your app").fill(await freshTotp(secret));
+  await page.getByRole("button", { name: "Turn on two-step verification" }).click();
+  // The recovery codes are shown once, on this page, before anything else.
+  await expect(page.getByRole("list", { name: "Recovery codes" }).getByRole("listitem")).toHaveCount(10);
+
+  await page.getByRole("link", { name: "Requests", exact: true }).click();
+  await page.getByLabel("What would you like?").selectOption("erasure");
+  const code = page.getByLabel("Code from your authenticator app");
+  // Right password, wrong code (the current one plus one): refused at the code, nothing requested.
+  const wrong = String((Number(await generate({ secret })) + 1) % 1_000_000).padStart(6, "0");
+  await page.getByLabel("I understand that my details and my record will be erased").check();
+  await page.getByLabel("Your password").fill(DEMO_PASSWORD);
+  await code.fill(wrong);
+  await page.getByRole("button", { name: "Erase my data" }).click();
+  const refusal = "That code is not correct. Enter the 6-digit code your authenticator app shows now. Nothing has been changed.";
+  await expect(page.locator("#field-code-error")).toHaveText(refusal);
+  await expect(code).toBeFocused();
+  expect(await timesOnPage(page, "That code is not correct.")).toBe(1);
+  await page.reload();
+  await expect(page.getByRole("listitem", { name: "erasure request" })).toHaveCount(0);
+
+  // The code the app shows now (a new time step: each is accepted once) confirms it.
+  await page.getByLabel("What would you like?").selectOption("erasure");
+  await page.getByLabel("I understand that my details and my record will be erased").check();
+  await page.getByLabel("Your password").fill(DEMO_PASSWORD);
+  await code.fill(await freshTotp(secret));
+  await page.getByRole("button", { name: "Erase my data" }).click();
+  await expect(page.getByText("Your erasure is scheduled. You can still cancel it below until it runs.")).toBeVisible();
+  const erasure = page.getByRole("listitem", { name: "erasure request" }).first();
+  await expect(erasure).toContainText("Erase my data — scheduled");
+  // Cancelled again, so no other spec's "run due erasures" meets it.
+  await erasure.getByRole("button", { name: "Cancel this request" }).click();
+  await expect(erasure).toContainText("Erase my data — cancelled");
 });
 
 test("a patient manages consent, downloads all their data, and sees who accessed the record", async ({ page, browser }) => {

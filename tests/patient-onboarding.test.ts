@@ -10,8 +10,9 @@ import { getChart } from "@/lib/services/chart";
 import { activateAccount } from "@/lib/services/invitations";
 import { ACTIVATION_SPENT, activatePatientAccount, EMAIL_TAKEN, registerAndInvitePatient, WRONG_BIRTH_DATE } from "@/lib/services/patient-onboarding";
 import { myRecord } from "@/lib/services/my-record";
-import { patientInvitationStatus, resendPatientInvitation, withdrawPatientInvitation } from "@/lib/services/patient-invitations";
+import { LINK_ONLY_FOR_REGISTRANT, patientInvitationStatus, resendPatientInvitation, withdrawPatientInvitation } from "@/lib/services/patient-invitations";
 import { regenerateRecoveryCodes } from "@/lib/services/my-recovery-codes";
+import { describeError } from "@/lib/http/errors";
 import { registerPatientSchema } from "@/lib/validation/patient-registration";
 import { adminQuery } from "./helpers/db";
 import { burst, wrongCodes } from "./helpers/concurrency";
@@ -357,6 +358,56 @@ describe("the care team resends or withdraws a patient's invitation", () => {
     // The original link was untouched by the refusals; once used, there is no invitation left to resend.
     expect(await activate(token)).toMatchObject({ ok: true });
     await expect(resendPatientInvitation(actorOf(clinician), { patientId: registration.patientId })).rejects.toBeInstanceOf(NotFound);
+  });
+});
+
+describe("production without SMTP_URL: who may be handed a new invitation link", () => {
+  it("only the clinician who registered the patient; a teammate is refused with a sentence, logged, and the old link still works", async () => {
+    const teammate = await makeUser("clinician");
+    await adminQuery("INSERT INTO care_team_member (team_id, user_id) VALUES ($1, $2)", [teamId, teammate.id]);
+    const saved = { smtp: process.env.SMTP_URL, env: process.env.CUSTODIA_ENV, origin: process.env.PUBLIC_ORIGIN };
+    try {
+      delete process.env.SMTP_URL;
+      process.env.CUSTODIA_ENV = "production";
+      process.env.PUBLIC_ORIGIN = "https://portal.hospital.test";
+      const registration = await registerAndInvitePatient(actorOf(clinician), details(newAddress()));
+      const first = tokenOf(registration.link!);
+      const { id } = await accountOf(registration.patientId);
+
+      // The teammate sees the patient (same team) but is not handed a link: refused, recorded, nothing changed.
+      const refusal = await resendPatientInvitation(actorOf(teammate), { patientId: registration.patientId }).catch((e: unknown) => e);
+      expect(refusal).toBeInstanceOf(AccessDenied);
+      expect(describeError(refusal)).toEqual({ status: 403, message: LINK_ONLY_FOR_REGISTRANT });
+      const denied = await adminQuery<{ patient_pseudonym: string }>(
+        "SELECT patient_pseudonym FROM audit_event WHERE action = 'access.denied' AND outcome = 'denied' AND actor_id = $1 AND details->>'permission' = 'patients.invite_link'",
+        [teammate.id],
+      );
+      expect(denied).toEqual([{ patient_pseudonym: pseudonym(registration.patientId) }]);
+      expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'patient.invite_resend' AND resource_id = $1", [id])).toEqual([]);
+
+      // The registrant is handed a new link; the first one is dead.
+      const again = await resendPatientInvitation(actorOf(clinician), { patientId: registration.patientId });
+      expect(again.delivery).toMatchObject({ via: "none" });
+      const second = tokenOf(again.link!);
+      expect(second).not.toBe(first);
+      // The teammate is still refused after the registrant's resend (the first link's issuer decides).
+      await expect(resendPatientInvitation(actorOf(teammate), { patientId: registration.patientId })).rejects.toBeInstanceOf(AccessDenied);
+      expect(await activate(first)).toEqual({ ok: false, message: INVALID_LINK });
+      expect(await activate(second)).toMatchObject({ ok: true });
+    } finally {
+      process.env.SMTP_URL = saved.smtp;
+      if (saved.env === undefined) delete process.env.CUSTODIA_ENV;
+      else process.env.CUSTODIA_ENV = saved.env;
+      if (saved.origin === undefined) delete process.env.PUBLIC_ORIGIN;
+      else process.env.PUBLIC_ORIGIN = saved.origin;
+    }
+  });
+
+  it("with mail set up, any clinician of the team may resend: the link goes to the patient, not to them", async () => {
+    const teammate = await makeUser("clinician");
+    await adminQuery("INSERT INTO care_team_member (team_id, user_id) VALUES ($1, $2)", [teamId, teammate.id]);
+    const { registration } = await registered();
+    expect(await resendPatientInvitation(actorOf(teammate), { patientId: registration.patientId })).toMatchObject({ delivery: { via: "smtp" }, link: null });
   });
 });
 

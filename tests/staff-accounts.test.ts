@@ -174,7 +174,7 @@ describe("staff accounts in the admin console", () => {
     expect((await userRow(patient.id)).role).toBe("patient");
   });
 
-  it("disables an account: its session is refused at once, sign-in fails, auditors get a privilege alert; re-enabling lets it sign in again", async () => {
+  it("disables an account: its session is refused at once, sign-in fails, auditors get a privilege alert; re-enabling lets it sign in again and alerts too", async () => {
     const admin = await makeUser("admin");
     const clinician = await makeUser("clinician");
     const session = await signedIn(clinician);
@@ -186,8 +186,14 @@ describe("staff accounts in the admin console", () => {
     const alerts = () => adminQuery("SELECT kind, severity, actor_id::text, details FROM alert WHERE details->>'userId' = $1", [clinician.id]);
     expect(await alerts()).toEqual([disabledAlert]);
     await setAccountStatus(actorOf(admin), { userId: clinician.id, status: "active" });
-    // Re-enabling a clinician grants nothing they did not have: only an administrator's return alerts.
-    expect(await alerts()).toEqual([disabledAlert]);
+    // Re-enabling gives the clinician back sight of their teams' patients: a granting change, alerted as high.
+    const enabledAlert = { kind: "privilege_change", severity: "high", actor_id: admin.id, details: { change: "staff-enabled", userId: clinician.id } };
+    expect(await alerts()).toEqual(expect.arrayContaining([disabledAlert, enabledAlert]));
+    expect(await alerts()).toHaveLength(2);
+    expect(await events("user.enable", clinician.id)).toEqual([expect.objectContaining({ details: { before: { status: "disabled" }, after: { status: "active" } } })]);
+    // Enabling an account that is already active changes nothing and alerts nothing.
+    await setAccountStatus(actorOf(admin), { userId: clinician.id, status: "active" });
+    expect(await alerts()).toHaveLength(2);
     expect((await checkSession(session, request())).status).toBe("invalid");
     expect((await checkSession(await signedIn(clinician), request())).status).toBe("active");
   });

@@ -9,16 +9,16 @@ import { activatePatientAccount } from "@/lib/services/patient-onboarding";
 import { requestPasswordReset, resetPassword } from "@/lib/services/password-reset";
 import { forgotPasswordSchema, setPasswordSchema } from "@/lib/validation/account-links";
 import { patientActivationSchema } from "@/lib/validation/patient-registration";
-import type { FormState } from "@/lib/validation/form-state";
+import { fieldRefusal, type FormState } from "@/lib/validation/form-state";
 
 type Redeem = typeof activateAccount;
 
 async function redeem(redeemer: Redeem, form: FormData, schema: typeof setPasswordSchema | typeof patientActivationSchema = setPasswordSchema) {
   const input = schema.safeParse(Object.fromEntries(form));
-  if (!input.success) return { state: { ok: false, errors: input.error.flatten().fieldErrors } satisfies FormState, done: null };
+  if (!input.success) return { state: fieldRefusal(input.error.flatten().fieldErrors), done: null };
   const result = await redeemer(input.data, await currentRequestMeta());
   if (!result.ok) {
-    const state: FormState = result.field ? { ok: false, errors: { [result.field]: [result.message] } } : { ok: false, message: result.message };
+    const state: FormState = result.field ? fieldRefusal({ [result.field]: [result.message] }) : { ok: false, message: result.message };
     return { state, done: null };
   }
   return { state: null, done: { ...result, password: input.data.newPassword } };
@@ -62,6 +62,6 @@ export async function resetPasswordAction(_: FormState, form: FormData): Promise
 
 export async function forgotPasswordAction(_: FormState, form: FormData): Promise<FormState> {
   const input = forgotPasswordSchema.safeParse(Object.fromEntries(form));
-  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  if (!input.success) return fieldRefusal(input.error.flatten().fieldErrors);
   return { ok: true, message: await requestPasswordReset(input.data, await currentRequestMeta()) };
 }

@@ -8,13 +8,13 @@ import { currentRequestMeta, currentSessionId, requirePendingMfa } from "@/lib/a
 import { revokeSession } from "@/lib/auth/sessions";
 import { errorTable, type ErrorCode } from "@/lib/http/error-table";
 import { enrollCodeSchema, signInSchema, totpCodeSchema } from "@/lib/validation/auth";
-import type { FormState } from "@/lib/validation/form-state";
+import { fieldRefusal, type FormState } from "@/lib/validation/form-state";
 
 const refusals: Record<string, ErrorCode> = { invalid: "sign-in-invalid", locked: "sign-in-locked", "wrong-portal": "sign-in-wrong-portal" };
 
 export async function signInAction(_: FormState, form: FormData): Promise<FormState> {
   const input = signInSchema.safeParse(Object.fromEntries(form));
-  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  if (!input.success) return fieldRefusal(input.error.flatten().fieldErrors);
   try {
     await signIn("credentials", { ...input.data, redirect: false });
   } catch (error) {
@@ -29,7 +29,7 @@ export async function signInAction(_: FormState, form: FormData): Promise<FormSt
 export async function verifyMfaAction(_: FormState, form: FormData): Promise<FormState> {
   const { sessionId } = await requirePendingMfa("verify");
   const input = totpCodeSchema.safeParse(Object.fromEntries(form));
-  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  if (!input.success) return fieldRefusal(input.error.flatten().fieldErrors);
   const result = await verifySecondFactor(sessionId, input.data.code, await currentRequestMeta());
   if (!result.ok) {
     if (result.reason === "locked") redirect("/sign-in?reason=locked");
@@ -45,7 +45,7 @@ export interface EnrollState extends FormState {
 export async function confirmEnrollmentAction(_: EnrollState, form: FormData): Promise<EnrollState> {
   const { sessionId } = await requirePendingMfa("enroll");
   const input = enrollCodeSchema.safeParse(Object.fromEntries(form));
-  if (!input.success) return { ok: false, errors: input.error.flatten().fieldErrors };
+  if (!input.success) return fieldRefusal(input.error.flatten().fieldErrors);
   const result = await confirmEnrollment(sessionId, input.data.code, await currentRequestMeta());
   if (!result.ok) {
     if (result.reason === "locked") redirect("/sign-in?reason=locked");

@@ -43,7 +43,8 @@ export async function enrollTotpAction(_: EnrollState, form: FormData): Promise<
   return patient.form(form, {
     schema: enrollCodeSchema,
     run: (actor, input) => confirmEnrollment(actor.sessionId!, input.code, actor.request),
-    revalidate: "/patient",
+    // No revalidation: it would re-render the security page as "on" and unmount the form before the patient
+    // sees the recovery codes it shows once (e2e/patient-privacy.spec.ts enrols through this page).
     done: (result): EnrollState =>
       result.ok
         ? { ok: true, recoveryCodes: result.recoveryCodes }

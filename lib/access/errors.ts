@@ -15,8 +15,12 @@ export abstract class DomainError extends Error {
 }
 
 export class AccessDenied extends DomainError {
-  constructor(readonly permission: string) {
-    super("access-denied", `access denied: ${permission}`);
+  /** `userMessage`: only where the refusal must say what to do instead (the permission name is never shown). */
+  constructor(
+    readonly permission: string,
+    userMessage?: string,
+  ) {
+    super("access-denied", `access denied: ${permission}`, userMessage);
     this.name = "AccessDenied";
   }
 }

@@ -7,11 +7,11 @@ import type { ActorContext } from "@/lib/db/transaction";
  */
 export type PrivilegeChange =
   | { change: "role"; userId: string; before: string; after: string }
-  | { change: "admin-enabled" | "mfa-reset" | "staff-disabled"; userId: string }
+  | { change: "admin-enabled" | "staff-enabled" | "mfa-reset" | "staff-disabled"; userId: string }
   | { change: "care-team-clinician-added" | "care-team-clinician-removed"; teamId: string; userId: string }
   | { change: "care-team-patient-added" | "care-team-patient-removed"; teamId: string; patientPseudonym: string };
 
-const granting = new Set<PrivilegeChange["change"]>(["role", "admin-enabled", "mfa-reset", "care-team-clinician-added", "care-team-patient-added"]);
+const granting = new Set<PrivilegeChange["change"]>(["role", "admin-enabled", "staff-enabled", "mfa-reset", "care-team-clinician-added", "care-team-patient-added"]);
 
 /**
  * Raised in the transaction of the change itself (committed with it or not at all), as the acting user's own

@@ -51,10 +51,10 @@ describe("the action client", () => {
     expect(calls.revalidated).toEqual([["/admin/x", "layout"]]);
   });
 
-  it("returns field errors and runs nothing when the input does not parse", async () => {
+  it("returns field errors (the answer only points to them) and runs nothing when the input does not parse", async () => {
     const run = vi.fn(async () => undefined);
     const state = await actionClient("admin").form(form({ name: "A" }), { schema, run, revalidate: "/admin/x", done: "Saved." });
-    expect(state).toEqual({ ok: false, errors: { name: ["Enter a name"] } });
+    expect(state).toEqual({ ok: false, message: "Please check the highlighted field.", errors: { name: ["Enter a name"] } });
     expect(run).not.toHaveBeenCalled();
     expect(calls.revalidated).toEqual([]);
   });

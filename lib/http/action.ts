@@ -6,7 +6,7 @@ import { authorize } from "@/lib/access/authorize";
 import type { Permission } from "@/lib/access/permissions";
 import type { Role } from "@/lib/access/roles";
 import { requireActor } from "@/lib/auth/require-actor";
-import type { FormState } from "@/lib/validation/form-state";
+import { fieldRefusal, type FormState } from "@/lib/validation/form-state";
 import { formError, pageError } from "./errors";
 
 /** For services that parse their input themselves (they are also called with other shapes): their ZodError maps the same way. */
@@ -58,7 +58,7 @@ export function actionClient(area?: Role, permission?: Permission) {
       try {
         await authorized(actor);
         const parsed = parse(form, step);
-        if (!parsed.success) return (step.unreadable ? { ok: false, message: step.unreadable } : { ok: false, errors: z.flattenError(parsed.error).fieldErrors }) as St;
+        if (!parsed.success) return (step.unreadable ? { ok: false, message: step.unreadable } : fieldRefusal(z.flattenError(parsed.error).fieldErrors)) as St;
         input = parsed.data;
         result = await step.run(actor, input);
       } catch (error) {

@@ -51,6 +51,17 @@ describe("the error table", () => {
     expect(describeError(failure)).toMatchObject({ status: 400, message: errorTable["invalid-input"].message, errors: { requestId: [expect.any(String)] } });
   });
 
+  it("a form refusal that names a field says its sentence under the field only, and the answer points there", () => {
+    const wrong = "The current password is not correct.";
+    const state = formError(new InvalidInput(wrong, { currentPassword: [wrong] }));
+    expect(state).toEqual({ ok: false, message: "Please check the highlighted field.", errors: { currentPassword: [wrong] } });
+    expect(JSON.stringify(state).split(wrong)).toHaveLength(2);
+    const schema = z.object({ a: z.string().min(1), b: z.string().min(1) }).safeParse({}).error;
+    expect(formError(schema).message).toBe("Please check the highlighted fields.");
+    // A refusal that names no field keeps its own words.
+    expect(formError(new InvalidInput("Nothing has changed."))).toEqual({ ok: false, message: "Nothing has changed." });
+  });
+
   it("treats anything else as a bug: it propagates instead of being dressed up as a 4xx", async () => {
     const bug = new TypeError("x is undefined");
     expect(describeError(bug)).toBeNull();

@@ -2,7 +2,7 @@ import "server-only";
 import { forbidden, notFound } from "next/navigation";
 import { ZodError } from "zod";
 import { DomainError, InvalidInput } from "@/lib/access/errors";
-import type { FormState } from "@/lib/validation/form-state";
+import { fieldRefusal, type FormState } from "@/lib/validation/form-state";
 import { errorTable } from "./error-table";
 
 export interface DescribedError {
@@ -34,11 +34,14 @@ export function jsonError(error: unknown): Response {
   return Response.json({ error: described.message, fields: described.errors }, { status: described.status });
 }
 
-/** For server actions: a domain error becomes form feedback; anything else is a bug and propagates. */
+/**
+ * For server actions: a domain error becomes form feedback; anything else is a bug and propagates. A refusal
+ * that names a field says its sentence under that field only (fieldRefusal).
+ */
 export function formError(error: unknown): FormState {
   const described = describeError(error);
   if (!described) throw error;
-  return { ok: false, message: described.message, errors: described.errors };
+  return fieldRefusal(described.errors, described.message);
 }
 
 /**

@@ -17,6 +17,11 @@ export type Delivery = { via: "smtp" } | { via: "outbox"; id: string } | { via: 
 
 export const NO_MAIL_IN_PRODUCTION = "E-mail is not set up on this server (SMTP_URL is not set), so no message was sent.";
 
+/** Whether sendMail can deliver a message (SMTP, or the development outbox); false in production without SMTP_URL. */
+export function mailCanBeSent(): boolean {
+  return Boolean(config().smtpUrl) || !isProduction();
+}
+
 export function outboxDir(): string {
   return join(config().dataDir, "outbox");
 }
@@ -36,7 +41,7 @@ export async function sendMail(message: MailMessage): Promise<Delivery> {
     await nodemailer.createTransport(smtpTransportOptions(smtpUrl, isProduction())).sendMail(mail);
     return { via: "smtp" };
   }
-  if (isProduction()) return { via: "none", reason: NO_MAIL_IN_PRODUCTION };
+  if (!mailCanBeSent()) return { via: "none", reason: NO_MAIL_IN_PRODUCTION };
   const info = await nodemailer.createTransport({ streamTransport: true, buffer: true }).sendMail(mail);
   const id = `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomUUID().slice(0, 8)}`;
   await mkdir(outboxDir(), { recursive: true, mode: 0o700 });

@@ -64,7 +64,7 @@ export async function breakGlass(actor: Actor, raw: BreakGlassInput): Promise<{ 
     return { patientId, expiresAt: expiresAt.toISOString() };
   });
   if (result === "locked") throw new TooManyRequests("break-glass-locked");
-  if (result === "wrong-code") throw new InvalidInput("The authentication code is not valid", { code: ["Enter a new code from your app"] });
+  if (result === "wrong-code") throw new InvalidInput("The authentication code is not valid", { code: ["That code is not valid. Enter a new code from your app."] });
   if (result === "unknown") throw new NotFound("patient");
   return result;
 }

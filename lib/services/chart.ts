@@ -153,7 +153,7 @@ export async function amendRecord(actor: Actor, raw: z.input<typeof amendRecordS
       orderBy: { version: "desc" },
     });
     if (!latest) throw new NotFound("record");
-    if (latest.kind !== input.content.kind) throw new InvalidInput("An amendment keeps the entry's kind", { kind: ["cannot change"] });
+    if (latest.kind !== input.content.kind) throw new InvalidInput("An amendment keeps the entry's kind", { kind: ["An amendment keeps the entry's kind."] });
     // A version that changes nothing would put a reason and a name on the record for no change at all.
     const current = cipher.openJson<ClinicalContent>("clinical_record", "content_enc", latest.id, latest.contentEnc);
     if (canonicalJson(current as unknown as JsonValue) === canonicalJson(input.content as unknown as JsonValue)) {

@@ -68,7 +68,7 @@ export async function completeTask(actor: Actor, raw: unknown, now = new Date())
     if (task.status !== "open") throw new Conflict("This notification is not waiting to be sent.");
     const late = now > task.dueAt;
     if (late && !input.delayReason) {
-      throw new InvalidInput("This notification is late: record the reasons for the delay.", { delayReason: ["Give the reasons for the delay"] });
+      throw new InvalidInput("This notification is late: record the reasons for the delay.", { delayReason: ["This notification is late: give the reasons for the delay."] });
     }
     const updated = await ctx.tx.incidentTask.updateMany({
       where: { id: task.id, status: "open" },

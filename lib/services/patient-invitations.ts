@@ -1,13 +1,13 @@
 import "server-only";
 import type { Actor } from "@/lib/access/actor";
 import { authorize, recordDenial } from "@/lib/access/authorize";
-import { NotFound } from "@/lib/access/errors";
+import { AccessDenied, NotFound } from "@/lib/access/errors";
 import { issueToken, linkFor } from "@/lib/auth/account-tokens";
 import { openAccountText } from "./patient-text";
 import { lockSubject } from "@/lib/db/locks";
 import type { User } from "@/lib/db/generated/client";
 import { withActor, withSystem, type ActorContext } from "@/lib/db/transaction";
-import { sendMail, type Delivery } from "@/lib/mail/send";
+import { mailCanBeSent, sendMail, type Delivery } from "@/lib/mail/send";
 import { patientInvitationSchema } from "@/lib/validation/patient-registration";
 
 export interface PatientInvitationSent {
@@ -50,9 +50,16 @@ async function onMyTeam(actor: Actor, patientId: string): Promise<void> {
   }
 }
 
-async function changePatientInvitation<T>(actor: Actor, raw: unknown, action: string, work: (ctx: ActorContext, user: User) => Promise<T>): Promise<T> {
+async function changePatientInvitation<T>(
+  actor: Actor,
+  raw: unknown,
+  action: string,
+  work: (ctx: ActorContext, user: User) => Promise<T>,
+  allowed: (actor: Actor, patientId: string) => Promise<void> = async () => {},
+): Promise<T> {
   const { patientId } = patientInvitationSchema.parse(raw);
   await onMyTeam(actor, patientId);
+  await allowed(actor, patientId);
   return withSystem(
     actor.request,
     async (ctx) => {
@@ -68,6 +75,34 @@ async function changePatientInvitation<T>(actor: Actor, raw: unknown, action: st
   );
 }
 
+export const LINK_ONLY_FOR_REGISTRANT =
+  "E-mail is not set up on this server, so a new invitation would be shown as a link to hand over, and only the clinician who registered this patient may be given it. Ask them, or ask an administrator to set up e-mail.";
+
+/**
+ * Production without SMTP_URL: a resend cannot be mailed, so its link is handed to the clinician who asked, and
+ * whoever holds the link and knows the birth date opens the patient's account. The clinician who registered the
+ * patient was handed the first link and typed the birth date, so giving them a new link widens nothing; any
+ * other member of the team would be a new holder. So only the registrant (who issued the first activation link)
+ * may resend then; anyone else is refused before anything changes (the old link keeps working), and the refusal
+ * is recorded. With mail, the link goes to the patient's own address, and anyone on the team may resend.
+ */
+async function mayBeHandedTheLink(actor: Actor, patientId: string): Promise<void> {
+  if (mailCanBeSent()) return;
+  const first = await withSystem(
+    actor.request,
+    ({ tx }) =>
+      tx.accountToken.findFirst({
+        where: { purpose: "activation", user: { patientId, role: "patient" } },
+        orderBy: { createdAt: "asc" },
+        select: { createdBy: true },
+      }),
+    actor.userId,
+  );
+  if (first?.createdBy === actor.userId) return;
+  await recordDenial(actor, "patients.invite_link", { resourceType: "patient", patientId });
+  throw new AccessDenied("patients.invite_link", LINK_ONLY_FOR_REGISTRANT);
+}
+
 /** A new link, and the old one stops working (issueToken spends it), whatever its failed birth dates. */
 export async function resendPatientInvitation(actor: Actor, raw: unknown): Promise<PatientInvitationSent> {
   const { email, name, token } = await changePatientInvitation(actor, raw, "patient.invite_resend", async ({ tx }, user) => {
@@ -77,7 +112,7 @@ export async function resendPatientInvitation(actor: Actor, raw: unknown): Promi
     if (stamped === 0) throw new NotFound("invitation");
     const token = await issueToken(tx, user.id, "activation", actor.userId);
     return { email: await openAccountText(tx, user, "email_enc", user.emailEnc), name: await openAccountText(tx, user, "display_name_enc", user.displayNameEnc), token };
-  });
+  }, mayBeHandedTheLink);
   return sendPatientInvitation(email, name, token);
 }
 

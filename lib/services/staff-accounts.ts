@@ -134,11 +134,12 @@ export async function setAccountStatus(actor: Actor, raw: unknown): Promise<void
       data: { disabledAt: input.status === "disabled" ? new Date() : null, ...revokeSessions },
     });
     ctx.audit({ action, resourceType: "user", resourceId: target.id, details: { before: { status: before }, after: { status: input.status } } });
-    // Giving an administrator account back its access is a privilege change like making one; disabling any
-    // account is one too (auditors see who was shut out, and when, beside the grants).
-    if (input.status === "active" && target.role === "admin") {
-      await raisePrivilegeAlert(ctx, actor.userId, { change: "admin-enabled", userId: target.id });
-    } else if (input.status === "disabled") {
+    // Giving any staff account back its access is a privilege change like granting one (a re-enabled
+    // clinician sees their teams' patients again: HIPAA 164.308(a)(4)); disabling one is too (auditors see who
+    // was shut out, and when, beside the grants). An administrator's return keeps its own kind.
+    if (input.status === "active") {
+      await raisePrivilegeAlert(ctx, actor.userId, { change: target.role === "admin" ? "admin-enabled" : "staff-enabled", userId: target.id });
+    } else {
       await raisePrivilegeAlert(ctx, actor.userId, { change: "staff-disabled", userId: target.id });
     }
   });

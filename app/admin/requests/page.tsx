@@ -4,6 +4,7 @@ import { Alert } from "@/components/ui/alert";
 import { Card } from "@/components/ui/card";
 import { requireActor } from "@/lib/auth/require-actor";
 import { formError } from "@/lib/http/errors";
+import { refusalSentences } from "@/lib/validation/form-state";
 import { decidedRequests, requestQueue } from "@/lib/services/request-decisions";
 
 export const metadata = { title: "Data subject requests" };
@@ -46,7 +47,7 @@ export default async function AdminRequestsPage({ searchParams }: PageProps<"/ad
         {Array.isArray(decided) ? (
           <DecidedRequests requests={decided} current={params} />
         ) : (
-          <Alert tone="error">{decided.message}</Alert>
+          <Alert tone="error">{refusalSentences(decided)}</Alert>
         )}
       </Card>
     </div>
