@@ -45,3 +45,22 @@ test("invalid input is refused in the browser before anything is sent", async ({
   await expect(page.getByText("Enter a valid email address")).toBeVisible();
   await expect(page).toHaveURL(/\/sign-in$/);
 });
+
+test.describe("submitted before the page's JavaScript has loaded", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("a password typed into sign-in never lands in the address (every browser-handled form posts: eslint.config.mjs)", async ({ page }) => {
+    const sent: { method: string; url: string }[] = [];
+    page.on("request", (r) => {
+      if (r.isNavigationRequest()) sent.push({ method: r.method(), url: r.url() });
+    });
+    await page.goto("/sign-in");
+    await page.getByLabel("Email").fill("patient03@custodia.test");
+    await page.getByLabel("Password").fill("secret-typed-before-hydration");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.waitForLoadState();
+    expect(sent.at(-1)).toMatchObject({ method: "POST" });
+    for (const request of sent) expect(request.url).not.toContain("secret-typed-before-hydration");
+    expect(page.url()).not.toContain("secret-typed");
+  });
+});

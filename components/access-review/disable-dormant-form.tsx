@@ -10,7 +10,7 @@ import { initialFormState } from "@/lib/validation/form-state";
 export function DisableDormantForm({ count }: { count: number }) {
   const { state, pending, formRef, onSubmit } = useFormAction(disableDormantAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label="Disable dormant accounts">
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-2" aria-label="Disable dormant accounts">
       <FormResult state={state} />
       <TextArea label="Reason (recorded in the audit log)" name="reason" id="dormant-reason" rows={2} error={state.errors?.reason?.[0]} />
       <Button type="submit" variant="danger" disabled={pending || count === 0}>

@@ -12,7 +12,7 @@ import { changePasswordSchema } from "@/lib/validation/staff";
 export function PasswordForm() {
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(changePasswordSchema, changePasswordAction, initialFormState);
   return (
-    <form onSubmit={onSubmit} noValidate className="max-w-md space-y-3" aria-label="Change password">
+    <form method="post" onSubmit={onSubmit} noValidate className="max-w-md space-y-3" aria-label="Change password">
       <FormResult state={state} />
       <Field label="Current password" type="password" autoComplete="current-password" error={fieldError("currentPassword")} {...form.register("currentPassword")} />
       <NewPasswordFields

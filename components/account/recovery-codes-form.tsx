@@ -22,7 +22,7 @@ export function RecoveryCodesForm() {
     );
   }
   return (
-    <form onSubmit={onSubmit} noValidate className="max-w-md space-y-3" aria-label="New recovery codes">
+    <form method="post" onSubmit={onSubmit} noValidate className="max-w-md space-y-3" aria-label="New recovery codes">
       <FormResult state={state} tone="error" />
       <Field label="Code from your authenticator app" autoComplete="one-time-code" inputMode="numeric" error={fieldError("code")} {...form.register("code")} />
       <Button type="submit" variant="secondary" disabled={pending}>

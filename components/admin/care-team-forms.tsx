@@ -24,7 +24,7 @@ function Answer({ state }: { state: FormState }) {
 export function NewCareTeamForm() {
   const { state, pending, formRef, onSubmit } = useFormAction(createCareTeamAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label="New care team">
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-2" aria-label="New care team">
       <Answer state={state} />
       <div className="flex flex-wrap items-end gap-2">
         <Field label="Team name" name="name" id="new-team-name" autoComplete="off" error={state.errors?.name?.[0]} />
@@ -39,7 +39,7 @@ export function NewCareTeamForm() {
 export function AddClinicianForm({ teamId, teamName, choices }: { teamId: string; teamName: string; choices: { id: string; displayName: string }[] }) {
   const { state, pending, formRef, onSubmit } = useFormAction(addClinicianAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Add a clinician to ${teamName}`}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Add a clinician to ${teamName}`}>
       <Answer state={state} />
       <input type="hidden" name="teamId" value={teamId} />
       <div className="flex flex-wrap items-end gap-2">
@@ -61,7 +61,7 @@ export function AddClinicianForm({ teamId, teamName, choices }: { teamId: string
 export function RemoveClinicianForm({ teamId, userId, name }: { teamId: string; userId: string; name: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction(removeClinicianAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="space-y-1" aria-label={`Remove ${name}`}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="space-y-1" aria-label={`Remove ${name}`}>
       <Answer state={state} />
       <input type="hidden" name="teamId" value={teamId} />
       <input type="hidden" name="userId" value={userId} />
@@ -75,7 +75,7 @@ export function RemoveClinicianForm({ teamId, userId, name }: { teamId: string; 
 export function AssignPatientForm({ teamId, teamName }: { teamId: string; teamName: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction(assignPatientAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Add a patient to ${teamName}`}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Add a patient to ${teamName}`}>
       <Answer state={state} />
       <input type="hidden" name="teamId" value={teamId} />
       <div className="flex flex-wrap items-end gap-2">
@@ -91,7 +91,7 @@ export function AssignPatientForm({ teamId, teamName }: { teamId: string; teamNa
 export function RemovePatientForm({ teamId, teamName }: { teamId: string; teamName: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction(removePatientAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Take a patient out of ${teamName}`}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Take a patient out of ${teamName}`}>
       <Answer state={state} />
       <input type="hidden" name="teamId" value={teamId} />
       <div className="flex flex-wrap items-end gap-2">
@@ -107,7 +107,7 @@ export function RemovePatientForm({ teamId, teamName }: { teamId: string; teamNa
 export function RenameTeamForm({ teamId, teamName }: { teamId: string; teamName: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction(renameCareTeamAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Rename ${teamName}`}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Rename ${teamName}`}>
       <Answer state={state} />
       <input type="hidden" name="teamId" value={teamId} />
       <div className="flex flex-wrap items-end gap-2">
@@ -124,7 +124,7 @@ export function RenameTeamForm({ teamId, teamName }: { teamId: string; teamName:
 export function DeleteTeamForm({ teamId, teamName }: { teamId: string; teamName: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction(deleteCareTeamAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="space-y-2" aria-label={`Delete ${teamName}`}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="space-y-2" aria-label={`Delete ${teamName}`}>
       <Answer state={state} />
       <input type="hidden" name="teamId" value={teamId} />
       <Button type="submit" variant="danger" disabled={pending}>
@@ -138,7 +138,7 @@ export function DeleteTeamForm({ teamId, teamName }: { teamId: string; teamName:
 export function ClinicHoursForm({ teamId, teamName, current }: { teamId: string; teamName: string; current: { hours: string; days: string; timeZone: string } | null }) {
   const { state, pending, formRef, onSubmit } = useFormAction(setClinicHoursAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Clinic hours of ${teamName}`}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-2" aria-label={`Clinic hours of ${teamName}`}>
       <Answer state={state} />
       <p className="text-sm text-slate-700">
         {current

@@ -13,7 +13,7 @@ export function DecisionForm({ requestId, canExtend }: { requestId: string; canE
   const { state: extendState, pending: extending, formRef: extendRef, onSubmit: onExtend } = useFormAction(extendRequestAction, initialFormState);
   return (
     <div className="space-y-2">
-      <form ref={decideRef} onSubmit={onDecide} className="space-y-2" aria-label="Decide">
+      <form ref={decideRef} method="post" onSubmit={onDecide} className="space-y-2" aria-label="Decide">
         <FormResult state={state} />
         <input type="hidden" name="requestId" value={requestId} />
         <TextArea label="Reason for the decision" name="reason" id={`reason-${requestId}`} rows={2} error={state.errors?.reason?.[0]} />
@@ -27,7 +27,7 @@ export function DecisionForm({ requestId, canExtend }: { requestId: string; canE
         </div>
       </form>
       {canExtend ? (
-        <form ref={extendRef} onSubmit={onExtend} className="space-y-2" aria-label="Extend deadline">
+        <form ref={extendRef} method="post" onSubmit={onExtend} className="space-y-2" aria-label="Extend deadline">
           {extendState.message ? <Alert tone={extendState.ok ? "success" : "error"}>{extendState.message}</Alert> : null}
           <input type="hidden" name="requestId" value={requestId} />
           <TextArea label="Reason for extending" name="reason" id={`extend-${requestId}`} rows={2} error={extendState.errors?.reason?.[0]} />
@@ -43,7 +43,7 @@ export function DecisionForm({ requestId, canExtend }: { requestId: string; canE
 export function RunErasuresButton() {
   const { state, pending, formRef, onSubmit } = useFormAction(runDueErasuresAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="space-y-2">
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="space-y-2">
       <FormResult state={state} />
       <Button type="submit" disabled={pending}>
         {pending ? "Running…" : "Run due erasures now"}

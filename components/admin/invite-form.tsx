@@ -16,7 +16,7 @@ const initial: InviteState = { ok: false };
 export function InviteForm() {
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(inviteStaffSchema, inviteStaffAction, initial, { email: "", displayName: "", role: "clinician" });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Invite a staff member">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-3" aria-label="Invite a staff member">
       <FormResult state={state} />
       {state.link ? (
         <p className="break-all rounded-md border border-slate-300 bg-slate-50 p-3 font-mono text-sm" aria-label="Activation link">

@@ -11,7 +11,7 @@ import { initialFormState } from "@/lib/validation/form-state";
 export function RetentionForm({ category, label, days, min, max }: { category: string; label: string; days: number; min: number; max: number }) {
   const { state, pending, formRef, onSubmit } = useFormAction(setRetentionPeriodAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="flex flex-wrap items-end gap-2" aria-label={`Retention period: ${label}`}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="flex flex-wrap items-end gap-2" aria-label={`Retention period: ${label}`}>
       <input type="hidden" name="category" value={category} />
       <div className="w-40">
         <Field

@@ -16,7 +16,7 @@ export function EventFilter({ current, refusal }: { current: Record<string, stri
   const { state, pending, onSubmit } = useFormAction(filterEventsAction, refusal ?? initialFormState, { resetOnSuccess: false });
   const error = (name: string) => state.errors?.[name]?.[0];
   return (
-    <form onSubmit={onSubmit} noValidate className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Filter events">
+    <form method="post" onSubmit={onSubmit} noValidate className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Filter events">
       <FormResult state={state} tone="error" />
       <Field label="From" name="from" type="date" defaultValue={current.from} error={error("from")} />
       <Field label="To" name="to" type="date" defaultValue={current.to} error={error("to")} />

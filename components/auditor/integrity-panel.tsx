@@ -29,7 +29,7 @@ export function IntegrityPanel({ status }: { status: IntegrityStatus }) {
         Last signed checkpoint:{" "}
         {status.lastCheckpoint ? <>sequence {status.lastCheckpoint.seq}, {when(status.lastCheckpoint.signedAt)}</> : "none yet"}
       </p>
-      <form onSubmit={onSubmit}>
+      <form method="post" onSubmit={onSubmit}>
         <Button type="submit" disabled={pending}>
           {pending ? "Verifying the whole log…" : "Verify now"}
         </Button>

@@ -10,7 +10,7 @@ import { initialFormState } from "@/lib/validation/form-state";
 export function ReviewForm({ grantId }: { grantId: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction(reviewBreakGlassAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="space-y-2" aria-label={`Review break-glass use ${grantId.slice(0, 8)}`}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="space-y-2" aria-label={`Review break-glass use ${grantId.slice(0, 8)}`}>
       <FormResult state={state} />
       <input type="hidden" name="grantId" value={grantId} />
       <TextArea label="Review comment" name={`comment`} id={`comment-${grantId}`} rows={2} error={state.errors?.comment?.[0]} />

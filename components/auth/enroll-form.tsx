@@ -31,7 +31,7 @@ export function EnrollForm({ action, continueTo = "/" }: { action: (state: Enrol
     );
   }
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-4">
       <FormResult state={state} tone="error" />
       <Field
         label="Code from your app"

@@ -11,7 +11,7 @@ import { initialFormState } from "@/lib/validation/form-state";
 export function ForgotPasswordForm() {
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(forgotPasswordSchema, forgotPasswordAction, initialFormState, { email: "" });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Forgot password">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Forgot password">
       <FormResult state={state} />
       <Field label="Email" type="email" autoComplete="username" error={fieldError("email")} {...form.register("email")} />
       <Button type="submit" disabled={pending} className="w-full">

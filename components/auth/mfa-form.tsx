@@ -16,7 +16,7 @@ export function MfaForm() {
     { code: "" },
   );
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-4">
       <FormResult state={state} tone="error" />
       <Field
         label="Authentication code"

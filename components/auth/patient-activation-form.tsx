@@ -18,7 +18,7 @@ export function PatientActivationForm({ token, action }: { token: string; action
     confirmPassword: "",
   });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Open your patient account">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Open your patient account">
       <FormResult state={state} tone="error" />
       <input type="hidden" {...form.register("token")} />
       <Field label="Your date of birth" type="date" autoComplete="bday" error={fieldError("birthDate")} {...form.register("birthDate")} />

@@ -12,7 +12,7 @@ import { initialFormState } from "@/lib/validation/form-state";
 export function SetPasswordForm({ token, action, submit }: { token: string; action: (state: FormState, form: FormData) => Promise<FormState>; submit: string }) {
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(setPasswordSchema, action, initialFormState, { token, newPassword: "", confirmPassword: "" });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Choose a password">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Choose a password">
       <FormResult state={state} tone="error" />
       <input type="hidden" {...form.register("token")} />
       <NewPasswordFields

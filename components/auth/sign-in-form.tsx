@@ -16,7 +16,7 @@ export function SignInForm({ portal }: { portal: Portal }) {
     { portal, email: "", password: "" },
   );
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-4">
       <FormResult state={state} tone="error" />
       <input type="hidden" {...form.register("portal")} />
       <Field label="Email" type="email" autoComplete="username" error={fieldError("email")} {...form.register("email")} />

@@ -9,7 +9,7 @@ import { initialFormState, type FormState } from "@/lib/validation/form-state";
 function ActionButton({ action, label, busy }: { action: () => Promise<FormState>; label: string; busy: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction(action, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="space-y-2">
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="space-y-2">
       {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
       <Button type="submit" disabled={pending}>
         {pending ? busy : label}

@@ -12,7 +12,7 @@ import { initialFormState } from "@/lib/validation/form-state";
 export function AssignToMyTeamForm({ patientId, teams }: { patientId: string; teams: TeamChoice[] }) {
   const { state, pending, formRef, onSubmit } = useFormAction(assignToMyTeamAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-2" aria-label="Add to another of my care teams">
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-2" aria-label="Add to another of my care teams">
       <FormResult state={state} />
       <input type="hidden" name="patientId" value={patientId} />
       <div className="flex flex-wrap items-end gap-2">

@@ -12,7 +12,7 @@ import { initialFormState } from "@/lib/validation/form-state";
 export function BreakGlassForm() {
   const { state, pending, form, onSubmit, fieldError } = useValidatedAction(breakGlassSchema, breakGlassAction, initialFormState);
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-4">
       <FormResult state={state} tone="error" />
       <Field label="Patient MRN" autoComplete="off" error={fieldError("mrn")} {...form.register("mrn")} />
       <TextArea label="Reason for emergency access" error={fieldError("reason")} {...form.register("reason")} />

@@ -59,7 +59,7 @@ export function EntryForm({
     },
   });
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-3">
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-3">
       <FormResult state={state} />
       {initial ? <input type="hidden" {...form.register("kind")} /> : <Select label="Kind" options={kinds} {...form.register("kind")} />}
       <Field label="Date" type="date" max={new Date().toISOString().slice(0, 10)} error={fieldError("date")} {...register("date")} />

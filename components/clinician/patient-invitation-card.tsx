@@ -10,7 +10,7 @@ import { initialFormState, type FormState } from "@/lib/validation/form-state";
 function ResendForm({ patientId }: { patientId: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction<FormState & { link?: string }>(resendPatientInvitationAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="space-y-2" aria-label="Send a new invitation">
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="space-y-2" aria-label="Send a new invitation">
       <input type="hidden" name="patientId" value={patientId} />
       {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
       {state.link ? (
@@ -28,7 +28,7 @@ function ResendForm({ patientId }: { patientId: string }) {
 function WithdrawForm({ patientId }: { patientId: string }) {
   const { state, pending, formRef, onSubmit } = useFormAction(withdrawPatientInvitationAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="space-y-2" aria-label="Withdraw the invitation">
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="space-y-2" aria-label="Withdraw the invitation">
       <input type="hidden" name="patientId" value={patientId} />
       {state.message ? <Alert tone={state.ok ? "success" : "error"}>{state.message}</Alert> : null}
       <Button type="submit" variant="danger" disabled={pending}>

@@ -18,7 +18,7 @@ export function PatientSearch() {
   const by = form.watch("by");
   return (
     <div className="space-y-4">
-      <form onSubmit={onSubmit} noValidate className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Find a patient">
+      <form method="post" onSubmit={onSubmit} noValidate className="grid gap-3 md:grid-cols-4 md:items-end" aria-label="Find a patient">
         <Select
           label="Search by"
           options={[

@@ -30,7 +30,7 @@ export function RegisterPatientForm({ teams }: { teams: TeamChoice[] }) {
     teamId: teams.length === 1 ? teams[0]!.id : "",
   });
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Register a patient">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-4" aria-label="Register a patient">
       <FormResult state={state} />
       {state.link ? (
         <p className="break-all rounded-md border border-slate-300 bg-slate-50 p-3 font-mono text-sm" aria-label="Invitation link">

@@ -24,7 +24,7 @@ export function ProcessorForm({ processor }: { processor?: ProcessorView }) {
   const field = (name: string) => ({ name, id: `${prefix}-${name}`, error: error(name) });
   const categoriesError = error("dataCategories");
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate className="space-y-3" aria-label={processor ? `Edit ${processor.name}` : "Add a processor"}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-3" aria-label={processor ? `Edit ${processor.name}` : "Add a processor"}>
       <FormResult state={state} />
       {processor ? <input type="hidden" name="id" value={processor.id} /> : null}
       <div className="grid gap-3 sm:grid-cols-2">
@@ -61,7 +61,7 @@ export function ProcessorForm({ processor }: { processor?: ProcessorView }) {
 export function DeleteProcessorForm({ processor }: { processor: ProcessorView }) {
   const { state, pending, formRef, onSubmit } = useFormAction<FormState>(deleteProcessorAction, initialFormState);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="space-y-2">
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="space-y-2">
       {state.message && !state.ok ? <Alert tone="error">{state.message}</Alert> : null}
       <input type="hidden" name="id" value={processor.id} />
       <Button type="submit" variant="danger" disabled={pending}>

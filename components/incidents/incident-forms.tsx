@@ -25,7 +25,7 @@ function RegisterForm({ action, label, reset = true, submit, children }: { actio
   const { state, pending, formRef, onSubmit } = useFormAction(action, initialFormState, { resetOnSuccess: reset });
   const error = (name: string) => state.errors?.[name]?.[0];
   return (
-    <form ref={formRef} onSubmit={onSubmit} noValidate aria-label={label} className="space-y-3">
+    <form ref={formRef} method="post" onSubmit={onSubmit} noValidate aria-label={label} className="space-y-3">
       <FormResult state={state} />
       {children(error)}
       <Button type="submit" disabled={pending}>

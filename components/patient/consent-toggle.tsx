@@ -25,7 +25,7 @@ export function ConsentToggle({ consent }: { consent: ConsentState }) {
     if (confirming) question.current?.focus();
   }, [confirming]);
   return (
-    <form ref={formRef} onSubmit={onSubmit} className="space-y-2" aria-label={consent.title}>
+    <form ref={formRef} method="post" onSubmit={onSubmit} className="space-y-2" aria-label={consent.title}>
       <input type="hidden" name="purpose" value={consent.purpose} />
       <input type="hidden" name="textVersion" value={consent.version} />
       <input type="hidden" name="decision" value={consent.granted ? "withdraw" : "grant"} />

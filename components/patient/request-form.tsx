@@ -25,7 +25,7 @@ export function RequestForm({ graceDays, mfaEnrolled }: { graceDays: number; mfa
   const kind = form.watch("kind");
   const register = (name: string) => form.register(name as "kind");
   return (
-    <form onSubmit={onSubmit} noValidate className="space-y-3" aria-label="New request">
+    <form method="post" onSubmit={onSubmit} noValidate className="space-y-3" aria-label="New request">
       <FormResult state={state} />
       <Select label="What would you like?" options={kinds} {...form.register("kind")} />
       {kind === "rectification" ? (
