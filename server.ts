@@ -18,6 +18,7 @@ import { poolStats } from "@/lib/db/client";
 import { startEmbeddedPostgres } from "@/lib/db/embedded";
 import { superviseWorker } from "@/lib/jobs/supervise";
 import { prepareDatabase } from "@/lib/db/prepare";
+import { assertRuntimeRoleConfined, assertSeparateMigrationRole } from "@/lib/db/runtime-role-check";
 import { assertDatabaseTransport } from "@/lib/db/transport";
 import { screenRequest } from "@/lib/http/gate";
 import { serveOps } from "@/lib/ops/endpoints";
@@ -54,7 +55,10 @@ async function main() {
   const databaseUrl = config().databaseUrl!;
   assertDatabaseTransport(databaseUrl, cfg);
   const ownerUrl = config().migrationDatabaseUrl ?? databaseUrl;
+  // The second wall: in production the app must not run as the owner, nor as a role that escapes RLS.
+  if (isProduction()) assertSeparateMigrationRole(databaseUrl, config().migrationDatabaseUrl);
   await prepareDatabase(ownerUrl, { log: (msg) => log().info(msg) });
+  if (isProduction()) await assertRuntimeRoleConfined(databaseUrl, config().migrationDatabaseUrl);
   // With the owner's connection: the runtime role has no grant on _prisma_migrations. Read now, so a start
   // that cannot read it fails here rather than at the first probe.
   const migrations = watchMigrations(ownerUrl, 30_000);

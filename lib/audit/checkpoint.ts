@@ -72,8 +72,18 @@ export async function storeCheckpoint(tx: Tx, seq: bigint, hash: string): Promis
   await tx.$executeRaw`INSERT INTO audit_checkpoint (seq, hash, signed_at, signature, key_id)
     VALUES (${seq}, ${hash}, ${signed.signedAt}::timestamptz, ${signed.signature}, ${signed.keyId})
     ON CONFLICT (seq) DO NOTHING`;
-  // A concurrent writeCheckpointNow may have signed this head first: the stored checkpoint is the one to copy out.
-  return toCheckpoint(await tx.auditCheckpoint.findUniqueOrThrow({ where: { seq } }));
+  // A concurrent writeCheckpointNow may have signed this head first: the stored checkpoint is the one to copy out,
+  // but only if it is ours for this very position. A row someone else planted at this seq is never published.
+  const stored = toCheckpoint(await tx.auditCheckpoint.findUniqueOrThrow({ where: { seq } }));
+  if (stored.hash !== hash || !checkpointSignatureValid(stored)) throw new ForeignCheckpoint(seq);
+  return stored;
+}
+
+/** A checkpoint row at a position the sealer signs that this application's key did not sign for that hash. */
+export class ForeignCheckpoint extends Error {
+  constructor(readonly seq: bigint) {
+    super(`the audit checkpoint stored at seq ${seq} is not this application's signature of that position: not published`);
+  }
 }
 
 /** O_APPEND and one small write per line: concurrent app instances never interleave inside a line. */

@@ -3,7 +3,7 @@ import { config } from "@/lib/config";
 import { keyProvider } from "@/lib/crypto/keys";
 import { withSystem, type Tx } from "@/lib/db/transaction";
 import { log } from "@/lib/ops/log";
-import { publishCheckpoints, signCheckpoint, storeCheckpoint, type Checkpoint } from "./checkpoint";
+import { ForeignCheckpoint, publishCheckpoints, signCheckpoint, storeCheckpoint, type Checkpoint } from "./checkpoint";
 import { GENESIS_HASH, sealHash } from "./hashes";
 import { EVENT_COLUMNS, type StoredEvent } from "./log-reader";
 import { writerMacValid } from "./row-hash";
@@ -85,7 +85,15 @@ export async function sealPass(): Promise<SealPass> {
       ids, chainSeqs, prevHashes, hashes,
     );
     const checkpoints: Checkpoint[] = [];
-    for (const cp of due) checkpoints.push(await storeCheckpoint(tx, cp.seq, cp.hash));
+    for (const cp of due) {
+      try {
+        checkpoints.push(await storeCheckpoint(tx, cp.seq, cp.hash));
+      } catch (error) {
+        // Not ours: the verifier reports the row; sealing goes on, so the log keeps being chained and signed.
+        if (!(error instanceof ForeignCheckpoint)) throw error;
+        log().error({ seq: cp.seq.toString() }, error.message);
+      }
+    }
     return { sealed: pending.length, checkpoints, head: signCheckpoint(chainSeq, prevHash) };
   });
   // After commit: what is published outside must never vouch for events that did not commit.

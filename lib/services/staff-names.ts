@@ -20,7 +20,8 @@ export async function staffNamesById(request: RequestMeta, ids: string[]): Promi
     else missing.push(id);
   }
   if (missing.length > 0) {
-    // Staff only: a patient account's name is under the patient's data key (lib/services/patient-text.ts).
+    // Staff only: a patient account's name is under the patient's data key (lib/services/patient-text.ts), and an
+    // author_id forged to a patient's account id must not print that patient's name in a chart.
     for (const [id, name] of await staffNames(request, { id: { in: missing }, role: { in: staffRoleSchema.options } })) {
       found.set(id, name);
       nameCache.set(id, { name, until: now + NAME_TTL_MS });
