@@ -81,6 +81,7 @@ export const dataMap: DataMap = dataMapSchema.parse({
       totp_last_step: plain("credential"),
       session_version: plain("account"),
       disabled_at: plain("account"),
+      activated_at: plain("account"),
       is_demo: plain("account"),
       patient_id: id,
       created_at: time,

@@ -11,6 +11,7 @@ import { NO_MAIL_IN_PRODUCTION } from "@/lib/mail/send";
 import { activateAccount, inviteStaff, pendingInvitations, resendInvitation, withdrawInvitation } from "@/lib/services/invitations";
 import { setAccountStatus } from "@/lib/services/staff-accounts";
 import { adminQuery } from "./helpers/db";
+import { asRuntimeRole } from "./helpers/runtime-role";
 import { actorOf, makeUser, request, type TestUser } from "./helpers/fixtures";
 import { linkIn, startSmtpServer, tokenOf } from "./helpers/smtp";
 
@@ -176,6 +177,24 @@ describe("inviting a staff member", () => {
     const active = await makeUser("clinician");
     await expect(resendInvitation(actorOf(admin), { userId: active.id })).rejects.toBeInstanceOf(NotFound);
     await expect(withdrawInvitation(actorOf(active), { userId })).rejects.toBeInstanceOf(AccessDenied);
+  });
+
+  it("never takes an activated account for an invitation, even disabled with every session purged by retention", async () => {
+    const { email, userId, token } = await invited();
+    expect(await activate(token)).toMatchObject({ ok: true });
+    await passwordSignIn({ email, password: NEW_PASSWORD, portal: "staff" }, request());
+    expect(await adminQuery("SELECT 1 FROM auth_session WHERE user_id = $1", [userId])).toHaveLength(1);
+    await setAccountStatus(actorOf(admin), { userId, status: "disabled" });
+    // What the sessions retention category does after its period: no session row is left.
+    await adminQuery("DELETE FROM auth_session WHERE user_id = $1", [userId]);
+    const before = await account(userId);
+    await expect(resendInvitation(actorOf(admin), { userId })).rejects.toBeInstanceOf(NotFound);
+    await expect(withdrawInvitation(actorOf(admin), { userId })).rejects.toBeInstanceOf(NotFound);
+    expect(await account(userId)).toEqual(before);
+    const [review] = await adminQuery<{ activated_at: Date | null }>("SELECT activated_at FROM app_user WHERE id = $1", [userId]);
+    expect(review!.activated_at).not.toBeNull();
+    // Nor can an administrator's context over raw SQL make it one again.
+    await expect(asRuntimeRole("UPDATE app_user SET activated_at = NULL WHERE id = $1", [userId], { role: "admin", actorId: admin.id })).rejects.toThrow(/nothing else/);
   });
 
   it("puts a new administrator before the auditors as a privilege change", async () => {

@@ -39,7 +39,6 @@ async function reviewRows(tx: Tx, dormantDays: number): Promise<AccessReviewRow[
   // A sign-in counts once it is complete (second factor passed where one is asked).
   const last = await tx.authSession.groupBy({ by: ["userId"], where: { mfaVerifiedAt: { not: null } }, _max: { createdAt: true } });
   const lastSignIn = new Map(last.map((s) => [s.userId, s._max.createdAt]));
-  const everStarted = new Set((await tx.authSession.groupBy({ by: ["userId"] })).map((s) => s.userId));
   const cutoff = Date.now() - dormantDays * 86_400_000;
   return users.map((u) => {
     const role = roleSchema.parse(u.role);
@@ -56,7 +55,7 @@ async function reviewRows(tx: Tx, dormantDays: number): Promise<AccessReviewRow[
       lastSignInAt: signedIn?.toISOString() ?? null,
       status: active ? "active" : "disabled",
       dormant: active && (signedIn ?? u.createdAt).getTime() < cutoff,
-      neverActivated: !active && !everStarted.has(u.id),
+      neverActivated: u.activatedAt === null,
     };
   });
 }

@@ -45,7 +45,7 @@ export async function inviteStaff(actor: Actor, raw: unknown): Promise<Invitatio
       const id = await createUser(ctx, { email: input.email, displayName: input.displayName, role: input.role, password: randomBytes(32).toString("base64url") });
       // now(): the transaction's start, the very instant the token below is stamped with, so activation can
       // tell this disabling from a later one by an administrator (which withdraws the invitation).
-      await ctx.tx.$executeRaw`UPDATE app_user SET disabled_at = now() WHERE id = ${id}::uuid`;
+      await ctx.tx.$executeRaw`UPDATE app_user SET disabled_at = now(), activated_at = NULL WHERE id = ${id}::uuid`;
       const token = await issueToken(ctx.tx, id, "activation", actor.userId);
       ctx.audit({ ...by, action: "user.invite", resourceType: "user", resourceId: id, details: { role: input.role } });
       if (input.role === "admin") {
@@ -91,7 +91,7 @@ export async function pendingInvitations(actor: Actor): Promise<Map<string, Date
 }
 
 /**
- * Only for an account that was invited and never activated (disabled, never signed in): a resend replaces the
+ * Only for an account that was invited and never activated (activated_at unset): a resend replaces the
  * link (the old one stops working), a withdrawal voids it; the account stays disabled either way.
  */
 async function changeInvitation<T>(actor: Actor, raw: unknown, action: string, work: (ctx: ActorContext, user: User) => Promise<T>): Promise<T> {
@@ -102,8 +102,7 @@ async function changeInvitation<T>(actor: Actor, raw: unknown, action: string, w
     async (ctx) => {
       await lockSubject(ctx.tx, "staff-accounts", "all");
       const user = await ctx.tx.user.findUnique({ where: { id: userId } });
-      const signedIn = user ? await ctx.tx.authSession.count({ where: { userId } }) : 0;
-      if (!user || user.role === "patient" || !user.disabledAt || signedIn > 0) throw new NotFound("invitation");
+      if (!user || user.role === "patient" || !user.disabledAt || user.activatedAt) throw new NotFound("invitation");
       const result = await work(ctx, user);
       ctx.audit({ actorId: actor.userId, actorRole: actor.role, action, resourceType: "user", resourceId: userId, details: { role: user.role } });
       return result;
@@ -151,7 +150,7 @@ export function redeemActivation(
     raw,
     request,
     async ({ tx }, user, passwordHash) => {
-      await tx.user.update({ where: { id: user.id }, data: { passwordHash, disabledAt: null, sessionVersion: { increment: 1 } } });
+      await tx.user.update({ where: { id: user.id }, data: { passwordHash, disabledAt: null, activatedAt: new Date(), sessionVersion: { increment: 1 } } });
     },
     (user, issuedAt) => ((user.role === "patient") !== (kind === "patient") ? "wrong-account-kind" : withdrawnSince(user, issuedAt)),
     prove,

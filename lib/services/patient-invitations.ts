@@ -65,8 +65,7 @@ async function changePatientInvitation<T>(
     async (ctx) => {
       await lockSubject(ctx.tx, "patient-invitation", patientId);
       const user = await ctx.tx.user.findFirst({ where: { patientId, role: "patient" } });
-      const signedIn = user ? await ctx.tx.authSession.count({ where: { userId: user.id } }) : 0;
-      if (!user || !user.disabledAt || signedIn > 0) throw new NotFound("invitation");
+      if (!user || !user.disabledAt || user.activatedAt) throw new NotFound("invitation");
       const result = await work(ctx, user);
       ctx.audit({ actorId: actor.userId, actorRole: actor.role, action, resourceType: "user", resourceId: user.id, patientId });
       return result;
@@ -132,7 +131,7 @@ export async function patientInvitationStatus(actor: Actor, patientId: string): 
     actor.request,
     async ({ tx }) => {
       const user = await tx.user.findFirst({ where: { patientId, role: "patient" } });
-      if (!user || !user.disabledAt || (await tx.authSession.count({ where: { userId: user.id } })) > 0) return { state: "none" } as const;
+      if (!user || !user.disabledAt || user.activatedAt) return { state: "none" } as const;
       const open = await tx.accountToken.findFirst({ where: { userId: user.id, purpose: "activation", usedAt: null, expiresAt: { gt: new Date() } } });
       return open ? ({ state: "pending", until: open.expiresAt } as const) : ({ state: "not-activated" } as const);
     },

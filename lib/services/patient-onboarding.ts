@@ -115,7 +115,7 @@ export async function registerAndInvitePatient(actor: Actor, raw: unknown): Prom
         password: randomBytes(32).toString("base64url"),
         patientId,
       });
-      await ctx.tx.$executeRaw`UPDATE app_user SET disabled_at = now() WHERE id = ${userId}::uuid`;
+      await ctx.tx.$executeRaw`UPDATE app_user SET disabled_at = now(), activated_at = NULL WHERE id = ${userId}::uuid`;
       const token = await issueToken(ctx.tx, userId, "activation", actor.userId);
       ctx.audit({ ...by, action: "patient.register", resourceType: "user", resourceId: userId, patientId, details: { teamId, mrnGenerated: !input.mrn } });
       return { patientId, mrn, token };
