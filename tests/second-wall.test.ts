@@ -80,7 +80,7 @@ describe("claiming another identity", () => {
   });
 
   it("a genuine context signed earlier is refused once it has expired, and its expiry cannot be moved", async () => {
-    const signedEarlier = setContextParams({ role: "clinician", userId: clinician.id, patientId: null }, Math.floor(Date.now() / 1000) - CONTEXT_VALIDITY_SECONDS - 5);
+    const signedEarlier = setContextParams({ role: "clinician", userId: clinician.id, patientId: null }, { nowSeconds: Math.floor(Date.now() / 1000) - CONTEXT_VALIDITY_SECONDS - 5 });
     const replay = asRuntimeConnection(null, async (client) => {
       await client.query(SET_CONTEXT_SQL, signedEarlier);
       return count(client, "SELECT * FROM patient WHERE id = $1", [mine.patientId]);
@@ -94,6 +94,17 @@ describe("claiming another identity", () => {
       return count(client, "SELECT * FROM patient WHERE id = $1", [mine.patientId]);
     });
     await expect(extended).rejects.toThrow(notSigned);
+  });
+
+  it("a transaction held open does not keep accepting a context past its expiry", async () => {
+    // Signed so that it expires a second from now; the transaction began before that.
+    const expiring = setContextParams({ role: "clinician", userId: clinician.id, patientId: null }, { nowSeconds: Math.floor(Date.now() / 1000) - CONTEXT_VALIDITY_SECONDS + 1 });
+    const heldOpen = asRuntimeConnection(null, async (client) => {
+      await client.query("SELECT pg_sleep(2.5)");
+      await client.query(SET_CONTEXT_SQL, expiring);
+      return count(client, "SELECT * FROM patient WHERE id = $1", [mine.patientId]);
+    });
+    await expect(heldOpen).rejects.toThrow(/actor context has expired/);
   });
 
   it.skipIf(isEmbedded())("another session of the same login never sees a context's signature in pg_stat_activity", async () => {

@@ -1,3 +1,4 @@
+import { StringDecoder } from "node:string_decoder";
 import type pg from "pg";
 import { CREATE_MIGRATIONS_TABLE, readMigrations, recordMigration } from "@/lib/db/migrate";
 import { quoteIdent } from "@/lib/db/urls";
@@ -79,16 +80,21 @@ export async function* logicalDump(client: pg.Client, migrations: string[]): Asy
   yield line({ done: true });
 }
 
-/** Lines of a decrypted stream, without holding more than one chunk and one partial line. */
-async function* lines(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
+/**
+ * Lines of a decrypted stream, without holding more than one chunk and one partial line. A character may
+ * straddle two chunks: the decoder keeps its first bytes until the rest arrive (decoding each chunk alone
+ * turned it into two replacement characters, and the checksums, over bytes, would not have noticed).
+ */
+export async function* lines(source: AsyncIterable<Buffer>): AsyncGenerator<string> {
+  const decoder = new StringDecoder("utf8");
   let rest = "";
   for await (const chunk of source) {
-    const text = rest + chunk.toString("utf8");
+    const text = rest + decoder.write(chunk);
     const parts = text.split("\n");
     rest = parts.pop()!;
     yield* parts;
   }
-  if (rest !== "") throw new Error("the dump ends in the middle of a line");
+  if (rest + decoder.end() !== "") throw new Error("the dump ends in the middle of a line");
 }
 
 export class LogicalRestoreError extends Error {

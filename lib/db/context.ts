@@ -33,10 +33,10 @@ function contextKey(provider: KeyProvider = keyProvider()): Buffer {
 }
 
 /**
- * How long a signed context may start transactions. The MAC covers its expiry, so a context seen anywhere it
- * should not be (a log, a captured query) cannot be replayed later; the database compares it with the start
- * of the transaction (now()), so a transaction begun in time may run to its own timeout. The margin covers
- * clock skew between app and database.
+ * The MAC covers an expiry, so a context seen anywhere it should not be (a log, a captured query) cannot be
+ * replayed later. The database compares it with each statement's start (statement_timestamp(), not the
+ * transaction's: a transaction held open would otherwise accept a leaked context for ever), so a context is
+ * signed for its transaction's whole allowed time plus this margin for clock skew between app and database.
  */
 export const CONTEXT_VALIDITY_SECONDS = 60;
 
@@ -49,13 +49,13 @@ function wallClockSeconds(): number {
 }
 
 /** The values set on the transaction, in the order the MAC covers them; '|' cannot occur in any of them. */
-function contextSettings(context: DbContext, nowSeconds: number): { role: string; actorId: string; patientId: string; patientPsn: string; mac: string } {
+function contextSettings(context: DbContext, expiresAt: number): { role: string; actorId: string; patientId: string; patientPsn: string; mac: string } {
   if (!/^[a-z]+$/.test(context.role)) throw new Error("context role must be a plain role name");
   for (const id of [context.userId, context.patientId]) if (id !== null && !uuid.test(id)) throw new Error("context ids must be uuids");
   const actorId = context.userId ?? "";
   const patientId = context.patientId ?? "";
   const patientPsn = context.patientId ? pseudonym(context.patientId) : "";
-  const expires = String(nowSeconds + CONTEXT_VALIDITY_SECONDS);
+  const expires = String(expiresAt);
   const digest = createHmac("sha256", contextKey())
     .update([MAC_LABEL, context.role, actorId, patientId, patientPsn, expires].join("|"))
     .digest("hex");
@@ -74,9 +74,15 @@ export const SET_CONTEXT_SQL = `SELECT set_config('role', 'custodia_app', true),
   set_config('app.actor_id', $2, true), set_config('app.patient_id', $3, true), set_config('app.patient_psn', $4, true),
   set_config('app.context_mac', $5, true)`;
 
-/** `nowSeconds` only for tests that need a context signed at another time (an expired one). */
-export function setContextParams(context: DbContext, nowSeconds: number = wallClockSeconds()): string[] {
-  const c = contextSettings(context, nowSeconds);
+export interface ContextLifetime {
+  /** How long the transaction that sets it may run (its timeout); 0 for a single statement. */
+  transactionMs?: number;
+  /** Only for tests that need a context signed at another time (an expired one). */
+  nowSeconds?: number;
+}
+
+export function setContextParams(context: DbContext, { transactionMs = 0, nowSeconds = wallClockSeconds() }: ContextLifetime = {}): string[] {
+  const c = contextSettings(context, nowSeconds + Math.ceil(transactionMs / 1000) + CONTEXT_VALIDITY_SECONDS);
   return [c.role, c.actorId, c.patientId, c.patientPsn, c.mac];
 }
 

@@ -39,7 +39,7 @@ export async function withActorPg<T>(
     // rolled back rather than committed. The context follows as its own statement with bound parameters:
     // inlined into that message, the MAC was readable by any session of the same login in pg_stat_activity.
     await client.query(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}`);
-    await client.query(SET_CONTEXT_SQL, setContextParams(principal));
+    await client.query(SET_CONTEXT_SQL, setContextParams(principal, { transactionMs: timeoutMs }));
     result = await work({
       query: async (sql, params) => {
         beforeDeadline(deadline);

@@ -77,7 +77,7 @@ function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorC
     async (tx) => {
       // First statement, as PostgreSQL requires; the context below is then set inside that snapshot.
       if (options.readOnly) await tx.$executeRawUnsafe("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-      await tx.$queryRawUnsafe(SET_CONTEXT_SQL, ...setContextParams(principal));
+      await tx.$queryRawUnsafe(SET_CONTEXT_SQL, ...setContextParams(principal, { transactionMs: timeout }));
       const queued: AuditInput[] = [];
       const ctx: ActorContext = {
         tx,

@@ -28,7 +28,8 @@ CREATE POLICY audit_event_redact ON audit_event FOR UPDATE
 -- both become NULL, nothing else changing (digests, salt, chain columns included), older than the
 -- audit_addresses period in force, in a signed system context. The period is read under the caller's
 -- row-level security: a context that may not read it (any but system, admin, auditor) gets NULL and a refusal.
-CREATE OR REPLACE FUNCTION audit_event_immutable() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION audit_event_immutable() RETURNS trigger
+  LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   keep_days integer;
 BEGIN

@@ -1,7 +1,7 @@
 -- The signed actor context expires (review H1). app.context_mac is now "<expires>.<hex MAC>", where the MAC
 -- (label custodia-db-context/v2) covers the four context values and the expiry, unix seconds. A context is
--- accepted only by a transaction that started (now()) before its expiry, so a MAC seen where it should not
--- be cannot be replayed later; lib/db/context.ts signs contexts for CONTEXT_VALIDITY_SECONDS. An expired
+-- accepted only by statements that start before its expiry, so a MAC seen where it should not be cannot be
+-- replayed later; lib/db/context.ts signs each for its transaction's allowed time plus a margin. An expired
 -- context, like a forged one, is an error rather than an empty answer: a replay is refused loudly.
 CREATE OR REPLACE FUNCTION app_context_valid() RETURNS boolean
   LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -28,7 +28,9 @@ BEGIN
   IF expected IS NULL OR sha256(convert_to(split_part(given, '.', 2), 'UTF8')) <> sha256(convert_to(expected, 'UTF8')) THEN
     RAISE EXCEPTION 'actor context is not signed by this application' USING ERRCODE = 'insufficient_privilege';
   END IF;
-  IF expires::bigint < extract(epoch FROM now()) THEN
+  -- The statement's start, not the transaction's: a transaction held open must not accept a leaked context
+  -- for ever (each context is signed for its transaction's allowed time, lib/db/context.ts).
+  IF expires::bigint < extract(epoch FROM statement_timestamp()) THEN
     RAISE EXCEPTION 'actor context has expired' USING ERRCODE = 'insufficient_privilege';
   END IF;
   RETURN true;
