@@ -12,11 +12,6 @@ export interface ActorContext {
   /** Queued and written just before commit, in the same transaction: no access without its log line. */
   audit(event: AuditInput): void;
   /**
-   * Written at once, before the rest of the work: for a statement the database answers only once its own log
-   * line is in this transaction (incident_affected_pseudonyms, migration 0038). Commits or rolls back with it.
-   */
-  auditNow(event: AuditInput): Promise<void>;
-  /**
    * Work that must survive this transaction's failure (the record of a refused access), run in its own
    * transaction after the rollback. Never nested: the embedded database serializes transactions.
    */
@@ -82,7 +77,6 @@ function transaction<T>(principal: DbPrincipal, hooks: Hooks, work: (ctx: ActorC
       const ctx: ActorContext = {
         tx,
         audit: (event) => queued.push(event),
-        auditNow: (event) => appendAuditEvents(ctx, principal, [event]),
         onRollback: (item) => hooks.rollbackWork.push(item),
         onCommit: (item) => hooks.commitWork.push(item),
       };

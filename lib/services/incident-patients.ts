@@ -1,8 +1,9 @@
 import "server-only";
 import type { Actor } from "@/lib/access/actor";
+import { authorize } from "@/lib/access/authorize";
 import { config } from "@/lib/config";
 import { HOUR_MS } from "@/lib/incidents/clocks";
-import type { ActorContext, Tx } from "@/lib/db/transaction";
+import { recordActorEvents, type Tx } from "@/lib/db/transaction";
 import { affectedCriteriaSchema } from "@/lib/validation/incidents";
 import { changeIncident } from "./incident-change";
 
@@ -35,20 +36,29 @@ export function criteriaFromAlerts(alerts: AlertRow[]): AffectedCriterion[] {
 }
 
 /**
- * The distinct patient pseudonyms the audit log shows each actor reaching (allowed events) in each window,
- * plus any the alerts name themselves. Through incident_affected_pseudonyms() (0022, 0038): admins may
- * not read the log, and this answers pseudonyms only, never the events. Each lookup is itself audited first
- * (who asked, for which incident, about whom and when): the database answers only once that event is written
- * in this transaction.
+ * Each lookup's own audit event (who asked, for which incident, about whom and when), committed before the
+ * lookup runs: the database answers only once it is (migration 0038), so reading the answer and rolling the
+ * event back is not possible. A lookup whose transaction then fails stays logged as asked.
  */
-export async function affectedPseudonyms(ctx: ActorContext, incidentId: string, criteria: AffectedCriterion[], named: string[] = []): Promise<string[]> {
-  const found = new Set(named);
-  for (const c of criteria) {
-    await ctx.auditNow({
+export async function logLookups(actor: Actor, incidentId: string, criteria: AffectedCriterion[]): Promise<void> {
+  await recordActorEvents(
+    actor,
+    criteria.map((c) => ({
       action: "incident.affected.lookup", resourceType: "incident", resourceId: incidentId,
       details: { subject: c.actorId, from: c.from.toISOString(), to: c.to.toISOString() },
-    });
-    const rows = await ctx.tx.$queryRaw<{ patient_pseudonym: string }[]>`
+    })),
+  );
+}
+
+/**
+ * The distinct patient pseudonyms the audit log shows each actor reaching (allowed events) in each window,
+ * plus any the alerts name themselves. Through incident_affected_pseudonyms() (0022, 0038): admins may
+ * not read the log, and this answers pseudonyms only, never the events. logLookups must have run first.
+ */
+export async function affectedPseudonyms(tx: Tx, incidentId: string, criteria: AffectedCriterion[], named: string[] = []): Promise<string[]> {
+  const found = new Set(named);
+  for (const c of criteria) {
+    const rows = await tx.$queryRaw<{ patient_pseudonym: string }[]>`
       SELECT patient_pseudonym FROM incident_affected_pseudonyms(${incidentId}::uuid, ${c.actorId}::uuid, ${c.from}, ${c.to})`;
     for (const r of rows) found.add(r.patient_pseudonym);
   }
@@ -67,11 +77,13 @@ export async function replaceAffected(tx: Tx, incidentId: string, pseudonyms: st
 /** Recomputes the affected patients for chosen criteria (an account and a time window), replacing the list. */
 export async function computeAffectedPatients(actor: Actor, raw: unknown): Promise<number> {
   const input = affectedCriteriaSchema(config().incidentTimeZone).parse(raw);
+  const criteria = [{ actorId: input.actorId, from: input.from, to: input.to }];
+  await authorize(actor, "incidents.manage", { resourceType: "incident", resourceId: input.incidentId });
+  await logLookups(actor, input.incidentId, criteria);
   let count = 0;
-  await changeIncident(actor, input.incidentId, "incident.affected", async (ctx, incident) => {
-    const criteria = [{ actorId: input.actorId, from: input.from, to: input.to }];
-    const pseudonyms = await affectedPseudonyms(ctx, incident.id, criteria);
-    await replaceAffected(ctx.tx, incident.id, pseudonyms, criteria);
+  await changeIncident(actor, input.incidentId, "incident.affected", async ({ tx }, incident) => {
+    const pseudonyms = await affectedPseudonyms(tx, incident.id, criteria);
+    await replaceAffected(tx, incident.id, pseudonyms, criteria);
     count = pseudonyms.length;
     return { before: { affectedCount: incident.affectedCount, criteria: incident.affectedCriteria }, after: { affectedCount: count, criteria } };
   });

@@ -6,10 +6,10 @@ import { Conflict, NotFound } from "@/lib/access/errors";
 import { config } from "@/lib/config";
 import { countdown, formatInZone, mediaStates, type GdprRisk, type RiskConclusion, type TaskKind } from "@/lib/incidents/clocks";
 import type { Incident, IncidentTask } from "@/lib/db/generated/client";
-import { withActor } from "@/lib/db/transaction";
+import { withActor, type Tx } from "@/lib/db/transaction";
 import { closeIncidentSchema, incidentIdSchema, incidentTimesSchema, openIncidentSchema, riskAssessmentSchema, stateCountsSchema } from "@/lib/validation/incidents";
 import { changeIncident } from "./incident-change";
-import { affectedPseudonyms, criteriaFromAlerts, replaceAffected } from "./incident-patients";
+import { affectedPseudonyms, criteriaFromAlerts, logLookups, replaceAffected } from "./incident-patients";
 import { syncTasks } from "./incident-tasks";
 import { json, openIncidentText, sealIncidentText } from "./incident-text";
 
@@ -145,11 +145,17 @@ export async function getIncident(actor: Actor, id: string, now = new Date()): P
 export async function openIncident(actor: Actor, raw: unknown, now = new Date()): Promise<string> {
   const input = openIncidentSchema(config().incidentTimeZone, now).parse(raw);
   await authorize(actor, "incidents.manage", { resourceType: "incident" });
-  return withActor(actor, async (ctx) => {
-    const alertIds = [...new Set(input.alertIds)];
-    const alerts = alertIds.length === 0 ? [] : await ctx.tx.alert.findMany({ where: { id: { in: alertIds } } });
+  const alertIds = [...new Set(input.alertIds)];
+  const readAlerts = async (tx: Tx) => {
+    const alerts = alertIds.length === 0 ? [] : await tx.alert.findMany({ where: { id: { in: alertIds } } });
     if (alerts.length !== alertIds.length) throw new NotFound("alert");
-    const id = randomUUID();
+    return alerts;
+  };
+  const id = randomUUID();
+  // The affected-patient lookups are logged, and committed, before the transaction that runs them (0038).
+  if (alertIds.length > 0) await logLookups(actor, id, criteriaFromAlerts(await withActor(actor, ({ tx }) => readAlerts(tx))));
+  return withActor(actor, async (ctx) => {
+    const alerts = await readAlerts(ctx.tx);
     await ctx.tx.incident.create({
       data: {
         id,
@@ -164,7 +170,7 @@ export async function openIncident(actor: Actor, raw: unknown, now = new Date())
       await ctx.tx.incidentAlert.createMany({ data: alerts.map((a) => ({ incidentId: id, alertId: a.id })) });
       const criteria = criteriaFromAlerts(alerts);
       const named = alerts.map((a) => a.patientPseudonym).filter((p): p is string => p !== null);
-      await replaceAffected(ctx.tx, id, await affectedPseudonyms(ctx, id, criteria, named), criteria);
+      await replaceAffected(ctx.tx, id, await affectedPseudonyms(ctx.tx, id, criteria, named), criteria);
     }
     const incident = await ctx.tx.incident.findUniqueOrThrow({ where: { id } });
     const tasks = await syncTasks(ctx.tx, incident);

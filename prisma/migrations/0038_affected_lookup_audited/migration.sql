@@ -1,10 +1,11 @@
 -- The affected-pseudonym function (0022) answered an admin or auditor context with no audit record of its
 -- own: over raw SQL, an admin context could learn which patients any staff member reached, unseen. It now
--- answers only after the calling transaction has appended the audit event of that very lookup: action
--- 'incident.affected.lookup' by the caller (actor id and role from the signed context), naming the incident
--- and, in its details, the account and the window asked about. The event commits with the answer or not at
--- all; one written over raw SQL, without the application's key, is sealed as a forgery and reported by the
--- verifier. Either way the lookup is in the log. The incident id is now the first argument.
+-- answers only once the audit event of that very lookup is COMMITTED, by an earlier transaction, within the
+-- last five minutes: action 'incident.affected.lookup' by the caller (actor id and role from the signed
+-- context), naming the incident and, in its details, the account and the window asked about. (An event of the
+-- same transaction would not do: the caller could read the answer and roll the event back.) One written over
+-- raw SQL, without the application's key, is sealed as a forgery and reported by the verifier. Either way
+-- the lookup is in the log. The incident id is now the first argument.
 DROP FUNCTION incident_affected_pseudonyms(uuid, timestamptz, timestamptz);
 CREATE FUNCTION incident_affected_pseudonyms(p_incident uuid, p_actor uuid, p_from timestamptz, p_to timestamptz)
   RETURNS TABLE (patient_pseudonym text)
@@ -16,10 +17,10 @@ BEGIN
   IF p_to < p_from OR p_to - p_from > interval '366 days' THEN
     RAISE EXCEPTION 'window must run forwards and span at most a year' USING ERRCODE = 'invalid_parameter_value';
   END IF;
-  -- This transaction's own, unsealed events (xmin: the inserting transaction; the sealer only sees committed rows).
+  -- Committed by another, earlier transaction (xmin: the inserting transaction), and recent.
   IF NOT EXISTS (
     SELECT 1 FROM audit_event e
-    WHERE e.chain_seq IS NULL AND e.xmin::text::bigint = txid_current() % 4294967296
+    WHERE e.xmin::text::bigint <> txid_current() % 4294967296 AND e.occurred_at >= statement_timestamp() - interval '5 minutes'
       AND e.action = 'incident.affected.lookup' AND e.actor_id = app_actor_id() AND e.actor_role = app_actor_role()
       AND e.resource_type = 'incident' AND e.resource_id = p_incident::text
       AND e.details->>'subject' = p_actor::text
