@@ -381,5 +381,14 @@ describe("who may", () => {
     // Over raw SQL under an admin context, a pseudonym slipped into the list stamps the incident all the same.
     await asRuntimeRole("INSERT INTO incident_patient (incident_id, patient_pseudonym) VALUES ($1, $2)", [id, pseudonym(patient.patientId!)], { role: "admin", actorId: admin.id });
     await expect(notificationLetters(actorOf(admin), { incidentId: id })).rejects.toThrow(/changed after the risk assessment/);
+    // ...and that admin context can neither clear the stamp nor turn it back, nor can an assessor date a new
+    // assessment in the future to cover changes yet to come: the database dates it.
+    const asAdmin = { role: "admin", actorId: admin.id };
+    for (const value of [null, "2000-01-01T00:00:00Z"]) {
+      await expect(asRuntimeRole("UPDATE incident SET affected_changed_at = $2 WHERE id = $1", [id, value], asAdmin)).rejects.toThrow(/set only by a change to the list/);
+    }
+    await asRuntimeRole("UPDATE incident SET assessed_at = '2100-01-01', assessed_by = $2 WHERE id = $1", [id, auditor.id], { role: "auditor", actorId: auditor.id });
+    const [dated] = await adminQuery<{ assessed_at: Date }>("SELECT assessed_at FROM incident WHERE id = $1", [id]);
+    expect(dated!.assessed_at.getTime()).toBeLessThan(Date.now() + 60_000);
   });
 });
