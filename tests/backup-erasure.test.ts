@@ -18,6 +18,7 @@ import { withDatabase } from "@/lib/db/urls";
 import { addRecord } from "@/lib/services/chart";
 import { openSystem } from "@/lib/crypto/secret";
 import { breakGlass } from "@/lib/services/break-glass";
+import { reviewBreakGlass } from "@/lib/services/break-glass-review";
 import { submitRequest } from "@/lib/services/data-requests";
 import { decideRequest, extendRequest } from "@/lib/services/request-decisions";
 import { processDueErasures, replayErasureLedger } from "@/lib/services/erasure";
@@ -43,6 +44,7 @@ const TEXT = {
   extendedReason: "Qerasedextendedreason",
   decisionReason: "Qeraseddecisionreason",
   breakGlassReason: "Qerasedbreakglassreason",
+  reviewComment: "Qerasedreviewcomment",
 };
 
 interface KeyRow {
@@ -141,6 +143,8 @@ describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/dec
     await extendRequest(actorOf(admin), { requestId: asked, reason: TEXT.extendedReason });
     await decideRequest(actorOf(admin), { requestId: asked, decision: "reject", reason: TEXT.decisionReason });
     await breakGlass(actorOf(outsider), { mrn: erasedMrn, reason: TEXT.breakGlassReason, code: await generate({ secret: outsider.totpSecret! }) });
+    const [grant] = await adminQuery<{ id: string }>("SELECT id::text FROM break_glass_grant WHERE patient_id = $1", [erased.patientId]);
+    await reviewBreakGlass(actorOf(await makeUser("auditor")), { grantId: grant!.id, decision: "approved", comment: TEXT.reviewComment });
     await makeCareTeam([clinician.id], [erased.patientId!, kept.patientId!]);
     for (const p of [erased, kept]) {
       await addRecord(actorOf(clinician), { patientId: p.patientId!, content: { kind: "note", date: "2026-05-05", title: "Visit", text: `${GIVEN} note` } });
@@ -160,7 +164,7 @@ describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/dec
     rmSync(backupDir, { recursive: true, force: true });
   });
 
-  it("after the window, the old dump yields none of the erased patient's e-mail, account name, request text or break-glass reason", async () => {
+  it("after the window, the old dump yields none of the erased patient's e-mail, account name, request text, break-glass reason or review", async () => {
     const plain = await dumpAsText(before);
     // The same dump holds the kept patient's account name as ciphertext only, and the erased one's in no form at all.
     for (const secret of [erased.email, ...Object.values(TEXT), "Qkeptaccountname", kept.email]) expect(plain).not.toContain(secret);
@@ -170,7 +174,7 @@ describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/dec
       await restoreBackup({ id: before.id, into: scratch.url });
       const rows = async <T,>(sql: string, params: unknown[] = []) => withAdminClient(async (c) => (await c.query(sql, params)).rows as T[], scratch.url);
       let everything = "";
-      for (const table of ["app_user", "data_request", "break_glass_grant", "data_request_event", "alert", "audit_event"]) {
+      for (const table of ["app_user", "data_request", "break_glass_grant", "break_glass_review", "data_request_event", "alert", "audit_event"]) {
         everything += (await rows<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM ${table} t`)).map((r) => r.row).join("\n");
       }
       for (const secret of [erased.email, ...Object.values(TEXT)]) expect(everything).not.toContain(secret);
@@ -191,9 +195,13 @@ describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/dec
         )).map((r) => ({ ...r, table: "data_request" })),
         ...(await rows<{ id: string; column: string; ct: string }>("SELECT id::text, 'reason_enc' AS column, reason_enc AS ct FROM break_glass_grant WHERE patient_id = $1", [erased.patientId]))
           .map((r) => ({ ...r, table: "break_glass_grant" })),
+        ...(await rows<{ id: string; column: string; ct: string }>(
+          "SELECT r.grant_id::text AS id, 'comment_enc' AS column, r.comment_enc AS ct FROM break_glass_review r JOIN break_glass_grant g ON g.id = r.grant_id WHERE g.patient_id = $1",
+          [erased.patientId],
+        )).map((r) => ({ ...r, table: "break_glass_review" })),
       ];
       expect(sealed.map((s) => `${s.table}.${s.column}`).sort()).toEqual([
-        "app_user.display_name_enc", "app_user.email_enc", "break_glass_grant.reason_enc",
+        "app_user.display_name_enc", "app_user.email_enc", "break_glass_grant.reason_enc", "break_glass_review.comment_enc",
         "data_request.decision_reason_enc", "data_request.details_enc", "data_request.extended_reason_enc",
       ]);
       const restoredKeys = await rows<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient_key WHERE patient_id = $1", [erased.patientId]);

@@ -39,12 +39,18 @@ describe("text about a patient sealed under the system key by an older version",
       patient.patientId,
       sealSystem("Qlegacy break-glass", { table: "break_glass_grant", column: "reason_enc", rowId: grantId }),
     ]);
+    await adminQuery("INSERT INTO break_glass_review (grant_id, reviewer_id, decision, comment_enc) VALUES ($1, $2, 'approved', $3)", [
+      grantId,
+      auditor.id,
+      sealSystem("Qlegacy review", { table: "break_glass_review", column: "comment_enc", rowId: grantId }),
+    ]);
   });
 
   const stored = async () =>
     (await adminQuery<{ ct: string }>(
       `SELECT display_name_enc AS ct FROM app_user WHERE id = $1 UNION ALL SELECT email_enc FROM app_user WHERE id = $1
-       UNION ALL SELECT details_enc FROM data_request WHERE id = $2 UNION ALL SELECT reason_enc FROM break_glass_grant WHERE id = $3`,
+       UNION ALL SELECT details_enc FROM data_request WHERE id = $2 UNION ALL SELECT reason_enc FROM break_glass_grant WHERE id = $3
+       UNION ALL SELECT comment_enc FROM break_glass_review WHERE grant_id = $3`,
       [patient.id, requestId, grantId],
     )).map((r) => r.ct);
 
@@ -52,7 +58,7 @@ describe("text about a patient sealed under the system key by an older version",
     expect((await stored()).every((ct) => ct.startsWith("v1.s."))).toBe(true);
     expect((await accountSummary(actorOf(patient))).displayName).toBe("Qlegacy name");
 
-    expect(await resealPatientText()).toBe(4);
+    expect(await resealPatientText()).toBe(5);
     const moved = await stored();
     expect(moved.every((ct) => ct.startsWith("v1.d."))).toBe(true);
     // The system key no longer opens any of it: an old dump taken from now on has it under the patient key only.
@@ -61,7 +67,9 @@ describe("text about a patient sealed under the system key by an older version",
     // Each reader still shows it: the patient their name and request, the auditor the break-glass reason.
     expect((await accountSummary(actorOf(patient))).displayName).toBe("Qlegacy name");
     expect((await myRequests(actorOf(patient))).find((r) => r.id === requestId)?.summary).toBe("Restrict processing: Qlegacy reason");
-    expect((await listBreakGlassUses(actorOf(auditor))).find((u) => u.grantId === grantId)?.reason).toBe("Qlegacy break-glass");
+    const use = (await listBreakGlassUses(actorOf(auditor))).find((u) => u.grantId === grantId);
+    expect(use?.reason).toBe("Qlegacy break-glass");
+    expect(use?.review?.comment).toBe("Qlegacy review");
 
     const events = await adminQuery<{ details: { table: string; column: string; count: number } }>("SELECT details FROM audit_event WHERE action = 'keys.reseal_patient_text' ORDER BY seq");
     expect(events.map((e) => `${e.details.table}.${e.details.column}:${e.details.count}`)).toEqual([
@@ -69,6 +77,7 @@ describe("text about a patient sealed under the system key by an older version",
       "app_user.display_name_enc:1",
       "data_request.details_enc:1",
       "break_glass_grant.reason_enc:1",
+      "break_glass_review.comment_enc:1",
     ]);
     // A second run finds nothing left to move.
     expect(await resealPatientText()).toBe(0);

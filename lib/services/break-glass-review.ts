@@ -3,11 +3,10 @@ import type { Actor } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
-import { openSystem, sealSystem } from "@/lib/crypto/secret";
 import type { BreakGlassGrant } from "@/lib/db/generated/client";
 import { withActor, type Tx } from "@/lib/db/transaction";
 import { breakGlassReviewSchema } from "@/lib/validation/audit";
-import { ciphersForStaff, openAbout } from "./patient-text";
+import { ciphersForStaff, openAbout, sealAbout } from "./patient-text";
 import { staffNamesById } from "./staff-names";
 
 export interface BreakGlassUse {
@@ -52,7 +51,7 @@ export async function listBreakGlassUses(actor: Actor): Promise<BreakGlassUse[]>
         review: r
           ? {
               decision: r.decision,
-              comment: r.commentEnc === null ? null : openSystem(r.commentEnc, { table: "break_glass_review", column: "comment_enc", rowId: r.grantId }),
+              commentEnc: r.commentEnc,
               reviewerId: r.reviewerId,
               reviewedAt: r.reviewedAt.toISOString(),
             }
@@ -61,11 +60,18 @@ export async function listBreakGlassUses(actor: Actor): Promise<BreakGlassUse[]>
     });
   });
   const names = uses.length === 0 ? new Map<string, string>() : await staffNamesById(actor.request, uses.map((u) => u.clinicianId));
-  // Reasons are under each patient's data key, which the auditor's own context may not read (patient-text.ts).
-  const ciphers = await ciphersForStaff(actor.request, uses.filter((u) => u.reasonEnc !== null).map((u) => u.patientId));
-  return uses.map(({ patientId, reasonEnc, ...u }) => ({
+  // Reasons and review comments are under each patient's data key, which the auditor's own context may not
+  // read (patient-text.ts).
+  const ciphers = await ciphersForStaff(actor.request, uses.filter((u) => u.reasonEnc !== null || u.review?.commentEnc).map((u) => u.patientId));
+  return uses.map(({ patientId, reasonEnc, review, ...u }) => ({
     ...u,
     reason: reasonEnc === null ? null : openAbout(ciphers.get(patientId), "break_glass_grant", "reason_enc", u.grantId, reasonEnc),
+    review: review && {
+      decision: review.decision,
+      comment: review.commentEnc === null ? null : openAbout(ciphers.get(patientId), "break_glass_review", "comment_enc", u.grantId, review.commentEnc),
+      reviewerId: review.reviewerId,
+      reviewedAt: review.reviewedAt,
+    },
     clinicianName: names.get(u.clinicianId) ?? null,
   }));
 }
@@ -102,16 +108,22 @@ async function activityDuring(tx: Tx, grants: BreakGlassGrant[]): Promise<Map<st
 export async function reviewBreakGlass(actor: Actor, raw: unknown): Promise<void> {
   const input = breakGlassReviewSchema.parse(raw);
   await authorize(actor, "breakGlass.review");
+  // The comment is text about the patient's care: sealed under the patient's data key, like the clinician's
+  // reason, so erasure reaches old backups too. The grant is found under the auditor's own rights first; only
+  // then is that one patient's key looked up (the auditor's context may not read keys).
+  const found = await withActor(actor, ({ tx }) => tx.breakGlassGrant.findUnique({ where: { id: input.grantId }, select: { patientId: true } }));
+  if (!found) throw new NotFound("break-glass use");
+  const cipher = (await ciphersForStaff(actor.request, [found.patientId])).get(found.patientId) ?? null;
   await withActor(actor, async ({ tx, audit }) => {
     const grant = await tx.breakGlassGrant.findUnique({ where: { id: input.grantId } });
-    if (!grant) throw new NotFound("break-glass use");
+    if (!grant || grant.patientId !== found.patientId) throw new NotFound("break-glass use");
     if (await tx.breakGlassReview.findUnique({ where: { grantId: grant.id } })) throw new Conflict("This use has already been reviewed.");
     await tx.breakGlassReview.create({
       data: {
         grantId: grant.id,
         reviewerId: actor.userId,
         decision: input.decision,
-        commentEnc: sealSystem(input.comment, { table: "break_glass_review", column: "comment_enc", rowId: grant.id }),
+        commentEnc: sealAbout(cipher, "break_glass_review", "comment_enc", grant.id, input.comment),
       },
     });
     audit({

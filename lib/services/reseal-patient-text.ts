@@ -10,22 +10,33 @@ import { patientCiphers } from "./patient-keys";
  * batch by batch, each batch one audited transaction; a row is only replaced if it still holds what was read,
  * so a run killed at any point loses nothing and a second run finishes the rest. Identifiers below are fixed.
  */
-const COLUMNS = [
-  { table: "app_user", column: "email_enc" },
-  { table: "app_user", column: "display_name_enc" },
-  { table: "data_request", column: "details_enc" },
-  { table: "data_request", column: "decision_reason_enc" },
-  { table: "data_request", column: "extended_reason_enc" },
-  { table: "break_glass_grant", column: "reason_enc" },
-] as const;
+interface Column {
+  table: string;
+  column: string;
+  /** The row's key column (the AAD's row id), and where the patient comes from when the table lacks it. */
+  key: string;
+  from: string;
+}
+
+const own = (table: string, column: string): Column => ({ table, column, key: "id", from: `${table} WHERE patient_id IS NOT NULL AND` });
+
+const COLUMNS: Column[] = [
+  own("app_user", "email_enc"),
+  own("app_user", "display_name_enc"),
+  own("data_request", "details_enc"),
+  own("data_request", "decision_reason_enc"),
+  own("data_request", "extended_reason_enc"),
+  own("break_glass_grant", "reason_enc"),
+  { table: "break_glass_review", column: "comment_enc", key: "grant_id", from: "break_glass_review JOIN break_glass_grant g ON g.id = grant_id WHERE" },
+];
 
 export async function resealPatientText(batchSize = 200): Promise<number> {
   let moved = 0;
-  for (const { table, column } of COLUMNS) {
+  for (const { table, column, key, from } of COLUMNS) {
     for (;;) {
       const done = await withSystem(noRequest, async ({ tx, audit }) => {
         const rows = await tx.$queryRawUnsafe<{ id: string; patient_id: string; ct: string }[]>(
-          `SELECT id::text, patient_id::text, ${column} AS ct FROM ${table} WHERE patient_id IS NOT NULL AND ${column} LIKE 'v1.s.%' LIMIT $1`,
+          `SELECT ${key}::text AS id, patient_id::text, ${column} AS ct FROM ${from} ${column} LIKE 'v1.s.%' LIMIT $1`,
           batchSize,
         );
         const ciphers = await patientCiphers(tx, [...new Set(rows.map((r) => r.patient_id))]);
@@ -35,7 +46,7 @@ export async function resealPatientText(batchSize = 200): Promise<number> {
           if (!cipher) continue;
           const plain = openSystem(r.ct, { table, column, rowId: r.id });
           count += await tx.$executeRawUnsafe(
-            `UPDATE ${table} SET ${column} = $1 WHERE id = $2::uuid AND ${column} = $3`,
+            `UPDATE ${table} SET ${column} = $1 WHERE ${key} = $2::uuid AND ${column} = $3`,
             cipher.seal(table, column, r.id, plain),
             r.id,
             r.ct,
