@@ -1,5 +1,6 @@
 import pg from "pg";
 import { inject } from "vitest";
+import { withConnection } from "@/lib/db/connection";
 import { SET_CONTEXT_SQL, setContextParams } from "@/lib/db/context";
 import { RUNTIME_LOGIN_ROLE } from "../setup/global";
 
@@ -49,13 +50,6 @@ export async function asRuntimeRole<T extends pg.QueryResultRow>(sql: string, pa
 }
 
 /** One statement as the runtime login itself, before any role switch: what the credentials alone give. */
-export async function asRuntimeLogin<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
-  const client = new pg.Client({ connectionString: runtimeUrl() });
-  client.on("error", () => undefined);
-  await client.connect();
-  try {
-    return (await client.query<T>(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
+export function asRuntimeLogin<T extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<T[]> {
+  return withConnection(runtimeUrl(), async (client) => (await client.query<T>(sql, params)).rows);
 }
