@@ -3,7 +3,7 @@ import { signIn } from "./support/auth";
 import { auditEventsSince, lastAuditSeq } from "./support/db";
 
 // Issue 12: an administrator sees the backups, the last drill and its outcome, and runs a drill. On both
-// databases: on the embedded one the backup is the logical dump of decision 0019 and the drill restores it into
+// databases: on the embedded one the backup is the logical dump of decision 0017 and the drill restores it into
 // a scratch embedded database.
 test("an admin backs up, sees the backup listed, runs a drill and sees it passed", async ({ page }) => {
   test.setTimeout(240_000);

@@ -58,7 +58,7 @@ const flip = (at: number) => (bytes: Buffer) => {
   return copy;
 };
 
-// The embedded database (PGlite) cannot be read by pg_dump; its backups are the logical dump of decision 0019.
+// The embedded database (PGlite) cannot be read by pg_dump; its backups are the logical dump of decision 0017.
 describe.runIf(isEmbedded())("backups of the embedded database", () => {
   let patient: TestUser;
   let manifest: Manifest;

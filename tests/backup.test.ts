@@ -52,7 +52,7 @@ function run(script: string): Promise<{ code: number | null; output: string }> {
 }
 
 // The pg_dump path. pg_dump cannot dump the embedded database (PGlite reports server version 18 to the installed
-// pg_dump 15); its backups are the logical dump of docs/decisions/0019, tested in tests/backup-embedded.test.ts.
+// pg_dump 15); its backups are the logical dump of docs/decisions/0017, tested in tests/backup-embedded.test.ts.
 describe.skipIf(isEmbedded())("encrypted backups, restore and drill", () => {
   let patient: TestUser;
   let manifest: Manifest;

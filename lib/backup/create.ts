@@ -103,7 +103,7 @@ async function dumpEncrypted(owner: string, dir: string, id: string, now: Date):
     const cipher = new EncryptStream(key, id);
     const out = backupTarget.open(partial);
     if (embedded) {
-      // pg_dump cannot read PGlite (decision 0019): the rows are read by this transaction itself, patient_key left out.
+      // pg_dump cannot read PGlite (decision 0017): the rows are read by this transaction itself, patient_key left out.
       await pipeline(Readable.from(logicalDump(client, facts.migrations)), cipher, out);
     } else {
       // The data keys stay out of the dump: they go to the key backup below, kept for days, not years (0013).

@@ -5,7 +5,7 @@ import { quoteIdent } from "@/lib/db/urls";
 import type { KeyRow } from "./key-backup";
 
 /**
- * The embedded database's dump (decision 0019). pg_dump cannot read PGlite (a PostgreSQL 18 server to the
+ * The embedded database's dump (decision 0017). pg_dump cannot read PGlite (a PostgreSQL 18 server to the
  * installed pg_dump 15), so the backup reads it over the ordinary connection, inside the backup's one
  * REPEATABLE READ transaction: JSON lines, each table's rows as arrays of their columns' text forms (what
  * COPY's text format holds), then every sequence. The schema is not in the dump: it is the migrations the
