@@ -406,22 +406,27 @@ describe("erasure decisions are final and the administrator's alone", () => {
 
   it("a clinician or auditor cannot decide or extend a request: refused, logged, and nothing changes", async () => {
     const auditor = await makeUser("auditor");
+    const nurse = await makeUser("clinician");
     const p = await patientWithRecords("Notyours", 1);
     const id = await submitRequest(actorOf(p), { ...confirmedErasure });
-    const before = await requestRow(id);
-    for (const staff of [clinician, auditor]) {
-      await expect(decideRequest(actorOf(staff), { requestId: id, decision: "reject", reason: "Not my call to make" })).rejects.toBeInstanceOf(AccessDenied);
-      await expect(extendRequest(actorOf(staff), { requestId: id, reason: "Not my call to make either" })).rejects.toBeInstanceOf(AccessDenied);
+    // Cancelled whatever happens, so no later test finds it scheduled.
+    try {
+      const before = await requestRow(id);
+      for (const staff of [nurse, auditor]) {
+        await expect(decideRequest(actorOf(staff), { requestId: id, decision: "reject", reason: "Not my call to make" })).rejects.toBeInstanceOf(AccessDenied);
+        await expect(extendRequest(actorOf(staff), { requestId: id, reason: "Not my call to make either" })).rejects.toBeInstanceOf(AccessDenied);
+      }
+      expect(await requestRow(id)).toEqual(before);
+      expect(before[0]!.status).toBe("scheduled");
+      const denied = await adminQuery<{ actor_id: string }>(
+        "SELECT actor_id::text FROM audit_event WHERE action = 'access.denied' AND details->>'permission' = 'erasure.manage' AND actor_id IN ($1, $2) ORDER BY seq",
+        [nurse.id, auditor.id],
+      );
+      expect(denied.map((d) => d.actor_id)).toEqual([nurse.id, nurse.id, auditor.id, auditor.id]);
+      expect(await adminQuery("SELECT 1 FROM audit_event WHERE action IN ('request.decide', 'request.extend') AND resource_id = $1", [id])).toEqual([]);
+    } finally {
+      await cancelRequest(actorOf(p), { requestId: id });
     }
-    expect(await requestRow(id)).toEqual(before);
-    expect(before[0]!.status).toBe("scheduled");
-    const denied = await adminQuery<{ actor_id: string }>(
-      "SELECT actor_id::text FROM audit_event WHERE action = 'access.denied' AND details->>'permission' = 'erasure.manage' AND actor_id IN ($1, $2) ORDER BY seq",
-      [clinician.id, auditor.id],
-    );
-    expect(denied.map((d) => d.actor_id)).toEqual([clinician.id, clinician.id, auditor.id, auditor.id]);
-    expect(await adminQuery("SELECT 1 FROM audit_event WHERE action IN ('request.decide', 'request.extend') AND resource_id = $1", [id])).toEqual([]);
-    await cancelRequest(actorOf(p), { requestId: id });
   });
 
   it("schedules erasure exactly one grace period out", async () => {
