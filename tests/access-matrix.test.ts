@@ -83,7 +83,17 @@ describe("role × operation × relationship, through the services", () => {
       expect([read, write, amend].some((r) => r.leaked)).toBe(false);
       const refused = [read, write, amend].filter((r) => !r.ok).length;
       expect(await denials(user.id)).toBe(before + refused);
-      if (!cell.read && cell.role === "clinician") expect(read.error).toBeInstanceOf(NotFound);
+      // A clinician out of scope is told "not found" (no existence oracle); any other role is refused by its
+      // permission before any lookup, each refusal logged with the permission it lacked.
+      const expected = cell.role === "clinician" ? NotFound : AccessDenied;
+      for (const r of [read, write, amend]) if (!r.ok) expect(r.error).toBeInstanceOf(expected);
+      if (cell.role !== "clinician") {
+        const permissions = await adminQuery<{ permission: string }>(
+          "SELECT details->>'permission' AS permission FROM audit_event WHERE actor_id = $1 AND action = 'access.denied' ORDER BY seq DESC LIMIT 3",
+          [user.id],
+        );
+        expect(permissions.map((d) => d.permission).reverse()).toEqual(["chart.read", "chart.write", "chart.write"]);
+      }
     });
   }
 

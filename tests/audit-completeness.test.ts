@@ -1,6 +1,7 @@
 import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/access/actor";
+import { NotFound } from "@/lib/access/errors";
 import { verifySecondFactor } from "@/lib/auth/mfa";
 import { checkSession, revokeSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
@@ -48,7 +49,7 @@ describe("audit completeness", () => {
     await revokeSession(clinician.sessionId!, "sign-out", request());
 
     const outsider = await signedIn(outsiderUser.email, "clinician", outsiderUser.totpSecret);
-    await getChart(outsider, patientUser.patientId!).catch(() => undefined);
+    await expect(getChart(outsider, patientUser.patientId!)).rejects.toBeInstanceOf(NotFound);
     await new Promise((r) => setTimeout(r, 30_000 - (Date.now() % 30_000) + 100));
     await breakGlass(outsider, { mrn: "COMPLETE-1", reason: "Emergency admission, team unreachable", code: await generate({ secret: outsiderUser.totpSecret! }) });
     await getChart(outsider, patientUser.patientId!);

@@ -180,6 +180,27 @@ describe("integrity panel", () => {
 });
 
 describe("alerts and break-glass review", () => {
+  it("a clinician cannot list or acknowledge alerts or review a break-glass use, and each refusal is logged", async () => {
+    // The clinician who broke the glass is the one with most reason to clear the alert and approve the use.
+    const [alert] = await adminQuery<{ id: string }>("SELECT id FROM alert WHERE kind = 'break_glass' AND actor_id = $1 AND acknowledged_at IS NULL", [outsider.id]);
+    const [grant] = await adminQuery<{ id: string }>("SELECT id FROM break_glass_grant WHERE clinician_id = $1", [outsider.id]);
+    const [{ seq: since }] = (await adminQuery<{ seq: string }>("SELECT coalesce(max(seq), 0)::text AS seq FROM audit_event")) as [{ seq: string }];
+    await expect(listAlerts(actorOf(outsider), { open: true })).rejects.toBeInstanceOf(AccessDenied);
+    await expect(acknowledgeAlert(actorOf(outsider), { alertId: alert!.id })).rejects.toBeInstanceOf(AccessDenied);
+    await expect(reviewBreakGlass(actorOf(outsider), { grantId: grant!.id, decision: "approved", comment: "All fine, I was there." })).rejects.toBeInstanceOf(AccessDenied);
+    const events = await adminQuery<{ action: string; actor_id: string; permission: string }>(
+      "SELECT action, actor_id::text, details->>'permission' AS permission FROM audit_event WHERE seq > $1 ORDER BY seq",
+      [since],
+    );
+    expect(events).toEqual([
+      { action: "access.denied", actor_id: outsider.id, permission: "alerts.review" },
+      { action: "access.denied", actor_id: outsider.id, permission: "alerts.review" },
+      { action: "access.denied", actor_id: outsider.id, permission: "breakGlass.review" },
+    ]);
+    expect(await adminQuery("SELECT acknowledged_at, acknowledged_by FROM alert WHERE id = $1", [alert!.id])).toEqual([{ acknowledged_at: null, acknowledged_by: null }]);
+    expect(await adminQuery("SELECT 1 FROM break_glass_review WHERE grant_id = $1", [grant!.id])).toEqual([]);
+  });
+
   it("acknowledges a break-glass alert once", async () => {
     const open = await listAlerts(actorOf(auditor), { open: true });
     const alert = open.find((a) => a.kind === "break_glass")!;

@@ -16,6 +16,7 @@ import { decryptField } from "@/lib/crypto/field";
 import { keyProvider } from "@/lib/crypto/keys";
 import { withDatabase } from "@/lib/db/urls";
 import { addRecord } from "@/lib/services/chart";
+import { DecryptError } from "@/lib/crypto/errors";
 import { openSystem } from "@/lib/crypto/secret";
 import { breakGlass } from "@/lib/services/break-glass";
 import { reviewBreakGlass } from "@/lib/services/break-glass-review";
@@ -208,7 +209,7 @@ describe.skipIf(isEmbedded())("erasure against backups taken before it (docs/dec
       const candidates = [...restoredKeys.map((k) => k.dek_wrapped), ...(await keysLeftInBackups()).filter((r) => r.patientId === erased.patientId).map((r) => r.dekWrapped)];
       expect(candidates.length).toBeGreaterThan(0);
       for (const s of sealed) {
-        expect(() => openSystem(s.ct, { table: s.table, column: s.column, rowId: s.id })).toThrow();
+        expect(() => openSystem(s.ct, { table: s.table, column: s.column, rowId: s.id })).toThrow(DecryptError);
         for (const wrapped of candidates) expect(opens(erased.patientId!, wrapped, s.ct, s.table, s.column, s.id)).toBe(false);
         // Only the destroyed key opened it.
         expect(opens(erased.patientId!, oldWrapped, s.ct, s.table, s.column, s.id)).toBe(true);

@@ -165,3 +165,37 @@ describe("ending break-glass access early", () => {
     ).rejects.toThrow(/only be shortened/);
   });
 });
+
+describe("break-glass grants", () => {
+  it("a grant lasts BREAK_GLASS_MINUTES", async () => {
+    process.env.BREAK_GLASS_MINUTES = "17";
+    try {
+      const clinician = await makeUser("clinician");
+      const before = Date.now();
+      const grant = await breakGlass(actorOf(clinician), { mrn: MRN, reason: REASON, code: await generate({ secret: clinician.totpSecret! }) });
+      const after = Date.now();
+      const [row] = await adminQuery<{ expires_at: Date }>("SELECT expires_at FROM break_glass_grant WHERE clinician_id = $1", [clinician.id]);
+      const expires = row!.expires_at.getTime();
+      expect(new Date(grant.expiresAt).getTime()).toBe(expires);
+      expect(expires).toBeGreaterThanOrEqual(before + 17 * 60_000);
+      expect(expires).toBeLessThanOrEqual(after + 17 * 60_000);
+      const [event] = await adminQuery<{ details: Record<string, unknown> }>(
+        "SELECT details FROM audit_event WHERE action = 'break_glass.grant' AND outcome = 'allowed' AND actor_id = $1",
+        [clinician.id],
+      );
+      expect(event!.details).toEqual({ expiresAt: grant.expiresAt, minutes: 17 });
+    } finally {
+      delete process.env.BREAK_GLASS_MINUTES;
+    }
+  });
+
+  it("an unknown MRN grants nothing and is recorded", async () => {
+    const clinician = await makeUser("clinician");
+    const code = await generate({ secret: clinician.totpSecret! });
+    await expect(breakGlass(actorOf(clinician), { mrn: "BG-000000", reason: REASON, code })).rejects.toBeInstanceOf(NotFound);
+    expect(await grantsOf(clinician.id)).toEqual([]);
+    expect(await adminQuery("SELECT 1 FROM alert WHERE kind = 'break_glass' AND actor_id = $1", [clinician.id])).toEqual([]);
+    expect((await refusals(clinician.id)).map((e) => e.details.reason)).toEqual(["unknown-mrn"]);
+    await expect(getChart(actorOf(clinician), patient.patientId!)).rejects.toBeInstanceOf(NotFound);
+  });
+});

@@ -201,4 +201,17 @@ describe("clinicians assign patients to their own teams", () => {
     expect(await denials(clinician.id, "careTeams.assignOwn")).toHaveLength(2);
     expect(await adminQuery("SELECT 1 FROM care_team_patient WHERE team_id IN ($1, $2)", [mine, theirs])).toHaveLength(0);
   });
+
+  it("a clinician cannot assign a patient by MRN, even into their own team", async () => {
+    const clinician = await makeUser("clinician");
+    const mrn = `MRN-${String(800_000 + (process.pid % 100_000)).padStart(6, "0")}`;
+    const stranger = await makeUser("patient", { patient: identity({ mrn }) });
+    const mine = await makeCareTeam([clinician.id], []);
+    await expect(assignPatientByMrn(actorOf(clinician), { teamId: mine, mrn })).rejects.toBeInstanceOf(AccessDenied);
+    expect(await adminQuery("SELECT 1 FROM care_team_patient WHERE team_id = $1 OR patient_id = $2", [mine, stranger.patientId])).toEqual([]);
+    const denied = await adminQuery<{ details: Record<string, unknown> }>("SELECT details FROM audit_event WHERE action = 'access.denied' AND actor_id = $1", [clinician.id]);
+    expect(denied).toHaveLength(1);
+    expect(denied[0]!.details.permission).toBe("careTeams.manage");
+    expect(await adminQuery("SELECT 1 FROM audit_event WHERE action = 'care_team.assign_patient' AND resource_id = $1", [mine])).toEqual([]);
+  });
 });

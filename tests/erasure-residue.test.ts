@@ -5,6 +5,7 @@ import { generate } from "otplib";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { noRequest } from "@/lib/access/actor";
 import { recordDenial } from "@/lib/access/authorize";
+import { NotFound } from "@/lib/access/errors";
 import { clearDataKeyCache, unwrapDataKey } from "@/lib/crypto/envelope";
 import { decryptField } from "@/lib/crypto/field";
 import { keyProvider } from "@/lib/crypto/keys";
@@ -20,6 +21,7 @@ import { myRecord } from "@/lib/services/my-record";
 import { listMyPatients, searchPatients } from "@/lib/services/patient-search";
 import { decideRequest, extendRequest } from "@/lib/services/request-decisions";
 import { adminQuery, freshEmptyDatabase, sqlDump, withAdminClient } from "./helpers/db";
+import { asRuntimeRole } from "./helpers/runtime-role";
 import { actorOf, confirmedErasure, identity, makeCareTeam, makeStaff, makeUser, type TestUser } from "./helpers/fixtures";
 
 vi.hoisted(() => {
@@ -168,12 +170,44 @@ describe("erasure leaves no residue", () => {
     const grantId = await reviewedBreakGlass("RESID-300", "Collapsed in the waiting room", "Justified, see triage note");
     await submitRequest(actorOf(p), { ...confirmedErasure });
     await processDueErasures(noRequest, LATER());
-    expect((await purgeExpiredRetention(noRequest, AFTER_RETENTION())).purged).toBeGreaterThanOrEqual(1);
+    // Everyone under retention is due 200 years on, this patient among them; the purge names exactly them.
+    const retained = await adminQuery<{ patient_id: string }>("SELECT patient_id::text FROM patient_restriction WHERE reason = 'retention'");
+    const due = retained.map((r) => pseudonym(r.patient_id)).sort();
+    expect(due).toContain(pseudonym(p.patientId!));
+    const [{ seq: since }] = (await adminQuery<{ seq: string }>("SELECT coalesce(max(seq), 0)::text AS seq FROM audit_event")) as [{ seq: string }];
+    expect(await purgeExpiredRetention(noRequest, AFTER_RETENTION())).toEqual({ purged: due.length, failed: [] });
+    const named = await adminQuery<{ patient_pseudonym: string }>(
+      "SELECT patient_pseudonym FROM audit_event WHERE action = 'retention.purge' AND outcome = 'allowed' AND seq > $1 ORDER BY patient_pseudonym",
+      [since],
+    );
+    expect(named.map((e) => e.patient_pseudonym)).toEqual(due);
     expect(await adminQuery("SELECT 1 FROM patient WHERE id = $1", [p.patientId])).toEqual([]);
     expect(await adminQuery("SELECT 1 FROM break_glass_review WHERE grant_id = $1", [grantId])).toEqual([]);
     expect(await tablesMentioning(p.patientId!, [])).toEqual([]);
     const purged = await adminQuery("SELECT 1 FROM audit_event WHERE action = 'retention.purge' AND patient_pseudonym = $1", [pseudonym(p.patientId!)]);
     expect(purged).toHaveLength(1);
+  });
+});
+
+describe("erased patients' retained records under the second wall", () => {
+  it("retained records are invisible to a clinician whose break-glass grant outlives the erasure", async () => {
+    const p = await patientInCare("RESID-400");
+    const outsider = await makeUser("clinician");
+    await breakGlass(actorOf(outsider), { mrn: "RESID-400", reason: "Unconscious on arrival", code: await generate({ secret: outsider.totpSecret! }) });
+    const asOutsider = { role: "clinician", actorId: outsider.id };
+    const visible = async () => {
+      const [records] = await asRuntimeRole<{ n: number }>("SELECT count(*)::int AS n FROM clinical_record WHERE patient_id = $1", [p.patientId], asOutsider);
+      const [keys] = await asRuntimeRole<{ n: number }>("SELECT count(*)::int AS n FROM patient_key WHERE patient_id = $1", [p.patientId], asOutsider);
+      return [records!.n, keys!.n];
+    };
+    // The grant works: before the erasure the outsider sees the record and the key.
+    expect(await visible()).toEqual([1, 1]);
+    await submitRequest(actorOf(p), { ...confirmedErasure });
+    expect(await processDueErasures(noRequest, LATER())).toBe(1);
+    expect(await adminQuery("SELECT 1 FROM break_glass_grant WHERE patient_id = $1 AND expires_at > now()", [p.patientId])).toHaveLength(1);
+    expect(await adminQuery("SELECT 1 FROM clinical_record WHERE patient_id = $1", [p.patientId])).toHaveLength(1);
+    expect(await visible()).toEqual([0, 0]);
+    await expect(getChart(actorOf(outsider), p.patientId!)).rejects.toBeInstanceOf(NotFound);
   });
 });
 

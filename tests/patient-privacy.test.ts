@@ -79,6 +79,22 @@ describe("consent", () => {
       await during;
     }
   });
+
+  it("marketing consent does not enrol a patient in research", async () => {
+    const carol = await makeUser("patient", { patient: identity({ givenName: "Carol" }) });
+    await makeCareTeam([clinician.id], [carol.patientId!]);
+    await addRecord(actorOf(clinician), {
+      patientId: carol.patientId!,
+      content: { kind: "observation", date: "2026-03-05", code: "8867-4", display: "Heart rate", value: 64, unit: "/min" },
+    });
+    const inResearch = async () => (await researchDataset(noRequest)).some((d) => d.subject === pseudonym(carol.patientId!));
+    await grantConsent(actorOf(carol), research);
+    expect(await inResearch()).toBe(true);
+    await withdrawConsent(actorOf(carol), research);
+    await grantConsent(actorOf(carol), { purpose: "marketing", textVersion: purposeTexts.marketing.version });
+    expect((await currentConsents(actorOf(carol))).filter((c) => c.granted).map((c) => c.purpose)).toEqual(["marketing"]);
+    expect(await inResearch()).toBe(false);
+  });
 });
 
 describe("my record and who accessed it", () => {

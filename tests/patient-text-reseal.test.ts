@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import { pseudonym } from "@/lib/crypto/pseudonym";
+import { DecryptError } from "@/lib/crypto/errors";
 import { openSystem, sealSystem } from "@/lib/crypto/secret";
 import { accountSummary } from "@/lib/services/account";
 import { listBreakGlassUses } from "@/lib/services/break-glass-review";
@@ -62,7 +63,7 @@ describe("text about a patient sealed under the system key by an older version",
     const moved = await stored();
     expect(moved.every((ct) => ct.startsWith("v1.d."))).toBe(true);
     // The system key no longer opens any of it: an old dump taken from now on has it under the patient key only.
-    expect(() => openSystem(moved[2]!, detailsAt(requestId))).toThrow();
+    expect(() => openSystem(moved[2]!, detailsAt(requestId))).toThrow(DecryptError);
 
     // Each reader still shows it: the patient their name and request, the auditor the break-glass reason.
     expect((await accountSummary(actorOf(patient))).displayName).toBe("Qlegacy name");

@@ -2,12 +2,14 @@ import { spawn } from "node:child_process";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { ZodError } from "zod";
 import { noRequest } from "@/lib/access/actor";
+import { config } from "@/lib/config";
 import { AccessDenied, Conflict, InvalidInput, NotFound } from "@/lib/access/errors";
 import { currentTotp } from "@/lib/auth/totp";
 import { openSystem } from "@/lib/crypto/secret";
 import { purposeTexts } from "@/lib/consent/purposes";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { clearDataKeyCache, unwrapDataKey } from "@/lib/crypto/envelope";
+import { DecryptError } from "@/lib/crypto/errors";
 import { decryptField } from "@/lib/crypto/field";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { addRecord, getChart } from "@/lib/services/chart";
@@ -228,7 +230,7 @@ describe("erasure asks the account owner to prove it is them", () => {
       [id],
     );
     // Under the patient's data key, not the system key: their erasure shreds it, old dumps included.
-    expect(() => openSystem(row!.details_enc, detailsAt(id))).toThrow();
+    expect(() => openSystem(row!.details_enc, detailsAt(id))).toThrow(DecryptError);
     const dek = unwrapDataKey(p.patientId!, row!.dek_wrapped);
     expect(JSON.parse(decryptField(dek, row!.details_enc, detailsAt(id)))).toEqual({ kind: "erasure", reason: "Moving abroad" });
     expect(await reauthEvents(p.id)).toEqual([{ outcome: "allowed", details: { purpose: "request.erasure", factors: ["password"] } }]);
@@ -377,4 +379,66 @@ describe("erasure", () => {
     console.info(`erasure crash rounds: ${observed.join(" | ")}`);
     // Six rounds of 60 audited writes and a child process each: minutes on a busy 2-core machine.
   }, 240_000);
+});
+
+describe("erasure decisions are final and the administrator's alone", () => {
+  const requestRow = (id: string) =>
+    adminQuery<{ status: string; hipaa_due_at: Date; gdpr_due_at: Date; decided_by: string | null }>(
+      "SELECT status, hipaa_due_at, gdpr_due_at, decided_by::text FROM data_request WHERE id = $1",
+      [id],
+    );
+  const stillThere = async (p: TestUser) => (await myRecord(actorOf(p))).identity.givenName;
+
+  it("a decided request cannot be decided again", async () => {
+    const p = await patientWithRecords("Redecide", 1);
+    const id = await submitRequest(actorOf(p), { ...confirmedErasure });
+    await decideRequest(actorOf(admin), { requestId: id, decision: "reject", reason: "Records under legal hold" });
+    const [rejected] = await requestRow(id);
+    expect(rejected!.status).toBe("rejected");
+    await expect(decideRequest(actorOf(admin), { requestId: id, decision: "approve", reason: "Changed my mind later" })).rejects.toBeInstanceOf(NotFound);
+    await expect(extendRequest(actorOf(admin), { requestId: id, reason: "Extending a closed request" })).rejects.toBeInstanceOf(NotFound);
+    expect(await requestRow(id)).toEqual([rejected]);
+    expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(0);
+    expect(await stillThere(p)).toBe("RedecideGiven");
+    const decisions = await adminQuery<{ details: { decision: string } }>("SELECT details FROM audit_event WHERE action = 'request.decide' AND resource_id = $1", [id]);
+    expect(decisions.map((d) => d.details.decision)).toEqual(["reject"]);
+  });
+
+  it("a clinician or auditor cannot decide or extend a request: refused, logged, and nothing changes", async () => {
+    const auditor = await makeUser("auditor");
+    const nurse = await makeUser("clinician");
+    const p = await patientWithRecords("Notyours", 1);
+    const id = await submitRequest(actorOf(p), { ...confirmedErasure });
+    // Cancelled whatever happens, so no later test finds it scheduled.
+    try {
+      const before = await requestRow(id);
+      for (const staff of [nurse, auditor]) {
+        await expect(decideRequest(actorOf(staff), { requestId: id, decision: "reject", reason: "Not my call to make" })).rejects.toBeInstanceOf(AccessDenied);
+        await expect(extendRequest(actorOf(staff), { requestId: id, reason: "Not my call to make either" })).rejects.toBeInstanceOf(AccessDenied);
+      }
+      expect(await requestRow(id)).toEqual(before);
+      expect(before[0]!.status).toBe("scheduled");
+      const denied = await adminQuery<{ actor_id: string }>(
+        "SELECT actor_id::text FROM audit_event WHERE action = 'access.denied' AND details->>'permission' = 'erasure.manage' AND actor_id IN ($1, $2) ORDER BY seq",
+        [nurse.id, auditor.id],
+      );
+      expect(denied.map((d) => d.actor_id)).toEqual([nurse.id, nurse.id, auditor.id, auditor.id]);
+      expect(await adminQuery("SELECT 1 FROM audit_event WHERE action IN ('request.decide', 'request.extend') AND resource_id = $1", [id])).toEqual([]);
+    } finally {
+      await cancelRequest(actorOf(p), { requestId: id });
+    }
+  });
+
+  it("schedules erasure exactly one grace period out", async () => {
+    const p = await patientWithRecords("Onegrace", 1);
+    const id = await submitRequest(actorOf(p), { ...confirmedErasure });
+    const [row] = await adminQuery<{ created_at: Date; execute_after: Date }>("SELECT created_at, execute_after FROM data_request WHERE id = $1", [id]);
+    const graceMs = config().erasureGraceSeconds * 1000;
+    expect(graceMs).toBe(30 * 86_400_000);
+    expect(row!.execute_after.getTime() - row!.created_at.getTime()).toBe(graceMs);
+    expect(await processDueErasures(noRequest, new Date(row!.created_at.getTime() + graceMs - 60_000))).toBe(0);
+    expect(await stillThere(p)).toBe("OnegraceGiven");
+    expect(await processDueErasures(noRequest, new Date(row!.created_at.getTime() + graceMs))).toBe(1);
+    expect((await requestRow(id))[0]!.status).toBe("completed");
+  });
 });

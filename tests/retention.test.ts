@@ -10,7 +10,7 @@ import { breakGlass } from "@/lib/services/break-glass";
 import { listBreakGlassUses, reviewBreakGlass } from "@/lib/services/break-glass-review";
 import { addRecord } from "@/lib/services/chart";
 import { submitRequest } from "@/lib/services/data-requests";
-import { processDueErasures } from "@/lib/services/erasure";
+import { processDueErasures, purgeExpiredRetention } from "@/lib/services/erasure";
 import { applyRetention, retentionDryRun, retentionOverview, setRetentionPeriod } from "@/lib/services/retention";
 import { adminQuery } from "./helpers/db";
 import { asRuntimeRole } from "./helpers/runtime-role";
@@ -139,6 +139,24 @@ describe("purging erased patients", () => {
     await submitRequest(actorOf(p), { ...confirmedErasure });
     return p;
   }
+
+  it("does not purge before retain_until", async () => {
+    const p = await erasedPatient("RET-EARLY-1");
+    expect(await processDueErasures(noRequest, inDays(31))).toBe(1);
+    const [row] = await adminQuery<{ retain_until: Date }>("SELECT retain_until FROM patient_restriction WHERE patient_id = $1 AND reason = 'retention'", [p.patientId]);
+    const retainUntil = row!.retain_until.getTime();
+    const left = async () => (await adminQuery("SELECT 1 FROM clinical_record WHERE patient_id = $1", [p.patientId])).length;
+    const purgeEvents = () => adminQuery("SELECT outcome FROM audit_event WHERE action = 'retention.purge' AND patient_pseudonym = $1", [pseudonym(p.patientId!)]);
+    for (const at of [inDays(40), new Date(retainUntil - DAY)]) {
+      expect(await purgeExpiredRetention(noRequest, at)).toEqual({ purged: 0, failed: [] });
+      expect(await left()).toBe(1);
+    }
+    expect(await purgeEvents()).toEqual([]);
+    expect(await purgeExpiredRetention(noRequest, new Date(retainUntil + 1000))).toEqual({ purged: 1, failed: [] });
+    expect(await left()).toBe(0);
+    expect(await adminQuery("SELECT 1 FROM patient WHERE id = $1", [p.patientId])).toEqual([]);
+    expect(await purgeEvents()).toEqual([{ outcome: "allowed" }]);
+  });
 
   it("fixes each erasure's date from the period in force then", async () => {
     await setRetentionPeriod(actorOf(admin), { category: "erased_clinical_records", days: 2200 });
