@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { unzipSync, strFromU8 } from "fflate";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { AccessDenied, TooManyRequests } from "@/lib/access/errors";
 import { purposeTexts } from "@/lib/consent/purposes";
 import { renderExport } from "@/lib/export/render";
@@ -133,6 +133,28 @@ describe("patient data export", () => {
     delete process.env.EXPORTS_PER_HOUR;
     const audited = await adminQuery<{ outcome: string; details: { format: string } }>("SELECT outcome, details FROM audit_event WHERE action = 'self.export' AND actor_id = $1 ORDER BY seq", [bob.id]);
     expect(audited.map((a) => `${a.details.format}:${a.outcome}`)).toEqual(["json:allowed", "fhir:allowed", "csv:denied"]);
+  });
+
+  it("the limit counts the last hour, no less and no more", async () => {
+    const dana = await makeUser("patient", { patient: identity({ givenName: "Danaexport" }) });
+    process.env.EXPORTS_PER_HOUR = "2";
+    const start = Date.now();
+    try {
+      await openExport(actorOf(dana), "json");
+      await openExport(actorOf(dana), "json");
+      await expect(openExport(actorOf(dana), "json")).rejects.toBeInstanceOf(TooManyRequests);
+      // Only Date is faked: the signed database context keeps its own (monotonic) clock.
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(start + 59 * 60_000);
+      await expect(openExport(actorOf(dana), "json")).rejects.toBeInstanceOf(TooManyRequests);
+      vi.setSystemTime(start + 61 * 60_000);
+      await openExport(actorOf(dana), "json");
+    } finally {
+      vi.useRealTimers();
+      delete process.env.EXPORTS_PER_HOUR;
+    }
+    const audited = await adminQuery<{ outcome: string }>("SELECT outcome FROM audit_event WHERE action = 'self.export' AND actor_id = $1 ORDER BY seq", [dana.id]);
+    expect(audited.map((a) => a.outcome)).toEqual(["allowed", "allowed", "denied", "denied", "allowed"]);
   });
 
   it("holds the hourly limit under 20 parallel requests, and records each refusal", async () => {
