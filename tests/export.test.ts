@@ -137,24 +137,32 @@ describe("patient data export", () => {
 
   it("the limit counts the last hour, no less and no more", async () => {
     const dana = await makeUser("patient", { patient: identity({ givenName: "Danaexport" }) });
+    const erin = await makeUser("patient", { patient: identity({ givenName: "Erinexport" }) });
     process.env.EXPORTS_PER_HOUR = "2";
-    const start = Date.now();
-    try {
-      await openExport(actorOf(dana), "json");
-      await openExport(actorOf(dana), "json");
-      await expect(openExport(actorOf(dana), "json")).rejects.toBeInstanceOf(TooManyRequests);
-      // Only Date is faked: the signed database context keeps its own (monotonic) clock.
+    // Exports placed in the past by faking Date only (the embedded database's clock follows it; the signed
+    // context keeps its own monotonic clock): moving back keeps every context valid on both databases.
+    const exportTwiceAgo = async (user: TestUser, minutes: number) => {
       vi.useFakeTimers({ toFake: ["Date"] });
-      vi.setSystemTime(start + 59 * 60_000);
+      vi.setSystemTime(Date.now() - minutes * 60_000);
+      try {
+        await openExport(actorOf(user), "json");
+        await openExport(actorOf(user), "json");
+      } finally {
+        vi.useRealTimers();
+      }
+    };
+    try {
+      await exportTwiceAgo(dana, 59);
       await expect(openExport(actorOf(dana), "json")).rejects.toBeInstanceOf(TooManyRequests);
-      vi.setSystemTime(start + 61 * 60_000);
-      await openExport(actorOf(dana), "json");
+      await exportTwiceAgo(erin, 61);
+      await openExport(actorOf(erin), "json");
     } finally {
-      vi.useRealTimers();
       delete process.env.EXPORTS_PER_HOUR;
     }
-    const audited = await adminQuery<{ outcome: string }>("SELECT outcome FROM audit_event WHERE action = 'self.export' AND actor_id = $1 ORDER BY seq", [dana.id]);
-    expect(audited.map((a) => a.outcome)).toEqual(["allowed", "allowed", "denied", "denied", "allowed"]);
+    const outcomes = async (user: TestUser) =>
+      (await adminQuery<{ outcome: string }>("SELECT outcome FROM audit_event WHERE action = 'self.export' AND actor_id = $1 ORDER BY seq", [user.id])).map((a) => a.outcome);
+    expect(await outcomes(dana)).toEqual(["allowed", "allowed", "denied"]);
+    expect(await outcomes(erin)).toEqual(["allowed", "allowed", "allowed"]);
   });
 
   it("holds the hourly limit under 20 parallel requests, and records each refusal", async () => {
