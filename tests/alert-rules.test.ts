@@ -1,4 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ZodError } from "zod";
 import { runAlertRules } from "@/lib/alerts/run";
 import { noRequest } from "@/lib/access/actor";
 import { scheduledTasks } from "@/lib/jobs/tasks";
@@ -202,13 +203,15 @@ describe("after-hours PHI access", () => {
     const admin = await makeUser("admin");
     const clinician = await makeUser("clinician");
     const team = await makeCareTeam([clinician.id], []);
-    for (const bad of [
-      { hours: "18:00-12:00", days: "Mon-Fri", timeZone: "UTC" },
-      { hours: "08:00-18:00", days: "Fri-Mon", timeZone: "UTC" },
-      { hours: "08:00-18:00", days: "Mon-Fri", timeZone: "Mars/Olympus_Mons" },
-      { hours: "08:00-18:00", days: "", timeZone: "" },
-    ]) {
-      await expect(setTeamClinicHours(actorOf(admin), { teamId: team, ...bad })).rejects.toThrow();
+    for (const [bad, fields] of [
+      [{ hours: "18:00-12:00", days: "Mon-Fri", timeZone: "UTC" }, ["hours"]],
+      [{ hours: "08:00-18:00", days: "Fri-Mon", timeZone: "UTC" }, ["days"]],
+      [{ hours: "08:00-18:00", days: "Mon-Fri", timeZone: "Mars/Olympus_Mons" }, ["timeZone"]],
+      [{ hours: "08:00-18:00", days: "", timeZone: "" }, ["days", "timeZone"]],
+    ] as const) {
+      const error = await setTeamClinicHours(actorOf(admin), { teamId: team, ...bad }).then(() => null, (e: unknown) => e);
+      expect(error, JSON.stringify(bad)).toBeInstanceOf(ZodError);
+      expect(Object.keys((error as ZodError).flatten().fieldErrors), JSON.stringify(bad)).toEqual(fields);
     }
     await expect(setTeamClinicHours(actorOf(clinician), { teamId: team, hours: "08:00-18:00", days: "Mon-Fri", timeZone: "UTC" })).rejects.toBeInstanceOf(AccessDenied);
     expect(await adminQuery("SELECT 1 FROM audit_event WHERE actor_id = $1 AND action = 'access.denied' AND details->>'permission' = 'careTeams.manage'", [clinician.id])).toHaveLength(1);

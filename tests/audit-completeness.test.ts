@@ -2,7 +2,7 @@ import { generate } from "otplib";
 import { describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/access/actor";
 import { NotFound } from "@/lib/access/errors";
-import { verifySecondFactor } from "@/lib/auth/mfa";
+import { beginEnrollment, confirmEnrollment, verifySecondFactor } from "@/lib/auth/mfa";
 import { checkSession, revokeSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
 import { purposeTexts } from "@/lib/consent/purposes";
@@ -12,6 +12,11 @@ import { grantConsent, withdrawConsent } from "@/lib/services/consent";
 import { submitRequest } from "@/lib/services/data-requests";
 import { listMyPatients, searchPatients } from "@/lib/services/patient-search";
 import { searchAuditEvents } from "@/lib/services/audit-log";
+import { myAccessLog } from "@/lib/services/access-log";
+import { listAlerts } from "@/lib/services/alerts";
+import { signOutOtherSessions } from "@/lib/services/my-security";
+import { decidedRequests, requestQueue } from "@/lib/services/request-decisions";
+import { researchDataset } from "@/lib/services/research";
 import { adminQuery } from "./helpers/db";
 import { identity, makeCareTeam, makeUser, PASSWORD, request } from "./helpers/fixtures";
 
@@ -22,7 +27,7 @@ async function lastSeq(): Promise<number> {
   return Number((await adminQuery<{ s: string | null }>("SELECT max(seq)::text AS s FROM audit_event"))[0]!.s ?? 0);
 }
 
-async function signedIn(email: string, role: "clinician" | "patient" | "auditor", secret: string | null): Promise<Actor> {
+async function signedIn(email: string, role: "clinician" | "patient" | "auditor" | "admin", secret: string | null): Promise<Actor> {
   const result = await passwordSignIn({ email, password: PASSWORD, portal: role === "patient" ? "patient" : "staff" }, request());
   if (!result.ok) throw new Error("sign-in failed");
   if (secret) await verifySecondFactor(result.sessionId, await generate({ secret }), request());
@@ -85,6 +90,54 @@ describe("audit completeness", () => {
       "auth.sign_in:allowed",
       "auth.mfa:allowed",
       "audit.read:allowed",
+    ]);
+  }, 90_000);
+
+  it("an admin and auditor journey writes exactly the expected events", async () => {
+    const adminUser = await makeUser("admin");
+    const auditorUser = await makeUser("auditor");
+    const patientUser = await makeUser("patient");
+    const start = await lastSeq();
+
+    const admin = await signedIn(adminUser.email, "admin", adminUser.totpSecret);
+    await requestQueue(admin);
+    await decidedRequests(admin, {});
+
+    const auditor = await signedIn(auditorUser.email, "auditor", auditorUser.totpSecret);
+    await listAlerts(auditor);
+
+    const patient = await signedIn(patientUser.email, "patient", null);
+    await myAccessLog(patient);
+    const challenge = await beginEnrollment(patient.sessionId!, request());
+    const right = await generate({ secret: challenge!.secret });
+    expect(await confirmEnrollment(patient.sessionId!, right === "000000" ? "111111" : "000000", request())).toEqual({ ok: false, reason: "invalid" });
+    expect((await confirmEnrollment(patient.sessionId!, right, request())).ok).toBe(true);
+    const elsewhere = await passwordSignIn({ email: patientUser.email, password: PASSWORD, portal: "patient" }, request());
+    if (!elsewhere.ok) throw new Error("sign-in failed");
+    expect(await signOutOtherSessions(patient)).toBe(1);
+
+    await researchDataset(request());
+
+    const who = new Map([[adminUser.id, "admin"], [auditorUser.id, "auditor"], [patientUser.id, "patient"]]);
+    const events = await adminQuery<{ action: string; outcome: string; actor_id: string | null }>(
+      "SELECT action, outcome, actor_id::text FROM audit_event WHERE seq > $1 ORDER BY seq",
+      [start],
+    );
+    expect(events.map((e) => `${e.actor_id ? who.get(e.actor_id) : "system"} ${e.action}:${e.outcome}`)).toEqual([
+      "admin auth.sign_in:allowed",
+      "admin auth.mfa:allowed",
+      "admin request.queue_read:allowed",
+      "admin request.history_read:allowed",
+      "auditor auth.sign_in:allowed",
+      "auditor auth.mfa:allowed",
+      "auditor alert.list:allowed",
+      "patient auth.sign_in:allowed",
+      "patient self.access_log.read:allowed",
+      "patient auth.mfa_enrol:denied",
+      "patient auth.mfa_enrol:allowed",
+      "patient auth.sign_in:allowed",
+      "patient auth.sessions_revoked:allowed",
+      "system research.dataset:allowed",
     ]);
   }, 90_000);
 });

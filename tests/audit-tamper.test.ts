@@ -3,6 +3,10 @@ import { rmSync } from "node:fs";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
 import { headFile, readCheckpointFile } from "@/lib/audit/checkpoint";
+import { sealHash, writerMac } from "@/lib/audit/hashes";
+import { contentOf, EVENT_COLUMNS, type StoredEvent } from "@/lib/audit/log-reader";
+import { writerMacValid } from "@/lib/audit/row-hash";
+import { keyProvider } from "@/lib/crypto/keys";
 import { sealAll } from "@/lib/audit/sealer";
 import { MAX_PROBLEMS, verifyAuditLog, type VerifyResult } from "@/lib/audit/verify";
 import { disconnectPrisma } from "@/lib/db/client";
@@ -163,6 +167,31 @@ describe("tamper detection, by the database superuser with the triggers off", ()
     const result = await verifyTampered(end - 2, end, ["DELETE FROM audit_event WHERE chain_seq >= $1", [end - 2]]);
     expect(result).toMatchObject(bad(end - 2, "truncated"));
     expect(result.ok || result.detail).toContain(headFile());
+  });
+
+  it("an insider with the HMAC key rewrites a checkpointed row and re-chains the rest: modified at the checkpoint, rewritten with the HMAC key", async () => {
+    const at = 10_000;
+    const end = await head();
+    expect(await adminQuery("SELECT 1 FROM audit_checkpoint WHERE seq = $1", [at])).toHaveLength(1);
+    const key = keyProvider().secret("auditHmac");
+    const rows = await adminQuery<StoredEvent>(`SELECT ${EVENT_COLUMNS} FROM audit_event WHERE chain_seq >= $1 ORDER BY chain_seq`, [at]);
+    const rewritten = { ...rows[0]!, details: { ...rows[0]!.details, rewritten: true } };
+    rewritten.writer_mac = writerMac(key, contentOf(rewritten));
+    let prev = rewritten.prev_hash;
+    const chain = [rewritten, ...rows.slice(1)].map((row) => {
+      const hash = sealHash(key, prev, row.chain_seq, row.writer_mac, writerMacValid(key, row));
+      const link = { seq: row.chain_seq, prev, hash };
+      prev = hash;
+      return link;
+    });
+    const result = await verifyTampered(at, end,
+      ["UPDATE audit_event SET details = $1::jsonb, writer_mac = $2 WHERE chain_seq = $3", [JSON.stringify(rewritten.details), rewritten.writer_mac, at]],
+      [`UPDATE audit_event e SET prev_hash = l.prev, hash = l.hash
+        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS l(seq, prev, hash) WHERE e.chain_seq = l.seq`,
+       [chain.map((l) => l.seq), chain.map((l) => l.prev), chain.map((l) => l.hash)]],
+    );
+    expect(result).toMatchObject(bad(at, "modified"));
+    expect(result.ok || result.detail).toMatch(/rewritten with the HMAC key/);
   });
 
   it("a checkpoint with a forged signature: reported at its seq", async () => {

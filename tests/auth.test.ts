@@ -3,6 +3,8 @@ import { generate } from "otplib";
 import { beginEnrollment, confirmEnrollment, verifySecondFactor } from "@/lib/auth/mfa";
 import { checkSession, revokeSession } from "@/lib/auth/sessions";
 import { passwordSignIn } from "@/lib/auth/sign-in";
+import { signInKeys } from "@/lib/auth/throttle";
+import { blindIndex } from "@/lib/crypto/blind-index";
 import { noRequest } from "@/lib/access/actor";
 import { submitRequest } from "@/lib/services/data-requests";
 import { processDueErasures } from "@/lib/services/erasure";
@@ -59,6 +61,49 @@ describe("password sign-in", () => {
     const user = await makeUser("patient");
     expect(await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request(ip))).toEqual({ ok: false, reason: "locked" });
     expect((await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request("192.0.2.56"))).ok).toBe(true);
+  });
+
+  it("gives an address back only the one attempt a valid sign-in made, not its earlier failures", async () => {
+    process.env.LOCKOUT_ADDRESS_MAX_FAILURES = "3";
+    const ip = "192.0.2.77";
+    const user = await makeUser("patient");
+    const results = [];
+    results.push(await passwordSignIn({ email: "spray-a@example.test", password: "x", portal: "patient" }, request(ip)));
+    results.push(await passwordSignIn({ email: "spray-b@example.test", password: "x", portal: "patient" }, request(ip)));
+    results.push(await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request(ip)));
+    results.push(await passwordSignIn({ email: "spray-c@example.test", password: "x", portal: "patient" }, request(ip)));
+    expect(results.map((r) => (r.ok ? "ok" : r.reason))).toEqual(["invalid", "invalid", "ok", "locked"]);
+    expect((await events(null, "auth.lockout")).filter((e) => e.details.address === ip)).toEqual([
+      expect.objectContaining({ outcome: "denied", details: expect.objectContaining({ scope: "address", step: "password" }) }),
+    ]);
+  });
+
+  it("a lockout lasts LOCKOUT_SECONDS", async () => {
+    process.env.LOCKOUT_SECONDS = "600";
+    const user = await makeUser("patient");
+    for (let i = 0; i < 5; i++) await passwordSignIn({ email: user.email, password: `bad-${i}`, portal: "patient" }, request(`198.51.100.${30 + i}`));
+    const [key] = signInKeys(blindIndex("email", user.email), null);
+    const [row] = await adminQuery<{ left: number }>("SELECT extract(epoch FROM locked_until - now())::float8 AS left FROM login_throttle WHERE key = $1", [key]);
+    expect(row!.left).toBeGreaterThan(595);
+    expect(row!.left).toBeLessThanOrEqual(600);
+  });
+
+  it("failures count across the whole window", async () => {
+    const attempt = (email: string, i: number) => passwordSignIn({ email, password: `bad-${i}`, portal: "patient" }, request(`198.51.100.${60 + i}`));
+    const inWindow = await makeUser("patient");
+    for (let i = 0; i < 4; i++) expect(await attempt(inWindow.email, i)).toEqual({ ok: false, reason: "invalid" });
+    const [inKey] = signInKeys(blindIndex("email", inWindow.email), null);
+    await adminQuery("UPDATE login_throttle SET window_started_at = now() - interval '10 minutes' WHERE key = $1", [inKey]);
+    expect(await attempt(inWindow.email, 4)).toEqual({ ok: false, reason: "locked" });
+
+    const pastWindow = await makeUser("patient");
+    for (let i = 0; i < 4; i++) expect(await attempt(pastWindow.email, i)).toEqual({ ok: false, reason: "invalid" });
+    const [pastKey] = signInKeys(blindIndex("email", pastWindow.email), null);
+    await adminQuery("UPDATE login_throttle SET window_started_at = now() - interval '16 minutes' WHERE key = $1", [pastKey]);
+    expect(await attempt(pastWindow.email, 4)).toEqual({ ok: false, reason: "invalid" });
+    expect(await adminQuery<{ failures: number }>("SELECT failures FROM login_throttle WHERE key = $1", [pastKey])).toEqual([{ failures: 1 }]);
+    expect(await events(inWindow.id, "auth.lockout")).toHaveLength(1);
+    expect(await events(pastWindow.id, "auth.lockout")).toEqual([]);
   });
 
   it("refuses a demo account in production mode even with the right password", async () => {
@@ -129,6 +174,25 @@ describe("second factor and sessions", () => {
     expect(await checkSession(sessionId, request())).toEqual({ status: "invalid", reason: "idle" });
     expect(await checkSession(sessionId, request())).toEqual({ status: "invalid", reason: "revoked" });
     expect(await events(user.id, "auth.session_timeout")).toHaveLength(1);
+  });
+
+  it("a new session lasts SESSION_MAX_SECONDS", async () => {
+    process.env.SESSION_MAX_SECONDS = "7200";
+    const { sessionId } = await signedIn("patient");
+    const [row] = await adminQuery<{ life: number }>("SELECT extract(epoch FROM expires_at - created_at)::float8 AS life FROM auth_session WHERE id = $1", [sessionId]);
+    expect(Math.abs(row!.life - 7200)).toBeLessThan(5);
+  });
+
+  it("the code that confirmed enrolment cannot sign in", async () => {
+    const { user, sessionId } = await signedIn("patient");
+    const challenge = await beginEnrollment(sessionId, request());
+    const code = await generate({ secret: challenge!.secret });
+    expect((await confirmEnrollment(sessionId, code, request())).ok).toBe(true);
+    const next = await passwordSignIn({ email: user.email, password: PASSWORD, portal: "patient" }, request());
+    if (!next.ok) throw new Error("sign-in failed");
+    expect(await verifySecondFactor(next.sessionId, code, request())).toEqual({ ok: false, reason: "invalid" });
+    expect(await checkSession(next.sessionId, request())).toMatchObject({ status: "mfa", step: "verify" });
+    expect((await events(user.id, "auth.mfa")).map((e) => [e.outcome, e.details.reason])).toEqual([["denied", "wrong-code"]]);
   });
 
   it("ends a session at its absolute lifetime even when active", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import { unzipSync, strFromU8 } from "fflate";
-import { beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it, vi } from "vitest";
 import { AccessDenied, TooManyRequests } from "@/lib/access/errors";
 import { purposeTexts } from "@/lib/consent/purposes";
 import { renderExport } from "@/lib/export/render";
@@ -133,6 +133,36 @@ describe("patient data export", () => {
     delete process.env.EXPORTS_PER_HOUR;
     const audited = await adminQuery<{ outcome: string; details: { format: string } }>("SELECT outcome, details FROM audit_event WHERE action = 'self.export' AND actor_id = $1 ORDER BY seq", [bob.id]);
     expect(audited.map((a) => `${a.details.format}:${a.outcome}`)).toEqual(["json:allowed", "fhir:allowed", "csv:denied"]);
+  });
+
+  it("the limit counts the last hour, no less and no more", async () => {
+    const dana = await makeUser("patient", { patient: identity({ givenName: "Danaexport" }) });
+    const erin = await makeUser("patient", { patient: identity({ givenName: "Erinexport" }) });
+    process.env.EXPORTS_PER_HOUR = "2";
+    // Exports placed in the past by faking Date only (the embedded database's clock follows it; the signed
+    // context keeps its own monotonic clock): moving back keeps every context valid on both databases.
+    const exportTwiceAgo = async (user: TestUser, minutes: number) => {
+      vi.useFakeTimers({ toFake: ["Date"] });
+      vi.setSystemTime(Date.now() - minutes * 60_000);
+      try {
+        await openExport(actorOf(user), "json");
+        await openExport(actorOf(user), "json");
+      } finally {
+        vi.useRealTimers();
+      }
+    };
+    try {
+      await exportTwiceAgo(dana, 59);
+      await expect(openExport(actorOf(dana), "json")).rejects.toBeInstanceOf(TooManyRequests);
+      await exportTwiceAgo(erin, 61);
+      await openExport(actorOf(erin), "json");
+    } finally {
+      delete process.env.EXPORTS_PER_HOUR;
+    }
+    const outcomes = async (user: TestUser) =>
+      (await adminQuery<{ outcome: string }>("SELECT outcome FROM audit_event WHERE action = 'self.export' AND actor_id = $1 ORDER BY seq", [user.id])).map((a) => a.outcome);
+    expect(await outcomes(dana)).toEqual(["allowed", "allowed", "denied"]);
+    expect(await outcomes(erin)).toEqual(["allowed", "allowed", "allowed"]);
   });
 
   it("holds the hourly limit under 20 parallel requests, and records each refusal", async () => {

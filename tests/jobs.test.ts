@@ -144,8 +144,11 @@ describe("the job runner", () => {
 
   it("shows the history to nobody else: a clinician is refused, and the refusal is logged", async () => {
     await expect(recentJobRuns(actorOf(clinician))).rejects.toBeInstanceOf(AccessDenied);
-    const denied = await adminQuery("SELECT 1 FROM audit_event WHERE actor_id = $1 AND outcome = 'denied'", [clinician.id]);
-    expect(denied.length).toBeGreaterThanOrEqual(1);
+    const denied = await adminQuery<{ action: string; permission: string }>(
+      "SELECT action, details->>'permission' AS permission FROM audit_event WHERE actor_id = $1 AND outcome = 'denied'",
+      [clinician.id],
+    );
+    expect(denied).toEqual([{ action: "access.denied", permission: "jobs.read" }]);
   });
 
   it("resumes the erasure job after its process was killed mid-run, erasing nobody twice", { skip: isEmbedded(), timeout: 150_000 }, async () => {

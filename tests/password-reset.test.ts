@@ -110,6 +110,24 @@ describe("forgot password", () => {
     expect(reasons.map((r) => r.reason)).toEqual(expect.arrayContaining(["expired", "unknown-token", "wrong-purpose"]));
   });
 
+  it("issues links with the documented lifetimes", async () => {
+    const patient = await makeUser("patient");
+    await linkFor(patient);
+    const admin = await makeUser("admin");
+    const invitee = `lifetime-${process.pid}@hospital.test`;
+    await inviteStaff(actorOf(admin), { email: invitee, displayName: "Lea Lifetime", role: "clinician" });
+    smtp.received.splice(smtp.received.indexOf(await smtp.next(invitee)), 1);
+    const lifetimes = await adminQuery<{ purpose: string; seconds: number }>(
+      `SELECT t.purpose, extract(epoch FROM t.expires_at - t.created_at)::float8 AS seconds
+       FROM account_token t WHERE t.user_id = $1 OR t.created_by = $2 ORDER BY t.purpose`,
+      [patient.id, admin.id],
+    );
+    expect(lifetimes.map((l) => [l.purpose, Math.round(l.seconds)])).toEqual([
+      ["activation", 72 * 60 * 60],
+      ["password_reset", 30 * 60],
+    ]);
+  });
+
   it("only the newest link works", async () => {
     const patient = await makeUser("patient");
     const first = await linkFor(patient);

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ZodError } from "zod";
 import { AccessDenied, Conflict, InvalidInput, NotFound } from "@/lib/access/errors";
 import { INVALID_LINK } from "@/lib/auth/account-tokens";
 import { beginEnrollment, confirmEnrollment, verifySecondFactor } from "@/lib/auth/mfa";
@@ -149,7 +150,12 @@ describe("a clinician registers a patient", () => {
     });
     const count = async () => (await adminQuery<{ n: number }>("SELECT count(*)::int AS n FROM patient"))[0]!.n;
     const before = await count();
-    await expect(registerAndInvitePatient(actorOf(clinician), details("x@y", { birthDate: tomorrow }))).rejects.toThrow();
+    const refused = await registerAndInvitePatient(actorOf(clinician), details("x@y", { birthDate: tomorrow })).then(() => null, (e: unknown) => e);
+    expect(refused).toBeInstanceOf(ZodError);
+    expect((refused as ZodError).flatten().fieldErrors).toEqual({
+      birthDate: ["The birth date cannot be in the future"],
+      email: [expect.stringMatching(/valid e-mail/)],
+    });
     expect(await count()).toBe(before);
   });
 

@@ -1,5 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { purposeTexts } from "@/lib/consent/purposes";
 import { withActor } from "@/lib/db/transaction";
+import { grantConsent } from "@/lib/services/consent";
 import { adminQuery } from "./helpers/db";
 import { actorOf, makeCareTeam, makeUser, type TestUser } from "./helpers/fixtures";
 import { asRuntimeRole } from "./helpers/runtime-role";
@@ -15,9 +17,10 @@ beforeAll(async () => {
   clinician = await makeUser("clinician");
   outsider = await makeUser("clinician");
   await makeCareTeam([clinician.id], [alice.patientId!]);
+  for (const patient of [alice, bob]) await grantConsent(actorOf(patient), { purpose: "research", textVersion: purposeTexts.research.version });
 });
 
-const patientTables = ["patient", "patient_identity", "clinical_record"];
+const patientTables = ["patient", "patient_identity", "clinical_record", "patient_key", "consent_event"];
 
 describe("the runtime role", () => {
   it("is neither superuser, owner, nor able to bypass row-level security", async () => {
@@ -39,6 +42,14 @@ describe("the runtime role", () => {
   it("lets a patient context see only that patient", async () => {
     const rows = await asRuntimeRole<{ id: string }>("SELECT id::text FROM patient", [], { role: "patient", actorId: alice.id, patientId: alice.patientId! });
     expect(rows.map((r) => r.id)).toEqual([alice.patientId]);
+  });
+
+  it("a patient context reads only its own data key", async () => {
+    const all = await adminQuery<{ patient_id: string }>("SELECT patient_id::text FROM patient_key WHERE patient_id = ANY($1::uuid[])", [[alice.patientId, bob.patientId]]);
+    expect(all).toHaveLength(2);
+    const asAlice = { role: "patient", actorId: alice.id, patientId: alice.patientId! };
+    expect(await asRuntimeRole<{ patient_id: string }>("SELECT patient_id::text FROM patient_key", [], asAlice)).toEqual([{ patient_id: alice.patientId }]);
+    expect(await asRuntimeRole<{ patient_id: string }>("SELECT DISTINCT patient_id::text FROM consent_event", [], asAlice)).toEqual([{ patient_id: alice.patientId }]);
   });
 
   it("lets a clinician context see the care team's patients and nobody else", async () => {

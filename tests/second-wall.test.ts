@@ -96,6 +96,12 @@ describe("claiming another identity", () => {
     await expect(extended).rejects.toThrow(notSigned);
   });
 
+  it("a context is signed for at most a minute past its transaction", () => {
+    const context = { role: "clinician", userId: randomUUID(), patientId: null };
+    expect(setContextParams(context, { nowSeconds: 1000 })[4]).toMatch(/^1060\./);
+    expect(setContextParams(context, { nowSeconds: 1000, transactionMs: 30000 })[4]).toMatch(/^1090\./);
+  });
+
   it("a transaction held open does not keep accepting a context past its expiry", async () => {
     // Signed so that it expires a second from now; the transaction began before that.
     const expiring = setContextParams({ role: "clinician", userId: clinician.id, patientId: null }, { nowSeconds: Math.floor(Date.now() / 1000) - CONTEXT_VALIDITY_SECONDS + 1 });

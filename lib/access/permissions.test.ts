@@ -37,4 +37,44 @@ describe("permission table", () => {
     expect(roles.filter((r) => can(r, "incidents.manage"))).toEqual(["auditor", "admin"]);
     expect(roles.filter((r) => can(r, "incidents.letters"))).toEqual(["admin"]);
   });
+
+  it("the table is exactly as documented", () => {
+    expect(permissions).toEqual({
+      "area.patient": ["patient"],
+      "area.clinician": ["clinician"],
+      "area.auditor": ["auditor"],
+      "area.admin": ["admin"],
+      "self.record.read": ["patient"],
+      "self.consent.manage": ["patient"],
+      "self.export": ["patient"],
+      "self.requests.manage": ["patient"],
+      "self.accessLog.read": ["patient"],
+      "patients.list": ["clinician"],
+      "patients.search": ["clinician"],
+      "patients.register": ["clinician"],
+      "chart.read": ["clinician"],
+      "chart.write": ["clinician"],
+      "breakGlass.use": ["clinician"],
+      "audit.read": ["auditor"],
+      "audit.export": ["auditor"],
+      "audit.verify": ["auditor"],
+      "alerts.review": ["auditor"],
+      "breakGlass.review": ["auditor"],
+      "incidents.read": ["auditor", "admin"],
+      "accessReview.read": ["auditor", "admin"],
+      "incidents.manage": ["auditor", "admin"],
+      "incidents.letters": ["admin"],
+      "users.manage": ["admin"],
+      "careTeams.manage": ["admin"],
+      "careTeams.assignOwn": ["clinician"],
+      "retention.manage": ["admin"],
+      "jobs.read": ["admin", "auditor"],
+      "erasure.manage": ["admin"],
+      "keys.manage": ["admin"],
+      "backups.manage": ["admin"],
+      "dataMap.read": ["admin", "auditor"],
+      "processors.read": ["admin", "auditor"],
+      "processors.manage": ["admin"],
+    });
+  });
 });
