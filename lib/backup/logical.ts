@@ -26,12 +26,6 @@ type Line =
 
 const line = (value: Line) => Buffer.from(`${JSON.stringify(value)}\n`);
 
-/** PGlite says so in version(): "PostgreSQL 18.6 (PGlite 0.5.14) on wasm32-unknown-emscripten". */
-export async function isEmbeddedServer(client: pg.Client): Promise<boolean> {
-  const { rows } = await client.query<{ version: string }>("SELECT version() AS version");
-  return /PGlite|emscripten/i.test(rows[0]?.version ?? "");
-}
-
 async function publicTables(client: pg.Client): Promise<string[]> {
   const { rows } = await client.query<{ name: string }>(
     `SELECT relname AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition ORDER BY relname`,

@@ -15,3 +15,9 @@ export async function withConnection<T>(url: string, work: (client: pg.Client) =
     await client.end().catch(() => undefined);
   }
 }
+
+/** PGlite says so in version(): "PostgreSQL 18.6 (PGlite 0.5.14) on wasm32-unknown-emscripten". */
+export async function isEmbeddedServer(client: pg.ClientBase): Promise<boolean> {
+  const { rows } = await client.query<{ version: string }>("SELECT version() AS version");
+  return /PGlite|emscripten/i.test(rows[0]?.version ?? "");
+}

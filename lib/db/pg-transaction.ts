@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import type pg from "pg";
 import type { Actor } from "@/lib/access/actor";
 import { auditInsert, type AuditInput } from "@/lib/audit/append";
 import { pgPool } from "./client";
+import { isEmbeddedServer } from "./connection";
 import { SET_CONTEXT_SQL, setContextParams } from "./context";
 import { principalOf, TRANSACTION_TIMEOUT_MS } from "./transaction";
 
@@ -38,19 +40,20 @@ export async function withActorPg<T>(
     // longer than the whole allowance, none starts after the deadline, and a transaction past its deadline is
     // rolled back rather than committed. The context follows as its own statement with bound parameters:
     // inlined into that message, the MAC was readable by any session of the same login in pg_stat_activity.
+    const statement = await statementsFor(client);
     await client.query(`BEGIN; SET LOCAL statement_timeout = ${timeoutMs}`);
-    await client.query(SET_CONTEXT_SQL, setContextParams(principal, { transactionMs: timeoutMs }));
+    await client.query(statement(SET_CONTEXT_SQL, setContextParams(principal, { transactionMs: timeoutMs })));
     result = await work({
-      query: async (sql, params) => {
+      query: async <R extends pg.QueryResultRow>(sql: string, params?: unknown[]) => {
         beforeDeadline(deadline);
-        return (await client.query(sql, params)).rows;
+        return (await client.query<R>(statement(sql, params ?? []))).rows;
       },
       audit: (event) => queued.push(event),
       onRollback: (item) => rollbackWork.push(item),
     });
     beforeDeadline(deadline);
     const insert = auditInsert(principal, queued);
-    if (insert) await client.query(insert.sql, insert.params);
+    if (insert) await client.query(statement(insert.sql, insert.params));
     await client.query("COMMIT");
   } catch (error) {
     // A connection whose ROLLBACK fails is in an unknown state: release(error) makes the pool discard it.
@@ -61,6 +64,27 @@ export async function withActorPg<T>(
   }
   client.release();
   return result;
+}
+
+type Statement = (text: string, values: unknown[]) => pg.QueryConfig;
+
+/**
+ * Named statements, prepared once per connection: the chart statement's plan (row-level security expands it
+ * into dozens of subplans) took as long to make as to run (decision 0015). Named by their text, so one name is
+ * one text. Not on the embedded database: PGlite serves every pooled connection from one session, where a
+ * second connection preparing the same name is refused.
+ */
+const statements = new WeakMap<pg.PoolClient, Statement>();
+
+async function statementsFor(client: pg.PoolClient): Promise<Statement> {
+  let statement = statements.get(client);
+  if (!statement) {
+    statement = (await isEmbeddedServer(client))
+      ? (text, values) => ({ text, values })
+      : (text, values) => ({ name: `custodia-${createHash("sha256").update(text).digest("hex").slice(0, 24)}`, text, values });
+    statements.set(client, statement);
+  }
+  return statement;
 }
 
 function beforeDeadline(deadline: number): void {

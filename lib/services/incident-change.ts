@@ -11,14 +11,18 @@ import { json } from "./incident-text";
  * One change to one incident: authorized, in one transaction with the incident row locked (two people
  * editing at once are applied one after the other), refused once the incident is closed, and followed by
  * the notification tasks the new state requires. `work` returns the audit event's before/after.
+ * `committedFirst` runs once authorized and before the transaction, for what must be committed before the work
+ * reads (the affected-patient lookups' own audit events, migration 0038).
  */
 export async function changeIncident(
   actor: Actor,
   incidentId: string,
   action: string,
   work: (ctx: ActorContext, incident: Incident) => Promise<{ before: Record<string, unknown>; after: Record<string, unknown> }>,
+  committedFirst?: () => Promise<void>,
 ): Promise<TaskChanges> {
   await authorize(actor, "incidents.manage", { resourceType: "incident", resourceId: incidentId });
+  await committedFirst?.();
   return withActor(actor, async (ctx) => {
     const locked = await ctx.tx.$queryRaw<{ id: string }[]>`SELECT id::text FROM incident WHERE id = ${incidentId}::uuid FOR UPDATE`;
     if (locked.length === 0) throw new NotFound("incident");

@@ -1,6 +1,5 @@
 import "server-only";
 import type { Actor } from "@/lib/access/actor";
-import { authorize } from "@/lib/access/authorize";
 import { config } from "@/lib/config";
 import { HOUR_MS } from "@/lib/incidents/clocks";
 import { recordActorEvents, type Tx } from "@/lib/db/transaction";
@@ -78,14 +77,12 @@ export async function replaceAffected(tx: Tx, incidentId: string, pseudonyms: st
 export async function computeAffectedPatients(actor: Actor, raw: unknown): Promise<number> {
   const input = affectedCriteriaSchema(config().incidentTimeZone).parse(raw);
   const criteria = [{ actorId: input.actorId, from: input.from, to: input.to }];
-  await authorize(actor, "incidents.manage", { resourceType: "incident", resourceId: input.incidentId });
-  await logLookups(actor, input.incidentId, criteria);
   let count = 0;
   await changeIncident(actor, input.incidentId, "incident.affected", async ({ tx }, incident) => {
     const pseudonyms = await affectedPseudonyms(tx, incident.id, criteria);
     await replaceAffected(tx, incident.id, pseudonyms, criteria);
     count = pseudonyms.length;
     return { before: { affectedCount: incident.affectedCount, criteria: incident.affectedCriteria }, after: { affectedCount: count, criteria } };
-  });
+  }, () => logLookups(actor, input.incidentId, criteria));
   return count;
 }
