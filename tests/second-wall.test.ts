@@ -79,6 +79,23 @@ describe("claiming another identity", () => {
     }
   });
 
+  it("a signature not of the signed form is refused as unsigned, whatever its shape (migration 0044's format check)", async () => {
+    const [expires, mac] = setContextParams({ role: "clinician", userId: clinician.id, patientId: null })[4]!.split(".") as [string, string];
+    const malformed = [
+      `${expires}.${mac.slice(1)}`, `${expires}.${mac}0`, `${expires}.${mac.toUpperCase()}`, `${expires}.${mac}.${mac}`,
+      `${expires}${mac}`, `.${mac}`, `${expires}.`, `1${expires.padStart(12, "0")}.${mac}`, `+${expires}.${mac}`,
+      ` ${expires}.${mac}`, `${expires}.${mac}\n`, `${expires.replace(/\d/g, (d) => String.fromCharCode(0x0660 + Number(d)))}.${mac}`,
+      `${expires}.${mac.slice(0, 63)}g`, `${expires},${mac}`,
+    ];
+    for (const given of malformed) {
+      const seen = asRuntimeConnection(null, async (client) => {
+        await client.query(SET_CONTEXT_SQL, ["clinician", clinician.id, "", "", given]);
+        return count(client, "SELECT * FROM patient WHERE id = $1", [mine.patientId]);
+      });
+      await expect(seen, JSON.stringify(given)).rejects.toThrow(notSigned);
+    }
+  });
+
   it("a genuine context signed earlier is refused once it has expired, and its expiry cannot be moved", async () => {
     const signedEarlier = setContextParams({ role: "clinician", userId: clinician.id, patientId: null }, { nowSeconds: Math.floor(Date.now() / 1000) - CONTEXT_VALIDITY_SECONDS - 5 });
     const replay = asRuntimeConnection(null, async (client) => {
