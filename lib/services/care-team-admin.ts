@@ -157,51 +157,64 @@ async function patientInTeamScope(tx: Tx, teamId: string, mrn: string): Promise<
 }
 
 /**
- * An administrator puts a patient into a care team by MRN without reading PHI: the MRN is matched through its
+ * A team's patient list changed by an administrator by MRN, without reading PHI: the MRN is matched through its
  * blind index by the system on the administrator's behalf, and the answer names the patient by pseudonym only.
+ * `change` returns whether it changed anything; the refusal says why not. Audited in the administrator's name
+ * and raised as a privilege alert: an administrator could otherwise invite a clinician account for themself,
+ * add it to a team and assign a patient.
  */
-export async function assignPatientByMrn(actor: Actor, raw: unknown): Promise<{ pseudonym: string }> {
+async function changeTeamPatientByMrn(
+  actor: Actor,
+  raw: unknown,
+  change: {
+    apply: (tx: Tx, teamId: string, patientId: string) => Promise<boolean>;
+    noSuchPatient: string;
+    unchanged: string;
+    action: string;
+    alert: "care-team-patient-added" | "care-team-patient-removed";
+  },
+): Promise<{ pseudonym: string }> {
   await authorize(actor, "careTeams.manage");
   const { teamId, mrn } = assignMrnSchema.parse(raw);
   return withSystem(
     actor.request,
     async (ctx) => {
-      const { tx, audit } = ctx;
-      const by = { actorId: actor.userId, actorRole: actor.role };
-      const identity = await patientInTeamScope(tx, teamId, mrn);
-      if (!identity) throw new Conflict("No patient has this MRN. Check it, or ask a clinician to register the patient.");
-      const added = await tx.careTeamPatient.createMany({ data: { teamId, patientId: identity.patientId }, skipDuplicates: true });
-      if (added.count === 0) throw new Conflict("This patient is already in the team.");
-      audit({ ...by, action: "care_team.assign_patient", resourceType: "care_team", resourceId: teamId, patientId: identity.patientId });
-      // An administrator could otherwise invite a clinician account for themself, add it and assign a patient.
-      await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-patient-added", teamId, patientPseudonym: pseudonym(identity.patientId) });
+      const identity = await patientInTeamScope(ctx.tx, teamId, mrn);
+      if (!identity) throw new Conflict(change.noSuchPatient);
+      if (!(await change.apply(ctx.tx, teamId, identity.patientId))) throw new Conflict(change.unchanged);
+      ctx.audit({ actorId: actor.userId, actorRole: actor.role, action: change.action, resourceType: "care_team", resourceId: teamId, patientId: identity.patientId });
+      await raisePrivilegeAlert(ctx, actor.userId, { change: change.alert, teamId, patientPseudonym: pseudonym(identity.patientId) });
       return { pseudonym: pseudonym(identity.patientId) };
     },
     actor.userId,
   );
 }
 
+/** An administrator puts a patient into a care team by MRN. */
+export function assignPatientByMrn(actor: Actor, raw: unknown): Promise<{ pseudonym: string }> {
+  return changeTeamPatientByMrn(actor, raw, {
+    apply: async (tx, teamId, patientId) => (await tx.careTeamPatient.createMany({ data: { teamId, patientId }, skipDuplicates: true })).count > 0,
+    noSuchPatient: "No patient has this MRN. Check it, or ask a clinician to register the patient.",
+    unchanged: "This patient is already in the team.",
+    action: "care_team.assign_patient",
+    alert: "care-team-patient-added",
+  });
+}
+
 /**
- * The reverse of assignPatientByMrn, by MRN for the same reason (no PHI shown). Takes effect on the team's
- * clinicians' next request, like removing a clinician. A patient may be left in no team: registered, seen by
- * nobody until an administrator assigns them again (or a clinician uses break-glass).
+ * The reverse of assignPatientByMrn. Takes effect on the team's clinicians' next request, like removing a
+ * clinician. A patient may be left in no team: registered, seen by nobody until an administrator assigns them
+ * again (or a clinician uses break-glass).
  */
-export async function removePatientByMrn(actor: Actor, raw: unknown): Promise<{ pseudonym: string }> {
-  await authorize(actor, "careTeams.manage");
-  const { teamId, mrn } = assignMrnSchema.parse(raw);
-  return withSystem(
-    actor.request,
-    async (ctx) => {
-      const { tx, audit } = ctx;
-      const identity = await patientInTeamScope(tx, teamId, mrn);
-      const removed = identity ? await tx.careTeamPatient.deleteMany({ where: { teamId, patientId: identity.patientId } }) : { count: 0 };
-      if (!identity || removed.count === 0) throw new Conflict("No patient with this MRN is in the team. Check the MRN.");
-      audit({ actorId: actor.userId, actorRole: actor.role, action: "care_team.remove_patient", resourceType: "care_team", resourceId: teamId, patientId: identity.patientId });
-      await raisePrivilegeAlert(ctx, actor.userId, { change: "care-team-patient-removed", teamId, patientPseudonym: pseudonym(identity.patientId) });
-      return { pseudonym: pseudonym(identity.patientId) };
-    },
-    actor.userId,
-  );
+export function removePatientByMrn(actor: Actor, raw: unknown): Promise<{ pseudonym: string }> {
+  const notInTeam = "No patient with this MRN is in the team. Check the MRN.";
+  return changeTeamPatientByMrn(actor, raw, {
+    apply: async (tx, teamId, patientId) => (await tx.careTeamPatient.deleteMany({ where: { teamId, patientId } })).count > 0,
+    noSuchPatient: notInTeam,
+    unchanged: notInTeam,
+    action: "care_team.remove_patient",
+    alert: "care-team-patient-removed",
+  });
 }
 
 /**
