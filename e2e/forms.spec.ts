@@ -160,3 +160,12 @@ test("a new entry's date is today where the clinician is, not in UTC", async ({ 
   await expect(date).toHaveAttribute("max", localDay);
   await context.close();
 });
+
+test("an administrator who submits the role a person already has is told so, not that the role changed", async ({ page }) => {
+  await signIn(page, "admin@custodia.test");
+  await page.goto("/admin/staff");
+  const form = page.getByRole("form", { name: "Role of Audrey Auditor" });
+  await form.getByRole("button", { name: "Change role" }).click();
+  expect(await messageFor(page, form.getByLabel("Role"))).toBe("Audrey Auditor already has this role. Choose another to change it.");
+  await expect(page.getByText("Role changed.")).toHaveCount(0);
+});
