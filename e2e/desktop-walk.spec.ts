@@ -70,6 +70,22 @@ test("auditor pages pass axe at desktop width; an event and an incident have bre
   await check(page, "auditor-event");
   await page.getByRole("navigation", { name: "Breadcrumb" }).getByRole("link", { name: "Events" }).click();
   await expect(page).toHaveURL(/\/auditor\/events$/);
+
+  // Alerts name who raised them and when in words, for the eye and for a screen reader alike: no raw
+  // timestamps, and an alert without an account (the schema-change alerts of the start-up) says so.
+  const alerts = page.getByRole("table", { name: "Alerts, newest first" });
+  const schemaChange = alerts.getByRole("row").filter({ hasText: "Database schema change" }).first();
+  // The alert-rules job raises them within a minute of the start.
+  await expect(async () => {
+    await page.goto("/auditor/alerts");
+    await expect(schemaChange).toBeVisible({ timeout: 2_000 });
+  }).toPass({ timeout: 90_000 });
+  await expect(schemaChange).toContainText("System (no account)");
+  await expect(schemaChange.getByRole("button", { name: /^Acknowledge the Database schema change alert of [A-Z][a-z]{2} \d/ })).toBeVisible();
+  expect(await alerts.innerText()).not.toMatch(/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/);
+  await page.goto("/auditor/incidents/new");
+  await expect(page.getByRole("checkbox", { name: /^Database schema change .* System \(no account\)$/ }).first()).toBeVisible();
+  await expect(page.getByText("account unknown")).toHaveCount(0);
 });
 
 test("admin pages pass axe at desktop width", async ({ page }) => {

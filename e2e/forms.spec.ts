@@ -114,6 +114,9 @@ test("a refusal only the server can make is said once, under its field, and focu
   await signIn(page, "clinician1@custodia.test");
   await page.goto("/clinician/patients/new");
   const form = page.getByRole("form", { name: "Register a patient" });
+  // Sent empty, the date picker's field says what is missing, not which format it wants.
+  await form.getByRole("button", { name: "Register and invite" }).click();
+  expect(await messageFor(page, form.getByLabel("Date of birth"))).toBe("Enter the date of birth");
   await form.getByLabel("Given name").fill("Tomas");
   await form.getByLabel("Family name").fill("Twice");
   await form.getByLabel("Date of birth").fill("1981-02-03");
@@ -128,4 +131,41 @@ test("a refusal only the server can make is said once, under its field, and focu
   await expect(form.getByText("Please check the highlighted field.")).toBeVisible();
   await expect(mrn).toBeFocused();
   await expect(mrn).toHaveValue("MRN-123757");
+});
+
+test("the account's password form answers a too-long password in words, like every other form", async ({ page }) => {
+  // Its client bundle imports only lib/validation/staff.ts, which once did not load the plain messages.
+  await signIn(page, "patient12@custodia.test");
+  await page.goto("/account");
+  const form = page.getByRole("form", { name: "Change password" });
+  const current = form.getByLabel("Current password");
+  await current.fill("x".repeat(1025));
+  await form.getByRole("button", { name: "Change password" }).click();
+  const message = await messageFor(page, current);
+  expect(message).toBe("Use at most 1,024 characters (this has 1,025).");
+  expect(message).not.toMatch(developerText);
+});
+
+test("a new entry's date is today where the clinician is, not in UTC", async ({ browser }) => {
+  // A zone whose calendar day differs from UTC's right now: UTC-11 before 11:00 UTC, UTC+14 from 10:00 UTC.
+  const timezoneId = new Date().getUTCHours() < 10 ? "Pacific/Pago_Pago" : "Pacific/Kiritimati";
+  const context = await browser.newContext({ timezoneId });
+  const page = await context.newPage();
+  await signIn(page, "clinician6@custodia.test");
+  await page.getByRole("table", { name: "Patients of my care teams" }).getByRole("link").first().click();
+  const localDay = new Intl.DateTimeFormat("en-CA", { timeZone: timezoneId }).format(new Date());
+  expect(localDay).not.toBe(new Date().toISOString().slice(0, 10));
+  const date = page.locator("form").filter({ has: page.getByRole("button", { name: "Add entry" }) }).getByLabel("Date");
+  await expect(date).toHaveValue(localDay);
+  await expect(date).toHaveAttribute("max", localDay);
+  await context.close();
+});
+
+test("an administrator who submits the role a person already has is told so, not that the role changed", async ({ page }) => {
+  await signIn(page, "admin@custodia.test");
+  await page.goto("/admin/staff");
+  const form = page.getByRole("form", { name: "Role of Audrey Auditor" });
+  await form.getByRole("button", { name: "Change role" }).click();
+  expect(await messageFor(page, form.getByLabel("Role"))).toBe("Audrey Auditor already has this role. Choose another to change it.");
+  await expect(page.getByText("Role changed.")).toHaveCount(0);
 });

@@ -1,6 +1,6 @@
 "use client";
 
-import { useActionState } from "react";
+import { useActionState, useState, type FormEvent } from "react";
 import { accountStatusAction, changeRoleAction, resetMfaAction } from "@/app/admin/staff/actions";
 import { Alert } from "@/components/ui/alert";
 import { Button } from "@/components/ui/button";
@@ -24,6 +24,14 @@ export function StaffForms({ user }: { user: Target }) {
   const [statusState, submitStatus, changingStatus] = useActionState(accountStatusAction, initialFormState);
   const [mfaState, submitMfa, resetting] = useActionState(resetMfaAction, initialFormState);
   const messages = [roleState, statusState, mfaState].filter((s) => s.message);
+  // Submitting the role they already have changed nothing, yet answered "Role changed. Their open sessions
+  // have ended.": say so beside the field instead of sending it.
+  const [sameRole, setSameRole] = useState(false);
+  const checkRole = (event: FormEvent<HTMLFormElement>) => {
+    const unchanged = new FormData(event.currentTarget).get("role") === user.role;
+    setSameRole(unchanged);
+    if (unchanged) event.preventDefault();
+  };
   return (
     <div className="space-y-3">
       {messages.map((s, i) => (
@@ -32,9 +40,16 @@ export function StaffForms({ user }: { user: Target }) {
         </Alert>
       ))}
       <div className="flex flex-wrap items-end gap-3">
-        <form action={submitRole} className="flex items-end gap-2" aria-label={`Role of ${user.displayName}`}>
+        <form action={submitRole} onSubmit={checkRole} className="flex items-end gap-2" aria-label={`Role of ${user.displayName}`}>
           <input type="hidden" name="userId" value={user.id} />
-          <Select label="Role" name="role" id={`role-${user.id}`} options={roleOptions} defaultValue={user.role} error={roleState.errors?.role?.[0]} />
+          <Select
+            label="Role"
+            name="role"
+            id={`role-${user.id}`}
+            options={roleOptions}
+            defaultValue={user.role}
+            error={sameRole ? `${user.displayName} already has this role. Choose another to change it.` : roleState.errors?.role?.[0]}
+          />
           <Button type="submit" variant="secondary" disabled={changingRole}>
             Change role
           </Button>

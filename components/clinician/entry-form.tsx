@@ -4,8 +4,10 @@ import { FormResult } from "@/components/forms/form-result";
 import { useValidatedAction } from "@/components/forms/use-validated-action";
 import { Button } from "@/components/ui/button";
 import { Field } from "@/components/ui/field";
+import { useLocalToday } from "@/components/ui/local-time";
 import { Select } from "@/components/ui/select";
 import { TextArea } from "@/components/ui/textarea";
+import { useEffect } from "react";
 import { observationCode, observationCodes } from "@/lib/clinical/observation-codes";
 import { initialFormState, type FormState } from "@/lib/validation/form-state";
 import { clinicalContentSchema, clinicalLimits, type ClinicalContent } from "@/lib/validation/patient";
@@ -35,12 +37,19 @@ export function EntryForm({
   /** An amendment asks why; the server action checks the reason (amendReasonSchema) and stores it with the version. */
   amending?: boolean;
 }) {
+  const today = useLocalToday();
   const { state, pending, form, formRef, onSubmit, fieldError } = useValidatedAction(
     clinicalContentSchema,
     action,
     initialFormState,
-    initial ?? { kind: "note", date: new Date().toISOString().slice(0, 10) },
+    initial ?? { kind: "note", date: today },
   );
+  // The first render (hydration) has the server's UTC day; once the browser's own day is known it becomes the
+  // default, unless the clinician has already chosen a date. resetField keeps it the default after a save.
+  const { resetField, getFieldState } = form;
+  useEffect(() => {
+    if (!initial && !getFieldState("date").isDirty) resetField("date", { defaultValue: today });
+  }, [initial, today, resetField, getFieldState]);
   const kind = form.watch("kind");
   // The union's members have different keys; register and watch by name and let zod judge the whole object.
   const register = (name: string, options?: { valueAsNumber?: true; onChange?: (event: { target: { value: string } }) => void }) =>
@@ -62,7 +71,7 @@ export function EntryForm({
     <form ref={formRef} method="post" onSubmit={onSubmit} noValidate className="space-y-3">
       <FormResult state={state} />
       {initial ? <input type="hidden" {...form.register("kind")} /> : <Select label="Kind" options={kinds} {...form.register("kind")} />}
-      <Field label="Date" type="date" max={new Date().toISOString().slice(0, 10)} error={fieldError("date")} {...register("date")} />
+      <Field label="Date" type="date" max={today} error={fieldError("date")} {...register("date")} />
       {kind === "note" ? (
         <>
           {field("title", "Title", clinicalLimits.title)}

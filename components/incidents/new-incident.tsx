@@ -1,15 +1,29 @@
 import type { ReactNode } from "react";
+import { alertWho } from "@/components/auditor/alert-words";
 import { Card } from "@/components/ui/card";
 import { toLocalInput } from "@/lib/incidents/clocks";
 import { alertKindLabel } from "@/lib/alerts/kinds";
 import type { AlertView } from "@/lib/services/alerts";
 import { OpenIncidentForm } from "./incident-forms";
 
-export function NewIncident({ alerts, selected, timeZone, breadcrumbs }: { alerts: AlertView[]; selected: string[]; timeZone: string; breadcrumbs: ReactNode }) {
+export function NewIncident({
+  alerts,
+  names = new Map(),
+  selected,
+  timeZone,
+  breadcrumbs,
+}: {
+  alerts: AlertView[];
+  /** Staff names of the alerts' accounts (staffNamesById). */
+  names?: ReadonlyMap<string, string>;
+  selected: string[];
+  timeZone: string;
+  breadcrumbs: ReactNode;
+}) {
   const choices = alerts.map((a) => ({
     id: a.id,
     // In the register's time zone, like the times typed into the form below.
-    label: `${alertKindLabel[a.kind] ?? a.kind} · ${toLocalInput(new Date(a.createdAt), timeZone).replace("T", " ")} ${timeZone} · account ${a.actorId?.slice(0, 8) ?? "unknown"}${a.patientPseudonym ? ` · ${a.patientPseudonym}` : ""}`,
+    label: `${alertKindLabel[a.kind] ?? a.kind} · ${toLocalInput(new Date(a.createdAt), timeZone).replace("T", " ")} ${timeZone} · ${alertWho(a, names)}${a.patientPseudonym ? ` · ${a.patientPseudonym}` : ""}`,
   }));
   return (
     <div className="space-y-6">

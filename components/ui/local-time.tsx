@@ -18,3 +18,17 @@ export function LocalTime({ iso, seconds = false }: { iso: string; seconds?: boo
   );
   return <time dateTime={iso}>{text}</time>;
 }
+
+const isoDay = (d: Date) => `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, "0")}-${String(d.getDate()).padStart(2, "0")}`;
+
+/**
+ * Today's date (YYYY-MM-DD) where the viewer is. The server renders its own (UTC) day; after hydration the
+ * browser's replaces it: in a clinic west of UTC, the UTC day turns to tomorrow in the evening.
+ */
+export function useLocalToday(): string {
+  return useSyncExternalStore(
+    subscribe,
+    () => isoDay(new Date()),
+    () => new Date().toISOString().slice(0, 10),
+  );
+}

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 import { newPasswordSchema } from "./password";
 import { staffRoleSchema } from "./staff";
 

@@ -1,3 +1,5 @@
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
 import { auditFilterSchema, breakGlassReviewSchema } from "./audit";
@@ -44,4 +46,17 @@ describe("every validation message is written for a person", () => {
     const result = newRequestSchema.safeParse({ kind: "erasure", reason: "y".repeat(1234) });
     expect(result.error!.issues[0]!.message).toBe("Use at most 1,000 characters (this has 1,234).");
   });
+});
+
+// The messages are installed by a side effect (z.config). A form's client bundle holds only the schema files it
+// imports: one that forgot "./messages" showed zod's "Too big: expected string to have <=1024 characters" on
+// the account page's password form while every test above, which imports auth.ts, passed.
+it("every schema file installs the plain messages itself", () => {
+  const dir = join(import.meta.dirname);
+  const schemaFiles = readdirSync(dir).filter((f) => f.endsWith(".ts") && !f.endsWith(".test.ts") && f !== "messages.ts");
+  const missing = schemaFiles.filter((f) => {
+    const source = readFileSync(join(dir, f), "utf8");
+    return /from "zod"/.test(source) && !source.includes('import "./messages";');
+  });
+  expect(missing).toEqual([]);
 });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 
 // NIST SP 800-63B 3.1.1.2: at least 12 characters here (above its floor of 8), no composition rules, and a
 // cap so argon2 hashing stays bounded. The breached/common list check lives in lib/auth/password-policy.ts

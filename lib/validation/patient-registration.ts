@@ -19,8 +19,10 @@ const name = (what: string) =>
 /** The latest calendar date anywhere on Earth now (UTC+14): nobody can be born later than that. */
 const latestToday = () => new Date(Date.now() + 14 * 3600_000).toISOString().slice(0, 10);
 
-export const birthDateSchema = z.iso
-  .date("Use the format YYYY-MM-DD")
+// An empty date field is the usual mistake (a browser's date picker cannot hold a wrong format): say what is missing.
+const birthDate = (missing: string) => z.string().min(1, missing).pipe(z.iso.date("Use the format YYYY-MM-DD"));
+
+export const birthDateSchema = birthDate("Enter the date of birth")
   .refine((d) => d <= latestToday(), "The birth date cannot be in the future")
   .refine((d) => d >= "1900-01-01", "Check the year of birth");
 
@@ -55,7 +57,7 @@ export type RegisterPatientInput = z.input<typeof registerPatientSchema>;
 
 /** The patient's activation: the link's token, their birth date as proof, and the password they choose. */
 export const patientActivationSchema = z
-  .object({ token: linkTokenSchema, birthDate: z.iso.date("Use the format YYYY-MM-DD"), newPassword: newPasswordSchema, confirmPassword: z.string() })
+  .object({ token: linkTokenSchema, birthDate: birthDate("Enter your date of birth"), newPassword: newPasswordSchema, confirmPassword: z.string() })
   .refine((v) => v.newPassword === v.confirmPassword, { path: ["confirmPassword"], message: "The two passwords differ" });
 export type PatientActivationInput = z.input<typeof patientActivationSchema>;
 

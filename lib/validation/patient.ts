@@ -2,12 +2,14 @@ import { z } from "zod";
 import "./messages";
 import { observationCode, observationCodes, type ObservationCodeValue } from "@/lib/clinical/observation-codes";
 
-const isoDate = z.iso.date("Use the format YYYY-MM-DD");
+// Empty is the usual mistake with a date picker: say what is missing rather than which format.
+const isoDate = z.string().min(1, "Enter the date").pipe(z.iso.date("Use the format YYYY-MM-DD"));
+const dateOfBirth = z.string().min(1, "Enter the date of birth").pipe(isoDate);
 
 export const patientIdentitySchema = z.object({
   givenName: z.string().trim().min(1).max(100),
   familyName: z.string().trim().min(1).max(100),
-  birthDate: isoDate,
+  birthDate: dateOfBirth,
   sex: z.enum(["female", "male", "other", "unknown"]),
   ssn: z
     .string()
@@ -110,7 +112,7 @@ export const patientSearchSchema = z.discriminatedUnion("by", [
     by: z.literal("nameDob"),
     givenName: z.string().trim().min(1, "Enter the given name").max(100),
     familyName: z.string().trim().min(1, "Enter the family name").max(100),
-    birthDate: isoDate,
+    birthDate: dateOfBirth,
   }),
 ]);
 export type PatientSearchInput = z.infer<typeof patientSearchSchema>;

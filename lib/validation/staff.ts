@@ -1,4 +1,5 @@
 import { z } from "zod";
+import "./messages";
 import { newPasswordSchema } from "./password";
 
 /** Roles an administrator may give; patients are registered as patients, never promoted from staff. */

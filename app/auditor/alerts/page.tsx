@@ -6,8 +6,10 @@ import { Button } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { DataTable, type Column } from "@/components/ui/data-table";
 import { requireActor } from "@/lib/auth/require-actor";
+import { alertWho } from "@/components/auditor/alert-words";
 import { alertKindLabel } from "@/lib/alerts/kinds";
 import { listAlerts, type AlertView, type DeliveryView } from "@/lib/services/alerts";
+import { staffNamesById } from "@/lib/services/staff-names";
 
 export const metadata = { title: "Alerts" };
 
@@ -30,12 +32,14 @@ function deliveryText(d: DeliveryView): ReactNode {
   return `${d.target}: ${d.attempts === 0 ? "waiting to send" : `retrying, ${tries}${d.lastError ? ` (${d.lastError})` : ""}`}`;
 }
 
-const columns: Column<AlertView>[] = [
+const kindWords = (a: AlertView) => alertKindLabel[a.kind] ?? a.kind;
+
+const columns = (names: ReadonlyMap<string, string>): Column<AlertView>[] => [
   {
     header: "Alert",
     cell: (a) => (
       <span>
-        <strong>{alertKindLabel[a.kind] ?? a.kind}</strong>{" "}
+        <strong>{kindWords(a)}</strong>{" "}
         <span className={`rounded px-1.5 py-0.5 text-xs font-semibold ${severityClass[a.severity] ?? ""}`}>{a.severity}</span>
         {a.kind === "processor_expiry" ? <span className="block">{processorExpiry(a.details)}</span> : null}
       </span>
@@ -45,9 +49,9 @@ const columns: Column<AlertView>[] = [
   {
     header: "Who",
     cell: (a) => (
-      <span className="font-mono">
-        {a.actorId?.slice(0, 8) ?? "—"}
-        {a.patientPseudonym ? ` · ${a.patientPseudonym}` : ""}
+      <span>
+        {alertWho(a, names)}
+        {a.patientPseudonym ? <span className="block font-mono">{a.patientPseudonym}</span> : null}
       </span>
     ),
   },
@@ -74,15 +78,15 @@ const columns: Column<AlertView>[] = [
     cell: (a) => (
       <span className="flex flex-wrap items-center gap-2">
         <Link href={`/auditor/incidents/new?alert=${a.id}`} className="underline">
-          Open incident<span className="sr-only"> from alert of {a.createdAt}</span>
+          Open incident<span className="sr-only"> from the {kindWords(a)} alert of <LocalTime iso={a.createdAt} seconds /></span>
         </Link>
         {a.acknowledgedAt ? (
-          <span className="text-slate-600">acknowledged {a.acknowledgedAt.slice(0, 10)}</span>
+          <span className="text-slate-600">acknowledged <LocalTime iso={a.acknowledgedAt} /></span>
         ) : (
           <form action={acknowledgeAlertAction}>
             <input type="hidden" name="alertId" value={a.id} />
             <Button type="submit" variant="secondary">
-              Acknowledge<span className="sr-only"> alert of {a.createdAt}</span>
+              Acknowledge<span className="sr-only"> the {kindWords(a)} alert of <LocalTime iso={a.createdAt} seconds /></span>
             </Button>
           </form>
         )}
@@ -94,12 +98,13 @@ const columns: Column<AlertView>[] = [
 export default async function AlertsPage() {
   const actor = await requireActor("auditor");
   const alerts = await listAlerts(actor);
+  const names = await staffNamesById(actor.request, alerts.flatMap((a) => (a.actorId ? [a.actorId] : [])));
   return (
     <div className="space-y-6">
       <h1 className="text-2xl font-bold">Alerts</h1>
       <Card>
         {alerts.length === 0 ? <p className="text-sm">No alerts.</p> : null}
-        <DataTable caption="Alerts, newest first" rows={alerts} columns={columns} rowKey={(a) => a.id} />
+        <DataTable caption="Alerts, newest first" rows={alerts} columns={columns(names)} rowKey={(a) => a.id} />
       </Card>
     </div>
   );
