@@ -42,6 +42,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /**
  * The compiled server (dist/server.js) as a deployment runs it (NODE_ENV=production) with CUSTODIA_ENV=test, so the demo accounts the
  * seed writes may sign in. Its output goes to a log file, shown only if it fails to come up.
+ * BENCH_SERVER_NODE_ARGS adds node flags to the server alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to
+ * profile it under the load (node refuses --cpu-prof in NODE_OPTIONS, and that would also profile the clients).
  */
 export async function startPortal(databaseUrl: string): Promise<Portal> {
   ensureBuild();
@@ -49,7 +51,8 @@ export async function startPortal(databaseUrl: string): Promise<Portal> {
   const files = mkdtempSync(join(tmpdir(), "custodia-bench-load-"));
   const logPath = join(files, "server.log");
   const log = createWriteStream(logPath);
-  const child = spawn(process.execPath, ["dist/server.js"], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "dist/server.js"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
