@@ -13,7 +13,20 @@ import { DEMO_PASSWORD, demoAccount } from "@/lib/demo/accounts";
 
 export interface Portal {
   base: string;
+  /** CPU seconds (user + system) the server process has used so far; undefined where /proc is absent. */
+  cpuSeconds(): number | undefined;
   stop(): Promise<void>;
+}
+
+// Clock ticks per second of /proc/<pid>/stat on Linux (USER_HZ, 100 on every mainstream kernel build).
+const USER_HZ = 100;
+
+function cpuSecondsOf(pid: number | undefined): number | undefined {
+  if (pid === undefined || !existsSync(`/proc/${pid}/stat`)) return undefined;
+  // The command name (field 2) is in parentheses and may hold spaces: count fields after its closing one.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / USER_HZ;
 }
 
 async function freePort(): Promise<number> {
@@ -42,6 +55,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 /**
  * The compiled server (dist/server.js) as a deployment runs it (NODE_ENV=production) with CUSTODIA_ENV=test, so the demo accounts the
  * seed writes may sign in. Its output goes to a log file, shown only if it fails to come up.
+ * BENCH_SERVER_NODE_ARGS adds node flags to the server alone, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to
+ * profile it under the load (node refuses --cpu-prof in NODE_OPTIONS, and that would also profile the clients).
  */
 export async function startPortal(databaseUrl: string): Promise<Portal> {
   ensureBuild();
@@ -49,7 +64,8 @@ export async function startPortal(databaseUrl: string): Promise<Portal> {
   const files = mkdtempSync(join(tmpdir(), "custodia-bench-load-"));
   const logPath = join(files, "server.log");
   const log = createWriteStream(logPath);
-  const child = spawn(process.execPath, ["dist/server.js"], {
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, "dist/server.js"], {
     stdio: ["ignore", "pipe", "pipe"],
     env: {
       ...process.env,
@@ -72,7 +88,7 @@ export async function startPortal(databaseUrl: string): Promise<Portal> {
   for (let i = 0; i < 600; i++) {
     if (child.exitCode !== null) break;
     const up = await fetch(`${base}/sign-in`).then((r) => r.ok, () => false);
-    if (up) return { base, stop };
+    if (up) return { base, cpuSeconds: () => cpuSecondsOf(child.pid), stop };
     await new Promise((r) => setTimeout(r, 500));
   }
   const tail = readFileSync(logPath, "utf8").split("\n").slice(-20).join("\n");

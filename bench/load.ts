@@ -123,6 +123,7 @@ export async function run(): Promise<SummaryRow[]> {
     const [{ seq: startSeq } = { seq: "0" }] = await query<{ seq: string }>(db.url, "SELECT coalesce(max(seq), 0)::text AS seq FROM audit_event");
     const tallies = new Map(kinds.map((k) => [k.name, tally()]));
     const floor = tally();
+    const cpuBefore = portal.cpuSeconds();
     const began = performance.now();
     const until = Date.now() + seconds * 1000;
     await Promise.all([
@@ -130,6 +131,7 @@ export async function run(): Promise<SummaryRow[]> {
       loop(until, floor, () => get(portal!.base, "/sign-in")),
     ]);
     const elapsed = (performance.now() - began) / 1000;
+    const cpuAfter = portal.cpuSeconds();
     const counts = new Map((await query<{ action: string; n: string }>(db.url,
       "SELECT action, count(*) AS n FROM audit_event WHERE seq > $1 AND action = ANY($2) GROUP BY action",
       [startSeq, kinds.map((k) => k.audit)])).map((r) => [r.action, Number(r.n)]));
@@ -146,6 +148,12 @@ export async function run(): Promise<SummaryRow[]> {
       row("all PHI kinds", all),
       row("floor: /sign-in", floor),
     ]);
+    if (cpuBefore !== undefined && cpuAfter !== undefined) {
+      // What each request cost the server's CPU, whatever else the machine ran: comparable across runs
+      // where the latencies, queued behind other engineers' processes, are not.
+      const served = phiTimes.length + floor.times.length;
+      console.log(`Server CPU: ${(cpuAfter - cpuBefore).toFixed(1)} s over ${elapsed.toFixed(1)} s (${((cpuAfter - cpuBefore) / elapsed * 100).toFixed(0)}% of a core), ${ms(((cpuAfter - cpuBefore) * 1000) / served)} per request (PHI and floor)`);
+    }
     const floorP50 = percentile(floor.times, 50);
     const phiP50 = percentile(phiTimes, 50);
     console.log(`PHI p50 / floor p50 on the same server at the same time: ${ratio(phiP50 / floorP50)}`);

@@ -30,4 +30,7 @@ await withDatabase(async (url) => {
   await runner.stop();
   await disconnectPrisma();
   log().info("job runner stopped");
+  // The "disconnect" listener above keeps the IPC channel referenced: without this, a runner stopped by
+  // SIGTERM never exits, and server.ts's graceful shutdown waits on it until it is killed.
+  if (process.connected) process.disconnect();
 });

@@ -26,9 +26,13 @@ class SignInRefused extends CredentialsSignin {
   }
 }
 
+/** The secret Auth.js seals the session cookie with; lib/auth/require-actor.ts reads the cookie with it. */
+export const authJsSecret = () => keyProvider().secret("authSecret").toString("base64url");
+
 // Lazy: keys are read per request, not at build time, so `next build` needs no production secrets.
-export const { auth, signIn, signOut } = NextAuth(() => ({
-  secret: keyProvider().secret("authSecret").toString("base64url"),
+// Requests read the session id with sessionIdFromToken (lib/auth/session-cookie.ts), not auth().
+export const { signIn, signOut } = NextAuth(() => ({
+  secret: authJsSecret(),
   trustHost: true,
   useSecureCookies: isProduction(),
   cookies: authCookies(isProduction()),

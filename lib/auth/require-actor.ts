@@ -1,21 +1,25 @@
 import "server-only";
-import { headers } from "next/headers";
+import { cookies, headers } from "next/headers";
 import { forbidden, redirect } from "next/navigation";
 import { cache } from "react";
 import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { recordDenial } from "@/lib/access/authorize";
 import { can } from "@/lib/access/permissions";
 import type { Role } from "@/lib/access/roles";
-import { auth } from "./next-auth";
+import { isProduction } from "@/lib/config";
+import { authCookies } from "./cookies";
+import { authJsSecret } from "./next-auth";
 import { PATHNAME_HEADER, REQUEST_ID_HEADER, requestMetaFrom } from "./request-meta";
 import { checkSession } from "./sessions";
+import { sessionIdFromToken } from "./session-cookie";
 
 export async function currentRequestMeta(): Promise<RequestMeta> {
   return requestMetaFrom(await headers());
 }
 
 export async function currentSessionId(): Promise<string | undefined> {
-  return (await auth())?.sid;
+  const { name } = authCookies(isProduction()).sessionToken;
+  return sessionIdFromToken((await cookies()).get(name)?.value, name, authJsSecret());
 }
 
 /**

@@ -2,6 +2,7 @@ import "server-only";
 import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { mfaRequired, roleSchema } from "@/lib/access/roles";
 import { config } from "@/lib/config";
+import { withSystemPg } from "@/lib/db/pg-transaction";
 import { withSystem, type Tx } from "@/lib/db/transaction";
 
 /**
@@ -36,8 +37,42 @@ export async function createSession(
 
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/**
+ * The common case in one statement: a live, unexpired, non-idle, MFA-complete session of an enabled user at
+ * the session's version is touched and its user returned. The clock is this process's, as in the full check.
+ */
+const ACTIVE_SESSION_SQL = `
+UPDATE auth_session s SET last_seen_at = $2
+  FROM app_user u
+ WHERE s.id = $1 AND u.id = s.user_id
+   AND s.revoked_at IS NULL AND s.expires_at > $2 AND s.last_seen_at >= $3 AND s.mfa_verified_at IS NOT NULL
+   AND u.disabled_at IS NULL AND u.session_version = s.user_version
+RETURNING u.id AS user_id, u.role, u.patient_id, u.mfa_enrolled_at IS NOT NULL AS mfa_enrolled`;
+
 export async function checkSession(sessionId: string | undefined, request: RequestMeta): Promise<SessionCheck> {
   if (!sessionId || !uuidPattern.test(sessionId)) return { status: "invalid", reason: "missing" };
+  const now = Date.now();
+  // Raw pg, same system context and RLS as withSystem: four round trips instead of Prisma's transaction,
+  // on every request. Any other outcome (refused, idle, expired, changed, MFA owed) takes the full path
+  // below, which ends the session and records why.
+  const [active] = await withSystemPg(request, ({ query }) =>
+    query<{ user_id: string; role: string; patient_id: string | null; mfa_enrolled: boolean }>(ACTIVE_SESSION_SQL, [
+      sessionId,
+      new Date(now),
+      new Date(now - config().sessionIdleSeconds * 1000),
+    ]),
+  );
+  if (active) {
+    if (active.role === "patient" && !active.mfa_enrolled && config().patientMfa === "required") {
+      return { status: "mfa", step: "enroll", userId: active.user_id, sessionId };
+    }
+    const role = roleSchema.parse(active.role);
+    return { status: "active", actor: { userId: active.user_id, role, patientId: active.patient_id, sessionId, request } };
+  }
+  return fullCheck(sessionId, request);
+}
+
+async function fullCheck(sessionId: string, request: RequestMeta): Promise<SessionCheck> {
   return withSystem(request, async ({ tx, audit }) => {
     const session = await tx.authSession.findUnique({ where: { id: sessionId }, include: { user: true } });
     if (!session) return { status: "invalid", reason: "missing" } as const;

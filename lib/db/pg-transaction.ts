@@ -1,11 +1,11 @@
 import { createHash } from "node:crypto";
 import type pg from "pg";
-import type { Actor } from "@/lib/access/actor";
+import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { auditInsert, type AuditInput } from "@/lib/audit/append";
 import { pgPool } from "./client";
 import { isEmbeddedServer } from "./connection";
 import { SET_CONTEXT_SQL, setContextParams } from "./context";
-import { principalOf, TRANSACTION_TIMEOUT_MS } from "./transaction";
+import { principalOf, TRANSACTION_TIMEOUT_MS, type DbPrincipal } from "./transaction";
 
 /** What a hot-path read sees: one pooled connection inside the actor's transaction, and the audit queue. */
 export interface PgActorContext {
@@ -23,13 +23,21 @@ export interface PgActorContext {
  * round trips.
  * Same role switch, same signed context, same RLS, same audit row in the same transaction.
  */
-export async function withActorPg<T>(
-  actor: Actor,
+export function withActorPg<T>(actor: Actor, work: (ctx: PgActorContext) => Promise<T>, options: { timeoutMs?: number } = {}): Promise<T> {
+  return withPrincipalPg(principalOf(actor), work, options);
+}
+
+/** withSystem on raw node-postgres: the per-request session check (lib/auth/sessions.ts). */
+export function withSystemPg<T>(request: RequestMeta, work: (ctx: PgActorContext) => Promise<T>): Promise<T> {
+  return withPrincipalPg({ role: "system", userId: null, patientId: null, request }, work);
+}
+
+async function withPrincipalPg<T>(
+  principal: DbPrincipal,
   work: (ctx: PgActorContext) => Promise<T>,
   { timeoutMs = TRANSACTION_TIMEOUT_MS }: { timeoutMs?: number } = {},
 ): Promise<T> {
-  const principal = principalOf(actor);
-  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new Error("withActorPg: timeoutMs must be a positive whole number");
+  if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0) throw new Error("withPrincipalPg: timeoutMs must be a positive whole number");
   const deadline = Date.now() + timeoutMs;
   const rollbackWork: (() => Promise<void>)[] = [];
   const queued: AuditInput[] = [];
