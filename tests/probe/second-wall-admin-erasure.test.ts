@@ -8,7 +8,7 @@
 import { randomUUID } from "node:crypto";
 import { beforeAll, describe, expect, it, vi } from "vitest";
 import { pseudonym } from "@/lib/crypto/pseudonym";
-import { submitRequest } from "@/lib/services/data-requests";
+import { myRequests, submitRequest } from "@/lib/services/data-requests";
 import { processDueErasures } from "@/lib/services/erasure";
 import { adminQuery } from "../helpers/db";
 import { actorOf, identity, makeUser, type TestUser } from "../helpers/fixtures";
@@ -56,5 +56,18 @@ describe("probe: an administrator's context and the erasure queue", () => {
     const erased = await processDueErasures();
     expect({ rewritten, erased, keyKept: (await keyOf(victim.patientId!)) === before }).toMatchObject({ erased: 0, keyKept: true });
     expect(["refused", "no row"]).toContain(rewritten);
+  });
+
+  it("cannot write a request's history in the patient's name (a 'Cancelled by you' the patient never sent)", async () => {
+    const victim = await makeUser("patient", { patient: identity() });
+    const requestId = await submitRequest(actorOf(victim), { kind: "restriction", reason: "Accuracy contested" });
+    const forge = asRuntimeRole(
+      "INSERT INTO data_request_event (request_id, status, note, actor_role, created_at) VALUES ($1, 'cancelled', 'Cancelled by you', 'patient', '2020-01-01T00:00:00Z') RETURNING id",
+      [requestId],
+      as(admin),
+    );
+    const forged = await forge.then(() => "written", (e: unknown) => (rlsRefusal.test(String(e)) ? "refused" : e));
+    const [mine] = (await myRequests(actorOf(victim))).filter((r) => r.id === requestId);
+    expect({ forged, history: mine!.history.map((h) => [h.status, h.by]) }).toEqual({ forged: "refused", history: [["pending", "patient"]] });
   });
 });
