@@ -9,25 +9,32 @@ import { runtimeRoleProblems, assertSeparateMigrationRole, UnsafeRuntimeRole } f
 import { generateProductionKeys } from "@/lib/crypto/env-key-provider";
 import { withSystem } from "@/lib/db/transaction";
 import { addRecord, amendRecord } from "@/lib/services/chart";
-import { submitRequest } from "@/lib/services/data-requests";
+import { pseudonym } from "@/lib/crypto/pseudonym";
+import { myRequests, submitRequest } from "@/lib/services/data-requests";
+import { processDueErasures } from "@/lib/services/erasure";
 import { staffNamesById } from "@/lib/services/staff-names";
 import { adminQuery, isEmbedded, testDatabaseUrl, withAdminClient } from "./helpers/db";
-import { actorOf, makeCareTeam, makeUser, request, type TestUser } from "./helpers/fixtures";
+import { actorOf, identity, makeCareTeam, makeUser, request, type TestUser } from "./helpers/fixtures";
 import { asRuntimeConnection, asRuntimeRole, type SqlContext } from "./helpers/runtime-role";
 import { RUNTIME_LOGIN_ROLE } from "./setup/global";
 
 const dir = vi.hoisted(() => {
   const path = `${process.env.TMPDIR ?? "/tmp"}/custodia-walls-${process.pid}-${Date.now()}`;
   process.env.CUSTODIA_CHECKPOINT_DIR = path;
+  process.env.CUSTODIA_ERASURE_LEDGER = `${path}-ledger.jsonl`;
   return path;
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(`${dir}-ledger.jsonl`, { force: true });
+});
 
 /**
  * The attacker holds the runtime role and a genuine signed context for one actor (an SQL injection inside
  * that actor's request). Writes must stay what the app itself writes in that actor's name.
  */
 let clinician: TestUser;
+let admin: TestUser;
 let otherClinician: TestUser;
 let mine: TestUser;
 let other: TestUser;
@@ -40,6 +47,7 @@ const note = (title: string) => ({ kind: "note" as const, date: "2026-03-01", ti
 
 beforeAll(async () => {
   clinician = await makeUser("clinician");
+  admin = await makeUser("admin");
   otherClinician = await makeUser("clinician");
   mine = await makeUser("patient");
   other = await makeUser("patient");
@@ -198,6 +206,103 @@ describe("restrictions, names and patients' own appends (L1, L4, L5)", () => {
     for (const [status, text] of [["pending", "Approved by the DPO"], ["cancelled", "Cancelled by you"], ["completed", "Request received"]]) {
       await expect(asRuntimeRole(event, [requestId, status, text], as(mine)), `${status}: ${text}`).rejects.toThrow(rlsRefusal);
     }
+  });
+});
+
+/**
+ * An administrator decides on requests, but the decision's writes run in the system context on their behalf
+ * (lib/services/request-decisions.ts), as do team patient changes (care-team-admin.ts): the admin's own context
+ * files, rewrites and narrates no request, and changes a team only as the app does (migration 0045).
+ */
+describe("an administrator's context (requests and care teams)", () => {
+  const keyOf = async (patientId: string) =>
+    (await adminQuery<{ dek_wrapped: string }>("SELECT dek_wrapped FROM patient_key WHERE patient_id = $1", [patientId]))[0]?.dek_wrapped;
+  const refused = (e: unknown): string | Promise<never> => (rlsRefusal.test(String(e)) ? "refused" : Promise.reject(e));
+
+  it("cannot file an erasure for a patient who asked for none (the patient's data key stays)", async () => {
+    const victim = await makeUser("patient", { patient: identity() });
+    const before = await keyOf(victim.patientId!);
+    const filed = await asRuntimeRole(
+      `INSERT INTO data_request (id, patient_id, patient_pseudonym, kind, status, details_enc, gdpr_due_at, hipaa_due_at, execute_after, created_at, decided_by, decided_at)
+       VALUES ($1, $2, $3, 'erasure', 'scheduled', 'x', now() + interval '1 month', now() + interval '30 days', now() - interval '1 minute', now(), $4, now())`,
+      [randomUUID(), victim.patientId, pseudonym(victim.patientId!), admin.id],
+      as(admin),
+    ).then(() => "filed", refused);
+    const erased = await processDueErasures();
+    expect({ filed, erased, keyKept: (await keyOf(victim.patientId!)) === before }).toEqual({ filed: "refused", erased: 0, keyKept: true });
+  });
+
+  it("cannot turn a patient's pending restriction request into an erasure due at once", async () => {
+    const victim = await makeUser("patient", { patient: identity() });
+    const before = await keyOf(victim.patientId!);
+    const requestId = await submitRequest(actorOf(victim), { kind: "restriction", reason: "Accuracy contested" });
+    const rewritten = await asRuntimeRole(
+      "UPDATE data_request SET kind = 'erasure', status = 'scheduled', execute_after = now() - interval '1 minute' WHERE id = $1 RETURNING id",
+      [requestId],
+      as(admin),
+    ).then((rows) => (rows.length ? "rewritten" : "no row"), refused);
+    const erased = await processDueErasures();
+    const [row] = await adminQuery<{ kind: string; status: string }>("SELECT kind, status FROM data_request WHERE id = $1", [requestId]);
+    expect({ erased, keyKept: (await keyOf(victim.patientId!)) === before, row }).toEqual({ erased: 0, keyKept: true, row: { kind: "restriction", status: "pending" } });
+    expect(["refused", "no row"]).toContain(rewritten);
+  });
+
+  it("cannot write a request's history in the patient's name (a 'Cancelled by you' the patient never sent), nor in its own", async () => {
+    const victim = await makeUser("patient", { patient: identity() });
+    const requestId = await submitRequest(actorOf(victim), { kind: "restriction", reason: "Accuracy contested" });
+    const event = "INSERT INTO data_request_event (request_id, status, note, actor_role, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+    const written: string[] = [];
+    for (const params of [
+      [requestId, "cancelled", "Cancelled by you", "patient", "2020-01-01T00:00:00Z"],
+      [requestId, "pending", "Request received", "patient", new Date().toISOString()],
+      [requestId, "completed", "Approved", "admin", new Date().toISOString()],
+    ]) {
+      written.push(await asRuntimeRole(event, params, as(admin)).then(() => "written", refused));
+    }
+    const [mine] = (await myRequests(actorOf(victim))).filter((r) => r.id === requestId);
+    expect({ written, history: mine!.history.map((h) => [h.status, h.by]) }).toEqual({
+      written: ["refused", "refused", "refused"],
+      history: [["pending", "patient"]],
+    });
+  });
+
+  it("changes no team's patients, deletes only an empty team, and adds only an active clinician", async () => {
+    const outsider = await makeUser("patient");
+    const disabled = await makeUser("clinician");
+    await adminQuery("UPDATE app_user SET disabled_at = now() WHERE id = $1", [disabled.id]);
+    const teamId = await makeCareTeam([clinician.id], [mine.patientId!]);
+    const emptyTeamId = await makeCareTeam([], []);
+    const attempt = (sql: string, params: unknown[]) =>
+      asRuntimeRole(sql, params, as(admin)).then((rows) => (rows.length ? "changed" : "no row"), refused);
+    const tried = {
+      assignPatient: await attempt("INSERT INTO care_team_patient (team_id, patient_id) VALUES ($1, $2) RETURNING team_id", [teamId, outsider.patientId]),
+      removePatient: await attempt("DELETE FROM care_team_patient WHERE team_id = $1 RETURNING team_id", [teamId]),
+      deleteTeam: await attempt("DELETE FROM care_team WHERE id = $1 RETURNING id", [teamId]),
+      addSelf: await attempt("INSERT INTO care_team_member (team_id, user_id) VALUES ($1, $2) RETURNING team_id", [teamId, admin.id]),
+      addPatientAccount: await attempt("INSERT INTO care_team_member (team_id, user_id) VALUES ($1, $2) RETURNING team_id", [teamId, outsider.id]),
+      addDisabled: await attempt("INSERT INTO care_team_member (team_id, user_id) VALUES ($1, $2) RETURNING team_id", [teamId, disabled.id]),
+      swapMember: await attempt("UPDATE care_team_member SET user_id = $2 WHERE team_id = $1 RETURNING team_id", [teamId, disabled.id]),
+      // What the app itself does in an admin's context still goes through.
+      addClinician: await attempt("INSERT INTO care_team_member (team_id, user_id) VALUES ($1, $2) RETURNING team_id", [teamId, otherClinician.id]),
+      deleteEmptyTeam: await attempt("DELETE FROM care_team WHERE id = $1 RETURNING id", [emptyTeamId]),
+    };
+    const members = await adminQuery<{ user_id: string }>("SELECT user_id FROM care_team_member WHERE team_id = $1 ORDER BY user_id", [teamId]);
+    const patients = await adminQuery<{ patient_id: string }>("SELECT patient_id FROM care_team_patient WHERE team_id = $1", [teamId]);
+    expect({ tried, members: members.map((m) => m.user_id), patients: patients.map((p) => p.patient_id) }).toEqual({
+      tried: {
+        assignPatient: "refused",
+        removePatient: "no row",
+        deleteTeam: "no row",
+        addSelf: "refused",
+        addPatientAccount: "refused",
+        addDisabled: "refused",
+        swapMember: "no row",
+        addClinician: "changed",
+        deleteEmptyTeam: "changed",
+      },
+      members: [clinician.id, otherClinician.id].sort(),
+      patients: [mine.patientId],
+    });
   });
 });
 
