@@ -32,7 +32,7 @@ function sealed(overrides: Partial<Content> = {}, prevHash = GENESIS_HASH, chain
     user_agent_digest: addressDigest(key, salt, "user_agent", userAgent),
     ...overrides,
   };
-  const mac = writerMac(key, contentOf(content));
+  const mac = writerMac(key, contentOf({ ...content, writer_mac: "" }));
   return { ...content, seq: "42", chain_seq: chainSeq, writer_mac: mac, prev_hash: prevHash, hash: sealHash(key, prevHash, chainSeq, mac, true) };
 }
 

@@ -32,6 +32,33 @@ describe("envelope keys", () => {
     expect(() => unwrapDataKey("patient-a", wrapped.replace(/^k1\./, "k9."), p)).toThrow(DecryptError);
     expect(() => unwrapDataKey("patient-a", `${wrapped}!`, p)).toThrow(DecryptError);
     expect(() => unwrapDataKey("patient-a", "k1.", p)).toThrow(DecryptError);
+    expect(() => unwrapDataKey("patient-a", `x${wrapped}`, p)).toThrow(DecryptError);
+  });
+
+  it("refuses to make a data key with no owner, which would bind it to no patient", () => {
+    expect(() => createDataKey("", provider())).toThrow(TypeError);
+  });
+
+  it("evicts the least recently used key, not the oldest one", () => {
+    const p = provider();
+    const before = dataKeyCache.maxEntries;
+    dataKeyCache.maxEntries = 2;
+    try {
+      const a = createDataKey("patient-a", p);
+      const b = createDataKey("patient-b", p);
+      const c = createDataKey("patient-c", p);
+      unwrapDataKey("patient-a", a.wrapped, p);
+      unwrapDataKey("patient-b", b.wrapped, p);
+      unwrapDataKey("patient-a", a.wrapped, p);
+      unwrapDataKey("patient-c", c.wrapped, p);
+      // With the master key gone, only cached keys still unwrap.
+      p.addMasterKeyVersion();
+      p.retireMasterKeyVersion(1);
+      expect(unwrapDataKey("patient-a", a.wrapped, p).equals(a.dek)).toBe(true);
+      expect(() => unwrapDataKey("patient-b", b.wrapped, p)).toThrow(DecryptError);
+    } finally {
+      dataKeyCache.maxEntries = before;
+    }
   });
 
   it("rewraps under a new master key and keeps the data key; a retired key no longer unwraps old wraps", () => {
@@ -78,6 +105,19 @@ describe("envelope keys", () => {
     p.retireMasterKeyVersion(1);
     expect(() => unwrapDataKey("patient-a", wrapped, p)).not.toThrow();
     vi.advanceTimersByTime(dataKeyCache.ttlMs + 1);
+    expect(() => unwrapDataKey("patient-a", wrapped, p)).toThrow(DecryptError);
+  });
+
+  it("keeps a cached key at most ttlMs, not a moment longer", () => {
+    vi.useFakeTimers();
+    const p = provider();
+    const { wrapped } = createDataKey("patient-a", p);
+    unwrapDataKey("patient-a", wrapped, p);
+    p.addMasterKeyVersion();
+    p.retireMasterKeyVersion(1);
+    vi.advanceTimersByTime(dataKeyCache.ttlMs - 1);
+    expect(() => unwrapDataKey("patient-a", wrapped, p)).not.toThrow();
+    vi.advanceTimersByTime(1);
     expect(() => unwrapDataKey("patient-a", wrapped, p)).toThrow(DecryptError);
   });
 });
