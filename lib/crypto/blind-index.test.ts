@@ -57,6 +57,8 @@ describe("blind indexes", () => {
     expect(bi("mrn", "ｍｒｎ００１２３４", provider)).toBe(expected("mrn\u0000MRN001234"));
     expect(bi("email", "  Alice@Example.COM ", provider)).toBe(expected("email\u0000alice@example.com"));
     expect(bi("email", "ａlice@example.com", provider)).toBe(expected("email\u0000alice@example.com"));
+    // An address keeps its accents and inner spaces: only names drop them.
+    expect(bi("email", " José@Example.com", provider)).toBe(expected("email\u0000jos\u00e9@example.com"));
     expect(bi("name", "  José \t García ", provider)).toBe(expected("name\u0000jose garcia"));
     expect(bi("nameDob", " José  García | 1980-02-29 ", provider)).toBe(expected("nameDob\u0000jose garcia|1980-02-29"));
   });
