@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { canonicalJson } from "./canonical";
-import { addressDigest, GENESIS_HASH, legacyChainHash, LEGACY_WRITER_MAC, sealHash, writerMac } from "./hashes";
+import { addressDigest, GENESIS_HASH, legacyChainHash, sealHash, writerMac } from "./hashes";
 import { contentOf, legacyRecordOf, type StoredEvent } from "./log-reader";
 import { checkLink, expectedHash, writerMacValid } from "./row-hash";
 
@@ -36,11 +36,11 @@ function sealed(overrides: Partial<Content> = {}, prevHash = GENESIS_HASH, chain
   return { ...content, seq: "42", chain_seq: chainSeq, writer_mac: mac, prev_hash: prevHash, hash: sealHash(key, prevHash, chainSeq, mac, true) };
 }
 
-/** A v1 row, chained at insert over its whole canonical record. */
+/** A v1 row, chained at insert over its whole canonical record; stored rows carry the literal MAC "v1". */
 function legacy(overrides: Partial<StoredEvent> = {}): StoredEvent {
   const row: StoredEvent = {
     ...sealed({ net_salt: null, ip_digest: null, user_agent_digest: null }),
-    writer_mac: LEGACY_WRITER_MAC,
+    writer_mac: "v1",
     ...overrides,
   };
   return { ...row, hash: legacyChainHash(key, row.prev_hash, legacyRecordOf(row)) };
@@ -86,6 +86,8 @@ describe("audit row link (what the verifier checks per row)", () => {
     const other = "a".repeat(64);
     expect(checkLink(key, other, row)).toBe("broken");
     expect(checkLink(key, other, { ...row, prev_hash: other })).toBe("broken");
+    // Only the prev_hash column edited: the hash still fits the true predecessor, but the row no longer names it.
+    expect(checkLink(key, GENESIS_HASH, { ...row, prev_hash: other })).toBe("broken");
     expect(checkLink(key, GENESIS_HASH, { ...row, hash: other })).toBe("broken");
     expect(checkLink(key, GENESIS_HASH, { ...row, chain_seq: "8" })).toBe("broken");
     // Reordering is detected by hashing the content at the position it claims to come from.
@@ -109,7 +111,7 @@ describe("audit row link (what the verifier checks per row)", () => {
     const laundered = { ...forged, writer_mac: genuine.writer_mac, hash: sealHash(key, GENESIS_HASH, "7", genuine.writer_mac, false) };
     expect(checkLink(key, GENESIS_HASH, laundered)).toBe("forged");
     // A "v1" MAC on a row sealed by the sealer never counts as genuine.
-    const v1 = { ...genuine, writer_mac: LEGACY_WRITER_MAC, hash: sealHash(key, GENESIS_HASH, "7", LEGACY_WRITER_MAC, true) };
+    const v1 = { ...genuine, writer_mac: "v1", hash: sealHash(key, GENESIS_HASH, "7", "v1", true) };
     expect(checkLink(key, GENESIS_HASH, v1)).toBe("broken");
     expect(writerMacValid(key, v1)).toBe(false);
   });
@@ -149,7 +151,7 @@ describe("audit row link (what the verifier checks per row)", () => {
     expect(checkLink(key, GENESIS_HASH, odd)).toBe("broken");
     const oddLegacy = { ...legacy(), details: { dose: Number.POSITIVE_INFINITY } };
     expect(checkLink(key, GENESIS_HASH, oddLegacy)).toBe("broken");
-    expect(expectedHash(key, GENESIS_HASH, oddLegacy)).toBe(sealHash(key, GENESIS_HASH, "7", LEGACY_WRITER_MAC, false));
+    expect(expectedHash(key, GENESIS_HASH, oddLegacy)).toBe(sealHash(key, GENESIS_HASH, "7", "v1", false));
   });
 });
 

@@ -46,6 +46,8 @@ describe("blind indexes", () => {
     expect(() => bi("nameDob", " |1980-01-01", provider)).toThrow(InvalidIdentifier);
     expect(() => bi("nameDob", "Ann Lee|1980-13-01", provider)).toThrow(InvalidIdentifier);
     expect(() => bi("nameDob", "Ann Lee|80-01-01", provider)).toThrow(InvalidIdentifier);
+    // An expanded year is a real date to Date, and its ISO text starts with itself: only the pattern refuses it.
+    expect(() => bi("nameDob", "Ann Lee|+010000-01-01", provider)).toThrow(InvalidIdentifier);
     expect(() => bi("nameDob", "Ann Lee|", provider)).toThrow(InvalidIdentifier);
   });
 
