@@ -26,4 +26,17 @@ describe("canonicalJson", () => {
   it("has no whitespace and sorted keys", () => {
     expect(canonicalJson({ b: 1, a: [true, null, "x"] })).toBe('{"a":[true,null,"x"],"b":1}');
   });
+
+  it("refuses numbers JSON cannot carry, instead of hashing them as null", () => {
+    for (const bad of [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY]) {
+      expect(() => canonicalJson(bad)).toThrow(/non-finite/);
+      expect(() => canonicalJson({ amount: bad })).toThrow(/non-finite/);
+    }
+  });
+
+  it("hashes a field left undefined the same as an absent one, as JSON.stringify stores it", () => {
+    const withUndefined = { a: 1, b: undefined } as unknown as JsonValue;
+    expect(canonicalJson(withUndefined)).toBe('{"a":1}');
+    expect(canonicalJson(withUndefined)).toBe(canonicalJson({ a: 1 }));
+  });
 });

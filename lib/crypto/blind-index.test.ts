@@ -1,3 +1,4 @@
+import { createHmac } from "node:crypto";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -43,6 +44,25 @@ describe("blind indexes", () => {
     expect(() => bi("nameDob", "no date", provider)).toThrow(InvalidIdentifier);
     expect(() => bi("nameDob", "Ann Lee|1981-02-29", provider)).toThrow(InvalidIdentifier);
     expect(() => bi("nameDob", " |1980-01-01", provider)).toThrow(InvalidIdentifier);
+    expect(() => bi("nameDob", "Ann Lee|1980-13-01", provider)).toThrow(InvalidIdentifier);
+    expect(() => bi("nameDob", "Ann Lee|80-01-01", provider)).toThrow(InvalidIdentifier);
+    // An expanded year is a real date to Date, and its ISO text starts with itself: only the pattern refuses it.
+    expect(() => bi("nameDob", "Ann Lee|+010000-01-01", provider)).toThrow(InvalidIdentifier);
+    expect(() => bi("nameDob", "Ann Lee|", provider)).toThrow(InvalidIdentifier);
+  });
+
+  // Stored indexes were computed with these rules: any change to them silently stops every search matching.
+  it("hash `<kind>\\0<normalized value>` under the blindIndex key, as the stored indexes were computed", () => {
+    const expected = (message: string) => createHmac("sha256", provider.secret("blindIndex")).update(message, "utf8").digest("hex");
+    expect(bi("ssn", " 123-45-6789 ", provider)).toBe(expected("ssn\u0000123456789"));
+    expect(bi("mrn", "mrn-001 234\t", provider)).toBe(expected("mrn\u0000MRN001234"));
+    expect(bi("mrn", "ｍｒｎ００１２３４", provider)).toBe(expected("mrn\u0000MRN001234"));
+    expect(bi("email", "  Alice@Example.COM ", provider)).toBe(expected("email\u0000alice@example.com"));
+    expect(bi("email", "ａlice@example.com", provider)).toBe(expected("email\u0000alice@example.com"));
+    // An address keeps its accents and inner spaces: only names drop them.
+    expect(bi("email", " José@Example.com", provider)).toBe(expected("email\u0000jos\u00e9@example.com"));
+    expect(bi("name", "  José \t García ", provider)).toBe(expected("name\u0000jose garcia"));
+    expect(bi("nameDob", " José  García | 1980-02-29 ", provider)).toBe(expected("nameDob\u0000jose garcia|1980-02-29"));
   });
 
   it("use HMAC-SHA256 as in RFC 4231 test case 2", () => {

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { open, sealWithFixedIvForKnownAnswerTests } from "./aead";
+import { fromBase64url, open, sealWithFixedIvForKnownAnswerTests } from "./aead";
 import { DecryptError } from "./errors";
 import { decryptField, decryptJson, encryptField, encryptJson, type FieldLocation } from "./field";
 
@@ -42,6 +42,18 @@ describe("field cipher", () => {
     expect(() => encryptField(key, "D.", "x", at)).toThrow(TypeError);
   });
 
+  it("accepts only a lowercase alphanumeric key reference, which the header can carry unambiguously", () => {
+    for (const keyRef of ["", "D", "Dd", "dD", "d.", "d|x", "d d"]) {
+      expect(() => encryptField(key, keyRef, "x", at), JSON.stringify(keyRef)).toThrow(TypeError);
+    }
+    expect(decryptField(key, encryptField(key, "s1", "x", at), at)).toBe("x");
+  });
+
+  it("refuses a key that is not 256 bits rather than using it", () => {
+    expect(() => encryptField(randomBytes(16), "d", "x", at)).toThrow(/32-byte/);
+    expect(() => decryptField(randomBytes(16), encryptField(key, "d", "x", at), at)).toThrow(/32-byte/);
+  });
+
   it("uses a fresh IV each time, so equal plaintexts do not look equal at rest", () => {
     expect(encryptField(key, "d", "same", at)).not.toBe(encryptField(key, "d", "same", at));
   });
@@ -60,6 +72,17 @@ describe("field cipher", () => {
     expect(() => decryptField(key, `${ciphertext}A`, at)).toThrow(DecryptError);
     expect(() => decryptField(key, `${ciphertext}!`, at)).toThrow(DecryptError);
     expect(() => decryptField(key, `${ciphertext}.x`, at)).toThrow(DecryptError);
+  });
+
+  it("rejects a junk character inside the body, and any character in place of the dot after the IV", () => {
+    // 6 bytes + tag = 30 characters; Node's decoder would skip the "!" and yield the same bytes.
+    const ciphertext = encryptField(key, "d", "Alice1", at);
+    expect(() => decryptField(key, `${ciphertext.slice(0, -10)}!${ciphertext.slice(-10)}`, at)).toThrow(DecryptError);
+    const ivEnd = "v1.d.".length + 16;
+    expect(ciphertext[ivEnd]).toBe(".");
+    for (const c of ["A", "-", "!"]) {
+      expect(() => decryptField(key, `${ciphertext.slice(0, ivEnd)}${c}${ciphertext.slice(ivEnd + 1)}`, at), c).toThrow(DecryptError);
+    }
   });
 
   it("rejects another spelling of the same bytes (non-zero unused bits in the last base64url character)", () => {
@@ -97,6 +120,29 @@ describe("field cipher", () => {
   });
 });
 
+describe("canonical base64url", () => {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+  it("accepts one spelling per byte string: a last character with unused bits set is refused", () => {
+    // Two characters carry one byte (4 unused bits), three carry two bytes (2 unused bits).
+    for (const [i, c] of [...alphabet].entries()) {
+      const two = () => fromBase64url(`A${c}`);
+      const three = () => fromBase64url(`AA${c}`);
+      if (i % 16 === 0) expect(two(), c).toEqual(Buffer.from(`A${c}`, "base64url"));
+      else expect(two, c).toThrow(DecryptError);
+      if (i % 4 === 0) expect(three(), c).toEqual(Buffer.from(`AA${c}`, "base64url"));
+      else expect(three, c).toThrow(DecryptError);
+    }
+  });
+
+  it("refuses the other alphabet's characters, padding and a dangling character that Node would accept", () => {
+    expect(fromBase64url("-_-_")).toEqual(Buffer.from("+/+/", "base64"));
+    for (const text of ["+_-_", "-/-_", "-_-_==", "AAAAA", "AA=A", "A A="]) {
+      expect(() => fromBase64url(text), text).toThrow(DecryptError);
+    }
+  });
+});
+
 describe("AES-256-GCM primitive", () => {
   const hex = (s: string) => Buffer.from(s, "hex");
   const zeros = Buffer.alloc(32);
@@ -123,5 +169,13 @@ describe("AES-256-GCM primitive", () => {
     expect(sealed.toString("hex")).toBe(expected);
     expect(open(k, iv, sealed, aad).equals(plaintext)).toBe(true);
     expect(() => open(k, iv, sealed, hex("feedfacedeadbeeffeedfacedeadbeefabaddad3"))).toThrow(DecryptError);
+  });
+
+  it("uses only 96-bit IVs (GCM would otherwise derive the counter by hashing) and refuses short input as DecryptError", () => {
+    expect(() => sealWithFixedIvForKnownAnswerTests(zeros, Buffer.alloc(8), Buffer.alloc(16), Buffer.alloc(0))).toThrow(/96-bit/);
+    expect(() => sealWithFixedIvForKnownAnswerTests(zeros, Buffer.alloc(16), Buffer.alloc(16), Buffer.alloc(0))).toThrow(/96-bit/);
+    const { sealed } = sealWithFixedIvForKnownAnswerTests(zeros, zeroIv, Buffer.alloc(16), Buffer.alloc(0));
+    expect(() => open(zeros, Buffer.alloc(8), sealed, Buffer.alloc(0))).toThrow(DecryptError);
+    expect(() => open(zeros, zeroIv, sealed.subarray(0, 15), Buffer.alloc(0))).toThrow(DecryptError);
   });
 });
