@@ -395,8 +395,8 @@ describe("erasure decisions are final and the administrator's alone", () => {
     await decideRequest(actorOf(admin), { requestId: id, decision: "reject", reason: "Records under legal hold" });
     const [rejected] = await requestRow(id);
     expect(rejected!.status).toBe("rejected");
-    await expect(decideRequest(actorOf(admin), { requestId: id, decision: "approve", reason: "Changed my mind later" })).rejects.toBeInstanceOf(NotFound);
-    await expect(extendRequest(actorOf(admin), { requestId: id, reason: "Extending a closed request" })).rejects.toBeInstanceOf(NotFound);
+    await expect(decideRequest(actorOf(admin), { requestId: id, decision: "approve", reason: "Changed my mind later" })).rejects.toBeInstanceOf(Conflict);
+    await expect(extendRequest(actorOf(admin), { requestId: id, reason: "Extending a closed request" })).rejects.toBeInstanceOf(Conflict);
     expect(await requestRow(id)).toEqual([rejected]);
     expect(await processDueErasures(noRequest, new Date(Date.now() + 31 * 86_400_000))).toBe(0);
     expect(await stillThere(p)).toBe("RedecideGiven");

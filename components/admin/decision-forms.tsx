@@ -8,24 +8,29 @@ import { Button } from "@/components/ui/button";
 import { TextArea } from "@/components/ui/textarea";
 import { initialFormState } from "@/lib/validation/form-state";
 
-export function DecisionForm({ requestId, canExtend }: { requestId: string; canExtend: boolean }) {
+/** `canDecide`: false once decided; an approved erasure stays in the queue, scheduled, until its grace period ends. */
+export function DecisionForm({ requestId, canDecide, canExtend }: { requestId: string; canDecide: boolean; canExtend: boolean }) {
   const { state, pending, formRef: decideRef, onSubmit: onDecide } = useFormAction(decideRequestAction, initialFormState);
   const { state: extendState, pending: extending, formRef: extendRef, onSubmit: onExtend } = useFormAction(extendRequestAction, initialFormState);
   return (
     <div className="space-y-2">
-      <form ref={decideRef} method="post" onSubmit={onDecide} className="space-y-2" aria-label="Decide">
-        <FormResult state={state} />
-        <input type="hidden" name="requestId" value={requestId} />
-        <TextArea label="Reason for the decision" name="reason" id={`reason-${requestId}`} rows={2} error={state.errors?.reason?.[0]} />
-        <div className="flex gap-2">
-          <Button type="submit" name="decision" value="approve" disabled={pending}>
-            Approve
-          </Button>
-          <Button type="submit" name="decision" value="reject" variant="danger" disabled={pending}>
-            Reject
-          </Button>
-        </div>
-      </form>
+      {canDecide ? (
+        <form ref={decideRef} method="post" onSubmit={onDecide} className="space-y-2" aria-label="Decide">
+          <FormResult state={state} />
+          <input type="hidden" name="requestId" value={requestId} />
+          <TextArea label="Reason for the decision" name="reason" id={`reason-${requestId}`} rows={2} error={state.errors?.reason?.[0]} />
+          <div className="flex gap-2">
+            <Button type="submit" name="decision" value="approve" disabled={pending}>
+              Approve
+            </Button>
+            <Button type="submit" name="decision" value="reject" variant="danger" disabled={pending}>
+              Reject
+            </Button>
+          </div>
+        </form>
+      ) : (
+        <p>Approved: the erasure runs when its grace period ends, unless the patient cancels it first.</p>
+      )}
       {canExtend ? (
         <form ref={extendRef} method="post" onSubmit={onExtend} className="space-y-2" aria-label="Extend deadline">
           {extendState.message ? <Alert tone={extendState.ok ? "success" : "error"}>{extendState.message}</Alert> : null}

@@ -1,11 +1,10 @@
 import "server-only";
 import { noRequest } from "@/lib/access/actor";
 import { Conflict } from "@/lib/access/errors";
-import { blindIndex } from "@/lib/crypto/blind-index";
 import { lockSubject } from "@/lib/db/locks";
 import { withSystem } from "@/lib/db/transaction";
 import { adminCreateSchema } from "@/lib/validation/staff";
-import { createUser } from "./users";
+import { accountWithEmail, createUser } from "./users";
 
 /**
  * `npm run admin:create`: the first administrator of an empty installation (or, when told, another one; or,
@@ -24,7 +23,7 @@ export async function createAdministrator(raw: unknown): Promise<string> {
         `This installation already has ${admins} active administrator${admins === 1 ? "" : "s"}. Ask one of them to give you the role, or run again with --additional to create another.`,
       );
     }
-    if (await ctx.tx.user.findUnique({ where: { emailBidx: blindIndex("email", input.email) } })) {
+    if (await accountWithEmail(ctx.tx, input.email)) {
       throw new Conflict("An account with this e-mail address already exists.");
     }
     const id = await createUser(ctx, { email: input.email, displayName: input.displayName, role: input.role, password: input.password });

@@ -4,6 +4,7 @@ import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import type { BreakGlassGrant } from "@/lib/db/generated/client";
+import { isUniqueViolation } from "@/lib/db/errors";
 import { withActor, type Tx } from "@/lib/db/transaction";
 import { breakGlassReviewSchema } from "@/lib/validation/audit";
 import { ciphersForStaff, openAbout, sealAbout } from "./patient-text";
@@ -105,6 +106,8 @@ async function activityDuring(tx: Tx, grants: BreakGlassGrant[]): Promise<Map<st
   return byGrant;
 }
 
+const alreadyReviewed = () => new Conflict("This use has already been reviewed.");
+
 export async function reviewBreakGlass(actor: Actor, raw: unknown): Promise<void> {
   const input = breakGlassReviewSchema.parse(raw);
   await authorize(actor, "breakGlass.review");
@@ -114,24 +117,29 @@ export async function reviewBreakGlass(actor: Actor, raw: unknown): Promise<void
   const found = await withActor(actor, ({ tx }) => tx.breakGlassGrant.findUnique({ where: { id: input.grantId }, select: { patientId: true } }));
   if (!found) throw new NotFound("break-glass use");
   const cipher = (await ciphersForStaff(actor.request, [found.patientId])).get(found.patientId) ?? null;
-  await withActor(actor, async ({ tx, audit }) => {
-    const grant = await tx.breakGlassGrant.findUnique({ where: { id: input.grantId } });
-    if (!grant || grant.patientId !== found.patientId) throw new NotFound("break-glass use");
-    if (await tx.breakGlassReview.findUnique({ where: { grantId: grant.id } })) throw new Conflict("This use has already been reviewed.");
-    await tx.breakGlassReview.create({
-      data: {
-        grantId: grant.id,
-        reviewerId: actor.userId,
-        decision: input.decision,
-        commentEnc: sealAbout(cipher, "break_glass_review", "comment_enc", grant.id, input.comment),
-      },
+  try {
+    await withActor(actor, async ({ tx, audit }) => {
+      const grant = await tx.breakGlassGrant.findUnique({ where: { id: input.grantId } });
+      if (!grant || grant.patientId !== found.patientId) throw new NotFound("break-glass use");
+      if (await tx.breakGlassReview.findUnique({ where: { grantId: grant.id } })) throw alreadyReviewed();
+      await tx.breakGlassReview.create({
+        data: {
+          grantId: grant.id,
+          reviewerId: actor.userId,
+          decision: input.decision,
+          commentEnc: sealAbout(cipher, "break_glass_review", "comment_enc", grant.id, input.comment),
+        },
+      });
+      audit({
+        action: "break_glass.review",
+        resourceType: "break_glass_grant",
+        resourceId: grant.id,
+        patientId: grant.patientId,
+        details: { decision: input.decision },
+      });
     });
-    audit({
-      action: "break_glass.review",
-      resourceType: "break_glass_grant",
-      resourceId: grant.id,
-      patientId: grant.patientId,
-      details: { decision: input.decision },
-    });
-  });
+  } catch (error) {
+    // Two reviewers at once both pass the check above; the review's key on the grant refuses the second.
+    throw isUniqueViolation(error) ? alreadyReviewed() : error;
+  }
 }

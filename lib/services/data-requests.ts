@@ -39,6 +39,17 @@ export function deadlines(from: Date): { gdprDueAt: Date; hipaaDueAt: Date } {
   return { gdprDueAt: gdpr, hipaaDueAt: new Date(from.getTime() + 30 * 86_400_000) };
 }
 
+/**
+ * A request read to decide on it, locked until commit: every writer that checks its status first (a decision,
+ * an extension, the erasure run) takes this lock, so a second one waits and then reads what the first
+ * committed (READ COMMITTED: a fresh snapshot per statement) instead of acting on the same open request. A
+ * patient's cancellation is a single conditional UPDATE, which waits on the same lock. Null if there is none.
+ */
+export async function lockedRequest(tx: Tx, requestId: string) {
+  await tx.$executeRaw`SELECT 1 FROM data_request WHERE id = ${requestId}::uuid FOR UPDATE`;
+  return tx.dataRequest.findUnique({ where: { id: requestId } });
+}
+
 export async function logRequestEvent(tx: Tx, requestId: string, status: string, note: string, actorRole: string): Promise<void> {
   await tx.dataRequestEvent.create({ data: { requestId, status, note, actorRole } });
 }

@@ -6,6 +6,7 @@ import { DecryptError } from "@/lib/crypto/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { withSystem, type ActorContext } from "@/lib/db/transaction";
 import { log } from "@/lib/ops/log";
+import { lockedRequest } from "./data-requests";
 import { mergedLedger, syncLedgerFile, syncLedgerFileAfterCommit, type LedgerEntry } from "./erasure-ledger";
 
 const ERASED = [
@@ -136,17 +137,18 @@ export async function processDueErasures(request: RequestMeta = noRequest, now =
     // Oldest first, one transaction each: a run killed half-way leaves the done ones done and the rest scheduled.
     tx.dataRequest.findMany({
       where: { kind: "erasure", status: "scheduled", executeAfter: { lte: now } },
-      select: { id: true, patientId: true },
+      select: { id: true },
       orderBy: { executeAfter: "asc" },
     }),
   );
   let executed = 0;
-  for (const { id, patientId } of due) {
+  for (const { id } of due) {
     const done = await withSystem(request, async (ctx) => {
-      // Re-checked inside the transaction: a cancellation (or another runner's erasure) that committed meanwhile wins.
-      const current = await ctx.tx.dataRequest.findUnique({ where: { id } });
-      if (current?.status !== "scheduled" || !patientId) return false;
-      await erasePatient(ctx, patientId, id);
+      // Re-checked under the request's lock, held until the erasure commits: a cancellation or another run's
+      // erasure that got there first wins, and one that comes later waits and then finds the request completed.
+      const current = await lockedRequest(ctx.tx, id);
+      if (current?.status !== "scheduled" || !current.patientId) return false;
+      await erasePatient(ctx, current.patientId, id);
       await ctx.tx.dataRequest.update({ where: { id }, data: { status: "completed" } });
       await ctx.tx.dataRequestEvent.create({ data: { requestId: id, status: "completed", note: "Erased", actorRole: "system" } });
       return true;

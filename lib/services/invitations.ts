@@ -4,7 +4,6 @@ import type { Actor, RequestMeta } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { issueToken, linkFor, redeemToken, type RedeemRefusal } from "@/lib/auth/account-tokens";
-import { blindIndex } from "@/lib/crypto/blind-index";
 import { lockSubject } from "@/lib/db/locks";
 import { openSystem } from "@/lib/crypto/secret";
 import type { User } from "@/lib/db/generated/client";
@@ -12,7 +11,7 @@ import { withSystem, type ActorContext } from "@/lib/db/transaction";
 import { sendMail, type Delivery } from "@/lib/mail/send";
 import { invitationTargetSchema, inviteStaffSchema } from "@/lib/validation/account-links";
 import { staffRoleSchema } from "@/lib/validation/staff";
-import { createUser } from "./users";
+import { accountWithEmail, createUser } from "./users";
 
 export interface Invitation {
   userId: string;
@@ -38,7 +37,7 @@ export async function inviteStaff(actor: Actor, raw: unknown): Promise<Invitatio
     async (ctx) => {
       const by = { actorId: actor.userId, actorRole: actor.role };
       await lockSubject(ctx.tx, "staff-accounts", "all");
-      if (await ctx.tx.user.findUnique({ where: { emailBidx: blindIndex("email", input.email) } })) {
+      if (await accountWithEmail(ctx.tx, input.email)) {
         throw new Conflict("An account with this e-mail address already exists.");
       }
       // Nobody knows this password: the account is usable only once the invitation sets one.

@@ -17,7 +17,7 @@ import { redeemActivation } from "./invitations";
 import { sendPatientInvitation } from "./patient-invitations";
 import { patientCipher } from "./patient-keys";
 import { registerPatient } from "./patients";
-import { createUser } from "./users";
+import { accountWithEmail, createUser } from "./users";
 
 export interface PatientRegistration {
   patientId: string;
@@ -93,7 +93,7 @@ export async function registerAndInvitePatient(actor: Actor, raw: unknown): Prom
       const by = { actorId: actor.userId, actorRole: actor.role };
       // One registration at a time: "is this MRN or address free?" is checked and acted on together.
       await lockSubject(ctx.tx, "patient-registration", "all");
-      const account = await ctx.tx.user.findUnique({ where: { emailBidx: blindIndex("email", input.email) }, select: { id: true } });
+      const account = await accountWithEmail(ctx.tx, input.email);
       if (account) {
         refuseTaken(ctx, actor, { resourceType: "user", resourceId: account.id, details: { reason: "email-taken" } });
         throw new InvalidInput("This e-mail address already has an account", { email: [EMAIL_TAKEN] });

@@ -4,6 +4,7 @@ import type { Actor } from "@/lib/access/actor";
 import { noRequest } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
+import { isUniqueViolation } from "@/lib/db/errors";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { processorIdSchema, processorSchema, todayIso, type ProcessorInput } from "@/lib/validation/processor";
 
@@ -89,12 +90,8 @@ function columns(input: ReturnType<typeof processorSchema.parse>) {
   };
 }
 
+/** Also when two administrators add the same vendor at once: the unique index on lower(name) refuses the second. */
 const duplicateName = () => new Conflict("A processor with this name is already registered. Edit that one instead.");
-
-/** The unique index on lower(name) is the last word when two administrators add the same vendor at once. */
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === "object" && error !== null && "code" in error && (error as { code: unknown }).code === "P2002";
-}
 
 async function nameTaken(tx: Tx, name: string, exceptId?: string): Promise<boolean> {
   const other = await tx.processor.findFirst({ where: { name: { equals: name, mode: "insensitive" }, ...(exceptId ? { id: { not: exceptId } } : {}) } });

@@ -5,7 +5,7 @@ import { Conflict, NotFound } from "@/lib/access/errors";
 import { purposeTexts } from "@/lib/consent/purposes";
 import { withSystem, type ActorContext } from "@/lib/db/transaction";
 import { decisionSchema, extensionSchema, requestHistoryFilterSchema, storedRequestSchema, type NewRequest } from "@/lib/validation/requests";
-import { logRequestEvent, viewOf, type RequestView } from "./data-requests";
+import { lockedRequest, logRequestEvent, viewOf, type RequestView } from "./data-requests";
 import { patientCipher, patientCiphers } from "./patient-keys";
 import { openAbout, sealAbout } from "./patient-text";
 
@@ -86,6 +86,9 @@ async function apply(ctx: ActorContext, actor: Actor, patientId: string, details
   }
 }
 
+/** Decided (by another administrator a moment ago, perhaps), cancelled by the patient, or carried out. */
+const closed = () => new Conflict("This request has already been decided, cancelled or carried out. Reload the page to see where it stands.");
+
 export async function decideRequest(actor: Actor, raw: unknown): Promise<void> {
   const input = decisionSchema.parse(raw);
   await authorize(actor, "erasure.manage");
@@ -93,8 +96,10 @@ export async function decideRequest(actor: Actor, raw: unknown): Promise<void> {
     actor.request,
     async (ctx) => {
       const { tx, audit } = ctx;
-      const request = await tx.dataRequest.findUnique({ where: { id: input.requestId } });
-      if (!request || !open.includes(request.status) || !request.patientId || !request.detailsEnc) throw new NotFound("open request");
+      const request = await lockedRequest(tx, input.requestId);
+      if (!request || !request.patientId || !request.detailsEnc) throw new NotFound("open request");
+      // One decision per request: an approved erasure stays open (scheduled) until it runs, but is decided.
+      if (!open.includes(request.status) || request.decidedBy !== null) throw closed();
       // The admin's reason is about this patient too: under the same data key as the request (patient-text.ts).
       const cipher = await patientCipher(tx, request.patientId);
       const details = storedRequestSchema.parse(JSON.parse(openAbout(cipher, "data_request", "details_enc", request.id, request.detailsEnc)));
@@ -138,8 +143,9 @@ export async function extendRequest(actor: Actor, raw: unknown): Promise<void> {
   await withSystem(
     actor.request,
     async ({ tx, audit }) => {
-      const request = await tx.dataRequest.findUnique({ where: { id: input.requestId } });
-      if (!request || !open.includes(request.status)) throw new NotFound("open request");
+      const request = await lockedRequest(tx, input.requestId);
+      if (!request) throw new NotFound("open request");
+      if (!open.includes(request.status)) throw closed();
       if (request.extendedReasonEnc) throw new Conflict("This request has already been extended once.");
       const cipher = request.patientId ? await patientCipher(tx, request.patientId) : null;
       const gdpr = new Date(request.gdprDueAt);

@@ -39,7 +39,7 @@ export default async function AdminRequestsPage({ searchParams }: PageProps<"/ad
               {day(r.hipaaDueAt)} (HIPAA)
               {r.executeAfter ? ` · erasure after ${day(r.executeAfter)}` : ""}
             </p>
-            <DecisionForm requestId={r.id} canExtend={!r.extendedReason} />
+            <DecisionForm requestId={r.id} canDecide={!r.decisionReason} canExtend={!r.extendedReason} />
           </section>
         </Card>
       ))}
