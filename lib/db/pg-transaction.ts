@@ -79,8 +79,10 @@ type Statement = (text: string, values: unknown[]) => pg.QueryConfig;
 /**
  * Named statements, prepared once per connection: the chart statement's plan (row-level security expands it
  * into dozens of subplans) took as long to make as to run (decision 0015). Named by their text, so one name is
- * one text. Not on the embedded database: PGlite serves every pooled connection from one session, where a
- * second connection preparing the same name is refused.
+ * one text. Each distinct text stays prepared on the connection for its life, so a caller must keep values in
+ * bound parameters ($n), never in the text (today's texts vary only by audit batch size and filter shape). Not on
+ * the embedded database: PGlite serves every pooled connection from one session, where a second connection
+ * preparing the same name is refused.
  */
 const statements = new WeakMap<pg.PoolClient, Statement>();
 
