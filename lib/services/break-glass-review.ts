@@ -4,7 +4,7 @@ import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import type { BreakGlassGrant } from "@/lib/db/generated/client";
-import { isUniqueViolation } from "@/lib/db/errors";
+import { refusingDuplicate } from "@/lib/db/errors";
 import { withActor, type Tx } from "@/lib/db/transaction";
 import { breakGlassReviewSchema } from "@/lib/validation/audit";
 import { ciphersForStaff, openAbout, sealAbout } from "./patient-text";
@@ -117,8 +117,9 @@ export async function reviewBreakGlass(actor: Actor, raw: unknown): Promise<void
   const found = await withActor(actor, ({ tx }) => tx.breakGlassGrant.findUnique({ where: { id: input.grantId }, select: { patientId: true } }));
   if (!found) throw new NotFound("break-glass use");
   const cipher = (await ciphersForStaff(actor.request, [found.patientId])).get(found.patientId) ?? null;
-  try {
-    await withActor(actor, async ({ tx, audit }) => {
+  // Two reviewers at once both pass the check above; the review's key on the grant refuses the second.
+  await refusingDuplicate(
+    withActor(actor, async ({ tx, audit }) => {
       const grant = await tx.breakGlassGrant.findUnique({ where: { id: input.grantId } });
       if (!grant || grant.patientId !== found.patientId) throw new NotFound("break-glass use");
       if (await tx.breakGlassReview.findUnique({ where: { grantId: grant.id } })) throw alreadyReviewed();
@@ -137,9 +138,7 @@ export async function reviewBreakGlass(actor: Actor, raw: unknown): Promise<void
         patientId: grant.patientId,
         details: { decision: input.decision },
       });
-    });
-  } catch (error) {
-    // Two reviewers at once both pass the check above; the review's key on the grant refuses the second.
-    throw isUniqueViolation(error) ? alreadyReviewed() : error;
-  }
+    }),
+    alreadyReviewed,
+  );
 }

@@ -6,7 +6,7 @@ import { Conflict, NotFound } from "@/lib/access/errors";
 import { blindIndex } from "@/lib/crypto/blind-index";
 import { pseudonym } from "@/lib/crypto/pseudonym";
 import { openSystem } from "@/lib/crypto/secret";
-import { isUniqueViolation } from "@/lib/db/errors";
+import { refusingDuplicate } from "@/lib/db/errors";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { assignMrnSchema, assignOwnSchema, careTeamSchema, clinicHoursSchema, membershipSchema, newCareTeamSchema, renameCareTeamSchema } from "@/lib/validation/care-teams";
 
@@ -66,23 +66,22 @@ const duplicateTeam = () => new Conflict("A care team with this name already exi
 export async function createCareTeamAs(actor: Actor, raw: unknown): Promise<string> {
   await authorize(actor, "careTeams.manage");
   const { name } = newCareTeamSchema.parse(raw);
-  try {
-    return await withActor(actor, async ({ tx, audit }) => {
+  return refusingDuplicate(
+    withActor(actor, async ({ tx, audit }) => {
       if (await tx.careTeam.findUnique({ where: { name } })) throw duplicateTeam();
       const team = await tx.careTeam.create({ data: { name } });
       audit({ action: "care_team.create", resourceType: "care_team", resourceId: team.id, details: { name } });
       return team.id;
-    });
-  } catch (error) {
-    throw isUniqueViolation(error) ? duplicateTeam() : error;
-  }
+    }),
+    duplicateTeam,
+  );
 }
 
 export async function renameCareTeam(actor: Actor, raw: unknown): Promise<void> {
   await authorize(actor, "careTeams.manage");
   const { teamId, name } = renameCareTeamSchema.parse(raw);
-  try {
-    await withActor(actor, async ({ tx, audit }) => {
+  await refusingDuplicate(
+    withActor(actor, async ({ tx, audit }) => {
       // Locked: two renames of one team at once would otherwise both audit the same "before" name.
       const [team] = await tx.$queryRaw<{ name: string }[]>`SELECT name FROM care_team WHERE id = ${teamId}::uuid FOR UPDATE`;
       if (!team) throw new NotFound("care team");
@@ -90,10 +89,9 @@ export async function renameCareTeam(actor: Actor, raw: unknown): Promise<void> 
       if (await tx.careTeam.findUnique({ where: { name } })) throw duplicateTeam();
       await tx.careTeam.update({ where: { id: teamId }, data: { name } });
       audit({ action: "care_team.rename", resourceType: "care_team", resourceId: teamId, details: { before: { name: team.name }, after: { name } } });
-    });
-  } catch (error) {
-    throw isUniqueViolation(error) ? duplicateTeam() : error;
-  }
+    }),
+    duplicateTeam,
+  );
 }
 
 /** Sets a team's own clinic hours (or, all empty, returns it to the global setting); audited before and after. */

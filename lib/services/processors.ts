@@ -4,7 +4,7 @@ import type { Actor } from "@/lib/access/actor";
 import { noRequest } from "@/lib/access/actor";
 import { authorize } from "@/lib/access/authorize";
 import { Conflict, NotFound } from "@/lib/access/errors";
-import { isUniqueViolation } from "@/lib/db/errors";
+import { refusingDuplicate } from "@/lib/db/errors";
 import { withActor, withSystem, type Tx } from "@/lib/db/transaction";
 import { processorIdSchema, processorSchema, todayIso, type ProcessorInput } from "@/lib/validation/processor";
 
@@ -101,34 +101,32 @@ async function nameTaken(tx: Tx, name: string, exceptId?: string): Promise<boole
 export async function createProcessor(actor: Actor, raw: ProcessorInput): Promise<ProcessorView> {
   await authorize(actor, "processors.manage", { resourceType: "processor" });
   const input = processorSchema.parse(raw);
-  try {
-    return await withActor(actor, async ({ tx, audit }) => {
+  return refusingDuplicate(
+    withActor(actor, async ({ tx, audit }) => {
       if (await nameTaken(tx, input.name)) throw duplicateName();
       const created = view(await tx.processor.create({ data: { id: randomUUID(), ...columns(input) } }));
       audit({ action: "processor.create", resourceType: "processor", resourceId: created.id, details: { after: { ...created } } });
       return created;
-    });
-  } catch (error) {
-    throw isUniqueViolation(error) ? duplicateName() : error;
-  }
+    }),
+    duplicateName,
+  );
 }
 
 export async function updateProcessor(actor: Actor, id: string, raw: ProcessorInput): Promise<ProcessorView> {
   await authorize(actor, "processors.manage", { resourceType: "processor" });
   const target = processorIdSchema.parse({ id });
   const input = processorSchema.parse(raw);
-  try {
-    return await withActor(actor, async ({ tx, audit }) => {
+  return refusingDuplicate(
+    withActor(actor, async ({ tx, audit }) => {
       const before = await tx.processor.findUnique({ where: { id: target.id } });
       if (!before) throw new NotFound("processor");
       if (await nameTaken(tx, input.name, target.id)) throw duplicateName();
       const after = view(await tx.processor.update({ where: { id: target.id }, data: { ...columns(input), updatedAt: new Date() } }));
       audit({ action: "processor.update", resourceType: "processor", resourceId: target.id, details: { before: { ...view(before) }, after: { ...after } } });
       return after;
-    });
-  } catch (error) {
-    throw isUniqueViolation(error) ? duplicateName() : error;
-  }
+    }),
+    duplicateName,
+  );
 }
 
 export async function deleteProcessor(actor: Actor, raw: { id: string }): Promise<void> {
